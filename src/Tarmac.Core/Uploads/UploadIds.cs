@@ -1,0 +1,33 @@
+namespace Tarmac.Core.Uploads;
+
+/// <summary>Upload ids and the object names derived from them.</summary>
+public static class UploadIds
+{
+    /// <summary>Prefix of every raw upload object; object notifications are scoped to it.</summary>
+    public const string RawPrefix = "raw/";
+
+    /// <summary>A new upload id: a version-7 GUID in 32 hex digits, so ids sort by arrival time.</summary>
+    public static string New() => Guid.CreateVersion7().ToString("N");
+
+    /// <summary>True for a well-formed upload id (32 lower-case hex digits).</summary>
+    public static bool IsValid(string? id) =>
+        id is { Length: 32 } && id.AsSpan().IndexOfAnyExcept(HexDigits) < 0;
+
+    private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
+
+    /// <summary><c>raw/&lt;dataset&gt;/&lt;yyyy-MM-dd&gt;/&lt;upload-id&gt;.csv</c>: unique per upload, never reused.</summary>
+    public static string ObjectName(string dataset, string uploadId, DateTimeOffset receivedAt) =>
+        $"{RawPrefix}{dataset}/{receivedAt.UtcDateTime:yyyy-MM-dd}/{uploadId}.csv";
+
+    /// <summary>Reads dataset and upload id back from a raw object name; false for any other name.</summary>
+    public static bool TryParseObjectName(string name, out string dataset, out string uploadId)
+    {
+        dataset = uploadId = "";
+        if (!name.StartsWith(RawPrefix, StringComparison.Ordinal) || !name.EndsWith(".csv", StringComparison.Ordinal)) return false;
+        var parts = name[RawPrefix.Length..^4].Split('/');
+        if (parts.Length != 3 || !IsValid(parts[2])) return false;
+        dataset = parts[0];
+        uploadId = parts[2];
+        return true;
+    }
+}

@@ -1,0 +1,74 @@
+using Tarmac.Core.Datasets;
+
+namespace Tarmac.Core.Validation;
+
+/// <summary>
+/// Maps the columns of a CSV header line to a dataset's schema: any order, NULLABLE columns may be
+/// absent, names match case-insensitively. Ingest checks it on the first line while streaming; the
+/// loader uses the same mapping to read rows.
+/// </summary>
+public sealed class CsvHeader
+{
+    private CsvHeader(ColumnSchema?[] fileColumns) => FileColumns = fileColumns;
+
+    /// <summary>For each field position in the file, the schema column it carries.</summary>
+    public IReadOnlyList<ColumnSchema?> FileColumns { get; }
+
+    /// <summary>Number of fields each row must have.</summary>
+    public int FieldCount => FileColumns.Count;
+
+    /// <summary>Splits one header line (RFC 4180 quoting) into its names.</summary>
+    public static List<string> SplitLine(ReadOnlySpan<char> line)
+    {
+        var names = new List<string>();
+        var current = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < line.Length; i++)
+        {
+            var c = line[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < line.Length && line[i + 1] == '"') { current.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else current.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { names.Add(current.ToString()); current.Clear(); }
+            else if (c is not ('\r' or '\n')) current.Append(c);
+        }
+        names.Add(current.ToString());
+        return names;
+    }
+
+    /// <summary>
+    /// Builds the mapping, or returns a message naming every missing required, unknown and duplicated column.
+    /// </summary>
+    public static CsvHeader? TryCreate(DatasetSchema schema, IReadOnlyList<string> names, out string? problem)
+    {
+        var mapped = new ColumnSchema?[names.Count];
+        var unknown = new List<string>();
+        var duplicate = new List<string>();
+        var present = new HashSet<string>(StringComparer.Ordinal);
+        var lookup = schema.Columns.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < names.Count; i++)
+        {
+            var name = names[i].Trim();
+            if (i == 0) name = name.TrimStart('\uFEFF');
+            if (!lookup.TryGetValue(name, out var column)) { unknown.Add(name.Length == 0 ? $"(empty name at position {i + 1})" : name); continue; }
+            if (!present.Add(column.Name)) { duplicate.Add(column.Name); continue; }
+            mapped[i] = column;
+        }
+        var missing = schema.Columns.Where(c => c.Required && !present.Contains(c.Name)).Select(c => c.Name).ToList();
+        var parts = new List<string>();
+        if (missing.Count > 0) parts.Add($"missing required column(s): {string.Join(", ", missing)}");
+        if (unknown.Count > 0) parts.Add($"unknown column(s): {string.Join(", ", unknown)}");
+        if (duplicate.Count > 0) parts.Add($"duplicated column(s): {string.Join(", ", duplicate)}");
+        if (parts.Count > 0)
+        {
+            problem = $"The CSV header does not match dataset '{schema.Name}': {string.Join("; ", parts)}. Expected columns: {schema.ColumnList}.";
+            return null;
+        }
+        problem = null;
+        return new CsvHeader(mapped);
+    }
+}

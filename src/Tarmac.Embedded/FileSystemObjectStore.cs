@@ -1,0 +1,116 @@
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Tarmac.Core.Ports;
+
+namespace Tarmac.Embedded;
+
+/// <summary>
+/// A bucket in a folder. Writes go to a temp file that is flushed to disk and then linked into place
+/// without overwriting (<see cref="File.Move(string, string, bool)"/> with overwrite false), so an object is
+/// either absent or complete, and an existing name is never replaced.
+/// </summary>
+public sealed class FileSystemObjectStore : IObjectStore
+{
+    private const string TempFolder = ".tmp";
+    private const string MetaFolder = ".meta";
+    private readonly string _root;
+
+    public FileSystemObjectStore(string root, string bucket = "local")
+    {
+        _root = Path.GetFullPath(root);
+        Bucket = bucket;
+        Directory.CreateDirectory(Path.Combine(_root, TempFolder));
+    }
+
+    public string Bucket { get; }
+
+    public async Task<StoredObject> CreateAsync(string name, Stream content, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct)
+    {
+        var path = PathOf(name);
+        if (File.Exists(path)) throw new ObjectAlreadyExistsException(name);
+        var temp = Path.Combine(_root, TempFolder, Guid.NewGuid().ToString("N"));
+        try
+        {
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            {
+                await content.CopyToAsync(file, 1 << 16, ct);
+                await file.FlushAsync(ct);
+                file.Flush(flushToDisk: true);
+            }
+            if (metadata is { Count: > 0 })
+            {
+                var meta = MetaPathOf(name);
+                Directory.CreateDirectory(Path.GetDirectoryName(meta)!);
+                await File.WriteAllTextAsync(meta, JsonSerializer.Serialize(metadata), ct);
+            }
+            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            try { File.Move(temp, path, overwrite: false); }
+            catch (IOException) when (File.Exists(path)) { throw new ObjectAlreadyExistsException(name); }
+            return Describe(name, path, metadata);
+        }
+        finally
+        {
+            if (File.Exists(temp)) File.Delete(temp);
+        }
+    }
+
+    public Task<Stream> OpenReadAsync(string name, CancellationToken ct)
+    {
+        var path = PathOf(name);
+        try
+        {
+            Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return Task.FromResult(s);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ObjectNotFoundException(name);
+        }
+    }
+
+    public async Task<StoredObject?> GetAsync(string name, CancellationToken ct)
+    {
+        var path = PathOf(name);
+        if (!File.Exists(path)) return null;
+        return Describe(name, path, await ReadMetadataAsync(name, ct));
+    }
+
+    public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (!Directory.Exists(_root)) yield break;
+        foreach (var path in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
+            if (name.StartsWith(TempFolder + "/", StringComparison.Ordinal) || name.StartsWith(MetaFolder + "/", StringComparison.Ordinal)) continue;
+            if (!name.StartsWith(prefix, StringComparison.Ordinal)) continue;
+            ct.ThrowIfCancellationRequested();
+            yield return Describe(name, path, await ReadMetadataAsync(name, ct));
+        }
+    }
+
+    private static StoredObject Describe(string name, string path, IReadOnlyDictionary<string, string>? metadata)
+    {
+        var info = new FileInfo(path);
+        return new StoredObject(name, info.LastWriteTimeUtc.Ticks, info.Length, metadata ?? new Dictionary<string, string>());
+    }
+
+    private async Task<IReadOnlyDictionary<string, string>?> ReadMetadataAsync(string name, CancellationToken ct)
+    {
+        var meta = MetaPathOf(name);
+        if (!File.Exists(meta)) return null;
+        return JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(meta, ct));
+    }
+
+    private string MetaPathOf(string name) => PathOf(MetaFolder + "/" + name) + ".json";
+
+    private string PathOf(string name)
+    {
+        // Names come from Tarmac itself, but a path that escapes the bucket folder is refused all the same.
+        if (name.Length == 0 || name.Contains('\\') || name.Split('/').Any(p => p is "" or "." or ".."))
+            throw new ArgumentException($"Invalid object name '{name}'.", nameof(name));
+        var path = Path.GetFullPath(Path.Combine(_root, name));
+        if (!path.StartsWith(_root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            throw new ArgumentException($"Invalid object name '{name}'.", nameof(name));
+        return path;
+    }
+}

@@ -1,0 +1,173 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Unicode;
+using Tarmac.Core.Datasets;
+using Tarmac.Core.Validation;
+
+namespace Tarmac.Ingest;
+
+/// <summary>
+/// A read-through stream over the request body that ingest copies into the bucket. On the way it counts
+/// bytes, computes SHA-256, checks the bytes are UTF-8 text, and checks the header line against the
+/// schema as soon as it has arrived, so a wrong file is refused while it streams, with a bounded buffer
+/// whatever the file's size.
+/// </summary>
+public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, long maxBytes) : Stream
+{
+    private const int MaxHeaderBytes = 64 * 1024;
+    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly byte[] _carry = new byte[4];
+    private int _carryLength;
+    private byte[]? _header = ArrayPool<byte>.Shared.Rent(MaxHeaderBytes);
+    private int _headerLength;
+    private bool _headerDone;
+    private bool _hasData;
+    private bool _finished;
+
+    /// <summary>Bytes read so far.</summary>
+    public long Bytes { get; private set; }
+
+    /// <summary>Lower-case hex SHA-256 of everything read; valid once the stream reached its end.</summary>
+    public string Sha256 { get; private set; } = "";
+
+    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var n = await inner.ReadAsync(buffer, cancellationToken);
+        if (n == 0) { Finish(); return 0; }
+        Inspect(buffer.Span[..n]);
+        return n;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
+
+    private void Inspect(ReadOnlySpan<byte> chunk)
+    {
+        Bytes += chunk.Length;
+        if (Bytes > maxBytes)
+            throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, "Upload too large",
+                $"The upload exceeds the limit of {maxBytes} bytes. {UploadLimits.LargeFileHint}");
+        _sha.AppendData(chunk);
+        if (chunk.IndexOf((byte)0) >= 0)
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Not a text file", "The body contains NUL bytes: it looks binary. Send the CSV as UTF-8 text.");
+        CheckUtf8(chunk);
+        if (!_headerDone) CollectHeader(chunk);
+        else if (!_hasData) _hasData = chunk.IndexOfAnyExcept(" \t\r\n"u8) >= 0;
+    }
+
+    private void CheckUtf8(ReadOnlySpan<byte> chunk)
+    {
+        // A multi-byte character can straddle two reads: validate whole sequences, carry the tail over.
+        ReadOnlySpan<byte> data = chunk;
+        byte[]? rented = null;
+        if (_carryLength > 0)
+        {
+            rented = ArrayPool<byte>.Shared.Rent(_carryLength + chunk.Length);
+            _carry.AsSpan(0, _carryLength).CopyTo(rented);
+            chunk.CopyTo(rented.AsSpan(_carryLength));
+            data = rented.AsSpan(0, _carryLength + chunk.Length);
+            _carryLength = 0;
+        }
+        try
+        {
+            var complete = CompleteLength(data);
+            if (!Utf8.IsValid(data[..complete]))
+                throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Not UTF-8",
+                    "The body is not valid UTF-8 text. Save the CSV as UTF-8 (plain ASCII is fine) and send it again.");
+            data[complete..].CopyTo(_carry);
+            _carryLength = data.Length - complete;
+        }
+        finally
+        {
+            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Length of <paramref name="data"/> without a trailing, possibly incomplete, UTF-8 sequence.</summary>
+    private static int CompleteLength(ReadOnlySpan<byte> data)
+    {
+        for (var back = 1; back <= 3 && back <= data.Length; back++)
+        {
+            var b = data[^back];
+            if ((b & 0xC0) == 0x80) continue; // continuation byte: keep looking for the lead byte
+            var needed = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+            return needed > back ? data.Length - back : data.Length;
+        }
+        return data.Length;
+    }
+
+    private void CollectHeader(ReadOnlySpan<byte> chunk)
+    {
+        var newline = chunk.IndexOf((byte)'\n');
+        var take = newline >= 0 ? newline : chunk.Length;
+        if (_headerLength + take > MaxHeaderBytes)
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "No CSV header",
+                $"The first line is longer than {MaxHeaderBytes} bytes: this does not look like a CSV file with a header line.");
+        chunk[..take].CopyTo(_header.AsSpan(_headerLength));
+        _headerLength += take;
+        if (newline < 0) return;
+        CheckHeader();
+        _hasData = chunk[(newline + 1)..].IndexOfAnyExcept(" \t\r\n"u8) >= 0;
+    }
+
+    private void CheckHeader()
+    {
+        _headerDone = true;
+        var text = Encoding.UTF8.GetString(_header!, 0, _headerLength);
+        ArrayPool<byte>.Shared.Return(_header!);
+        _header = null;
+        if (CsvHeader.TryCreate(dataset, CsvHeader.SplitLine(text), out var problem) is null)
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "CSV header does not match the dataset", problem!);
+    }
+
+    private void Finish()
+    {
+        if (_finished) return;
+        _finished = true;
+        if (Bytes == 0)
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Empty upload", "The body is empty. Send a CSV file: a header line, then one line per row.");
+        if (_carryLength > 0)
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Not UTF-8", "The body ends in the middle of a UTF-8 character. Save the CSV as UTF-8 and send it again.");
+        if (!_headerDone) CheckHeader();
+        if (!_hasData)
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "No rows", "The file has a header line but no data rows.");
+        Sha256 = Convert.ToHexStringLower(_sha.GetHashAndReset());
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _sha.Dispose();
+            if (_header is not null) ArrayPool<byte>.Shared.Return(_header);
+            _header = null;
+        }
+        base.Dispose(disposing);
+    }
+
+    public override bool CanRead => true;
+    public override bool CanSeek => false;
+    public override bool CanWrite => false;
+    public override long Length => throw new NotSupportedException();
+    public override long Position { get => Bytes; set => throw new NotSupportedException(); }
+    public override void Flush() { }
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+    public override void SetLength(long value) => throw new NotSupportedException();
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
+/// <summary>The upload is refused; becomes a problem response with <see cref="Status"/>.</summary>
+public sealed class UploadRejectedException(int status, string title, string detail) : Exception(detail)
+{
+    public int Status { get; } = status;
+    public string Title { get; } = title;
+}
+
+/// <summary>Text shared by the size-limit answers.</summary>
+public static class UploadLimits
+{
+    public const string LargeFileHint = "For larger files, POST /uploads to get a resumable upload URL, or split the file.";
+}

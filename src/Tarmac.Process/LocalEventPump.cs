@@ -1,0 +1,74 @@
+using Tarmac.Core.Datasets;
+using Tarmac.Core.Ports;
+using Tarmac.Core.Uploads;
+using Tarmac.Embedded;
+using Tarmac.ServiceDefaults;
+
+namespace Tarmac.Process;
+
+/// <summary>
+/// The local backend's event subscription: reads in-process object events, gathers those that arrive
+/// within a short window into one batch, and loads them. At startup it first re-queues what a previous
+/// run left behind: uploads still stored, and recent raw objects the ledger never heard of.
+/// </summary>
+public sealed partial class LocalEventPump(
+    InProcessObjectEvents events, UploadProcessor processor, IUploadLedger ledger, IObjectStore store,
+    SchemaCatalog catalog, TarmacOptions options, TimeProvider time, ILogger<LocalEventPump> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await RecoverAsync(stoppingToken);
+        var reader = events.Reader;
+        var window = TimeSpan.FromMilliseconds(Math.Max(0, options.BatchWindowMs));
+        var batch = new List<ObjectFinalized>();
+        while (await reader.WaitToReadAsync(stoppingToken))
+        {
+            batch.Clear();
+            var deadline = time.GetUtcNow() + window;
+            while (batch.Count < options.BatchMaxUploads)
+            {
+                if (reader.TryRead(out var evt)) { batch.Add(evt); continue; }
+                var left = deadline - time.GetUtcNow();
+                if (left <= TimeSpan.Zero) break;
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+                timeout.CancelAfter(left);
+                try { if (!await reader.WaitToReadAsync(timeout.Token)) break; }
+                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested) { break; }
+            }
+            try
+            {
+                await processor.ProcessAsync(batch, stoppingToken);
+            }
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
+            {
+                // Uploads stay in status stored and are picked up again at the next start.
+                LogPumpError(logger, e, batch.Count);
+            }
+        }
+    }
+
+    private async Task RecoverAsync(CancellationToken ct)
+    {
+        var pending = new List<ObjectFinalized>();
+        foreach (var u in await ledger.ListByStatusAsync(UploadStatus.Stored, int.MaxValue, ct))
+            pending.Add(new ObjectFinalized(store.Bucket, u.Object, 0));
+        // A crash between storing an object and registering it leaves an object the ledger does not know.
+        // Only the last two days are scanned: that window is what a crash can leave behind.
+        var today = time.GetUtcNow().UtcDateTime;
+        foreach (var ds in catalog.Datasets)
+            foreach (var day in new[] { today.AddDays(-1), today })
+                await foreach (var obj in store.ListAsync($"{UploadIds.RawPrefix}{ds.Name}/{day:yyyy-MM-dd}/", ct))
+                    if (UploadIds.TryParseObjectName(obj.Name, out _, out var id) && await ledger.GetAsync(id, ct) is null)
+                        pending.Add(new ObjectFinalized(store.Bucket, obj.Name, obj.Generation));
+        if (pending.Count == 0) return;
+        LogRecovering(logger, pending.Count);
+        foreach (var chunk in pending.Chunk(Math.Max(1, options.BatchMaxUploads)))
+            await processor.ProcessAsync(chunk, ct);
+    }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Processing a batch of {count} events failed; its uploads stay stored and are retried at the next start")]
+    private static partial void LogPumpError(ILogger logger, Exception e, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovering {count} uploads left unprocessed by an earlier run")]
+    private static partial void LogRecovering(ILogger logger, int count);
+}

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using Tarmac.Core.Datasets;
+using Tarmac.Core.Ports;
+using Tarmac.Core.Uploads;
+using Tarmac.ServiceDefaults;
+
+namespace Tarmac.Process;
+
+/// <summary>
+/// Turns object-finalized events into loads. Delivery is at-least-once, so every step is idempotent:
+/// an upload that is not in status stored is left alone, and the loader re-checks that inside its transaction.
+/// </summary>
+public sealed partial class UploadProcessor(
+    SchemaCatalog catalog, IObjectStore store, IUploadLedger ledger, IWarehouseLoader loader,
+    UploadSignals signals, TarmacMetrics metrics, TimeProvider time, ILogger<UploadProcessor> logger)
+{
+    /// <summary>How often a load that failed with an internal error is retried before the upload is marked failed.</summary>
+    public const int MaxAttempts = 3;
+
+    /// <summary>Processes a batch of events; returns the resulting record of each upload it concerned.</summary>
+    public async Task<IReadOnlyList<UploadRecord>> ProcessAsync(IReadOnlyList<ObjectFinalized> events, CancellationToken ct)
+    {
+        var requests = new List<LoadRequest>(events.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var evt in events)
+        {
+            var upload = await ResolveAsync(evt, ct);
+            if (upload is null || upload.Status != UploadStatus.Stored || !seen.Add(upload.UploadId)) continue;
+            requests.Add(ToRequest(upload));
+        }
+        if (requests.Count == 0) return [];
+
+        IReadOnlyList<UploadRecord> results;
+        if (requests.Count == 1) results = [await LoadOneAsync(requests[0], ct)];
+        else
+        {
+            try
+            {
+                results = await loader.LoadAsync(requests, ct);
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                // One bad apple must not fail the batch: load each upload on its own to find it.
+                LogBatchFailed(logger, requests.Count, e.Message);
+                var one = new List<UploadRecord>(requests.Count);
+                foreach (var r in requests) one.Add(await LoadOneAsync(r, ct));
+                results = one;
+            }
+        }
+        foreach (var r in results) Report(r);
+        return results;
+    }
+
+    private async Task<UploadRecord> LoadOneAsync(LoadRequest request, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return (await loader.LoadAsync([request], ct))[0];
+            }
+            catch (ObjectNotFoundException e)
+            {
+                await ledger.MarkFailedAsync(request.Upload.UploadId, $"The raw object vanished: {e.Message}", ct);
+                return await ledger.GetAsync(request.Upload.UploadId, ct) ?? request.Upload;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested)
+            {
+                if (attempt < MaxAttempts)
+                {
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempt - 1)), time, ct);
+                    continue;
+                }
+                LogLoadFailed(logger, e, request.Upload.UploadId);
+                await ledger.MarkFailedAsync(request.Upload.UploadId, $"{e.GetType().Name}: {e.Message}", ct);
+                return await ledger.GetAsync(request.Upload.UploadId, ct) ?? request.Upload;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Finds the ledger record for an event's object. An object the ledger does not know (its ingest
+    /// crashed before registering it, or it arrived by a signed URL) is registered here, hashing its bytes.
+    /// </summary>
+    private async Task<UploadRecord?> ResolveAsync(ObjectFinalized evt, CancellationToken ct)
+    {
+        if (!UploadIds.TryParseObjectName(evt.Name, out var datasetName, out var uploadId)) return null;
+        if (!catalog.TryGet(datasetName, out _))
+        {
+            LogUnknownDataset(logger, evt.Name, datasetName);
+            return null;
+        }
+        var upload = await ledger.GetAsync(uploadId, ct);
+        if (upload is not null) return upload;
+
+        var obj = await store.GetAsync(evt.Name, ct);
+        if (obj is null) return null;
+        string sha;
+        await using (var s = await store.OpenReadAsync(evt.Name, ct))
+            sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(s, ct));
+        var candidate = new UploadRecord
+        {
+            UploadId = uploadId, Dataset = datasetName, Object = evt.Name, Bytes = obj.Size, Sha256 = sha, Status = UploadStatus.Stored,
+            FileName = obj.Metadata.GetValueOrDefault("file_name"), ReceivedAt = time.GetUtcNow(),
+        };
+        var registered = await ledger.RegisterAsync(candidate, ct);
+        return registered.Outcome == RegisterOutcome.Duplicate ? null : registered.Upload;
+    }
+
+    private LoadRequest ToRequest(UploadRecord upload)
+    {
+        catalog.TryGet(upload.Dataset, out var dataset);
+        return new LoadRequest(upload, dataset, c => store.OpenReadAsync(upload.Object, c));
+    }
+
+    private void Report(UploadRecord r)
+    {
+        if (!r.Status.IsFinal()) return;
+        var tag = new KeyValuePair<string, object?>("dataset", r.Dataset);
+        metrics.UploadsProcessed.Add(1, tag, new KeyValuePair<string, object?>("status", r.Status.ToWire()));
+        metrics.RowsLoaded.Add(r.RowsLoaded, tag);
+        metrics.RowsRejected.Add(r.RowsRejected, tag);
+        LogProcessed(logger, "upload_processed", r.UploadId, r.Dataset, r.Status.ToWire(), r.RowsLoaded, r.RowsRejected);
+        signals.Completed(r.UploadId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{event}: upload {upload_id} of {dataset} {status}, {rows_loaded} rows loaded, {rows_rejected} rejected")]
+    private static partial void LogProcessed(ILogger logger, string @event, string upload_id, string dataset, string status, long rows_loaded, long rows_rejected);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {count} uploads failed ({reason}); loading them one by one")]
+    private static partial void LogBatchFailed(ILogger logger, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {upload_id} failed after retries")]
+    private static partial void LogLoadFailed(ILogger logger, Exception e, string upload_id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Object {object} names dataset {dataset}, which has no schema; left unprocessed")]
+    private static partial void LogUnknownDataset(ILogger logger, string @object, string dataset);
+}

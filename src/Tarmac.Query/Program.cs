@@ -1,0 +1,11 @@
+using Tarmac.Query;
+using Tarmac.ServiceDefaults;
+
+var builder = WebApplication.CreateBuilder(args);
+builder.AddTarmacDefaults(loopbackOnly: false);
+builder.Services.AddQuery();
+
+var app = builder.Build();
+app.MapTarmacDefaults();
+app.MapQuery();
+app.Run();

@@ -37,9 +37,11 @@ public sealed partial class DuckDbWarehouse
             }
             if (existing.Status != UploadStatus.Failed) return new RegisterResult(RegisterOutcome.Duplicate, existing);
 
-            await ExecuteAsync(c, $"UPDATE {UploadsTable} SET status = 'stored', error = NULL, completed_at = NULL WHERE upload_id = $id", ct, P("id", existing.UploadId));
+            // The new object holds the same bytes and certainly exists, whatever became of the old one.
+            await ExecuteAsync(c, $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL WHERE upload_id = $id", ct,
+                P("id", existing.UploadId), P("o", candidate.Object));
             await tx.CommitAsync(ct);
-            return new RegisterResult(RegisterOutcome.Retry, existing with { Status = UploadStatus.Stored, Error = null, CompletedAt = null });
+            return new RegisterResult(RegisterOutcome.Retry, existing with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null });
         }
         finally
         {

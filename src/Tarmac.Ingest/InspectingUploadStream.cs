@@ -13,7 +13,7 @@ namespace Tarmac.Ingest;
 /// schema as soon as it has arrived, so a wrong file is refused while it streams, with a bounded buffer
 /// whatever the file's size.
 /// </summary>
-public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, long maxBytes) : Stream
+public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, long maxBytes, bool compressed = false) : Stream
 {
     private const int MaxHeaderBytes = 64 * 1024;
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -128,7 +128,9 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
         if (_finished) return;
         _finished = true;
         if (Bytes == 0)
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Empty upload", "The body is empty. Send a CSV file: a header line, then one line per row.");
+            throw compressed
+                ? new UploadRejectedException(StatusCodes.Status400BadRequest, "Malformed gzip body", "The body could not be decompressed: it holds no complete gzip data. Send valid gzip, or drop Content-Encoding.")
+                : new UploadRejectedException(StatusCodes.Status400BadRequest, "Empty upload", "The body is empty. Send a CSV file: a header line, then one line per row.");
         if (_carryLength > 0)
             throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Not UTF-8", "The body ends in the middle of a UTF-8 character. Save the CSV as UTF-8 and send it again.");
         if (!_headerDone) CheckHeader();

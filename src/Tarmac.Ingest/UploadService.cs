@@ -32,7 +32,7 @@ public sealed partial class UploadService(
         string sha256;
         try
         {
-            using var inspector = new InspectingUploadStream(body!, dataset, limit);
+            using var inspector = new InspectingUploadStream(body!, dataset, limit, compressed: http.Request.Headers.ContentEncoding.Count > 0);
             var metadata = new Dictionary<string, string> { ["upload_id"] = uploadId, ["dataset"] = dataset.Name };
             if (fileName is not null) metadata["file_name"] = fileName;
             stored = await store.CreateAsync(objectName, inspector, metadata, ct);

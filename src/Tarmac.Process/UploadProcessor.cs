@@ -104,7 +104,8 @@ public sealed partial class UploadProcessor(
             FileName = obj.Metadata.GetValueOrDefault("file_name"), ReceivedAt = time.GetUtcNow(),
         };
         var registered = await ledger.RegisterAsync(candidate, ct);
-        return registered.Outcome == RegisterOutcome.Duplicate ? null : registered.Upload;
+        // A duplicate is skipped, unless it is the object a retry of a failed upload now points to.
+        return registered.Outcome != RegisterOutcome.Duplicate || registered.Upload.Object == evt.Name ? registered.Upload : null;
     }
 
     private LoadRequest ToRequest(UploadRecord upload)

@@ -9,3 +9,6 @@ var app = builder.Build();
 app.MapTarmacDefaults();
 app.MapQuery();
 app.Run();
+
+// Internal: only the all-in-one host (Tarmac.Local) exposes its Program to the functional tests.
+internal partial class Program;

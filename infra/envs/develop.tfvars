@@ -1,0 +1,31 @@
+# develop: plan on every push to develop; cheap, destroyable, no steady traffic.
+# terraform init -backend-config=bucket=<state-bucket> -backend-config=prefix=tarmac/develop
+# terraform plan -var-file=envs/develop.tfvars -var image_tag=<sha>
+
+project_id           = "tarmac-project"
+region               = "us-central1"
+bq_location          = "US"
+prefix               = "tarmac"
+environment          = "develop"
+container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac"
+image_tag            = "latest"
+
+run_deletion_protection = false
+force_destroy_buckets   = true
+
+services = {
+  ingest  = { max_instances = 3, concurrency = 80, cpu = "1", memory = "512Mi", timeout_seconds = 300 }
+  process = { max_instances = 2, concurrency = 4, cpu = "1", memory = "1Gi", timeout_seconds = 600 }
+  query   = { max_instances = 3, concurrency = 40, cpu = "1", memory = "512Mi", timeout_seconds = 60 }
+}
+
+jwt_issuer    = "https://securetoken.google.com/tarmac-project"
+jwt_jwks_uri  = "https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com"
+jwt_audiences = ["tarmac-project"]
+
+notification_channels     = []
+low_traffic_alert_enabled = false
+
+github_owner    = "tarmac-org"
+github_repo     = "tarmac"
+tf_state_bucket = "tarmac-project-tfstate"

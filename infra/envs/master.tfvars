@@ -1,0 +1,33 @@
+# master: apply + integration test on every push to master.
+# terraform init -backend-config=bucket=<state-bucket> -backend-config=prefix=tarmac/master
+# terraform apply -var-file=envs/master.tfvars -var image_tag=<sha>
+
+project_id           = "tarmac-project"
+region               = "us-central1"
+bq_location          = "US"
+prefix               = "tarmac"
+environment          = "master"
+container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac"
+image_tag            = "latest"
+
+run_deletion_protection = true
+force_destroy_buckets   = false
+
+jwt_issuer    = "https://securetoken.google.com/tarmac-project"
+jwt_jwks_uri  = "https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com"
+jwt_audiences = ["tarmac-project"]
+
+# projects/<project>/notificationChannels/<id>, created outside Terraform (on-call email, pager).
+notification_channels     = []
+low_traffic_alert_enabled = true
+
+# Seed thresholds (Parte 5).
+post_rate_high_per_hour    = 600
+post_rate_low_per_hour     = 400
+error_ratio_threshold      = 0.01
+post_latency_p95_ms        = 300
+oldest_unacked_max_seconds = 600
+
+github_owner    = "tarmac-org"
+github_repo     = "tarmac"
+tf_state_bucket = "tarmac-project-tfstate"

@@ -1,0 +1,92 @@
+variable "project_id" {
+  type        = string
+  description = "Project that hosts the pipeline and the deployed system."
+}
+
+variable "name" {
+  type        = string
+  description = "Name prefix (<prefix>-<environment>)."
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment; also the branch that triggers the pipeline (develop -> ci.yaml, master -> cd.yaml)."
+
+  validation {
+    condition     = contains(["develop", "master"], var.environment)
+    error_message = "environment must be develop or master."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region passed to the build as _REGION."
+}
+
+variable "github_owner" {
+  type        = string
+  description = "GitHub owner of the repository connected to Cloud Build (GitHub app connection made at bootstrap)."
+}
+
+variable "github_repo" {
+  type        = string
+  description = "GitHub repository name."
+}
+
+variable "container_repository" {
+  type        = string
+  description = "Artifact Registry docker repository <location>-docker.pkg.dev/<project>/<repository> (created at bootstrap)."
+
+  validation {
+    condition     = length(split("/", var.container_repository)) == 3 && endswith(split("/", var.container_repository)[0], "-docker.pkg.dev")
+    error_message = "container_repository must look like <location>-docker.pkg.dev/<project>/<repository>."
+  }
+}
+
+variable "artifacts_bucket" {
+  type        = string
+  description = "Bucket for <function>-<branch>.zip artifacts (_ARTIFACTS_BUCKET)."
+}
+
+variable "tf_state_bucket" {
+  type        = string
+  description = "Terraform state bucket (_TF_STATE_BUCKET), created at bootstrap."
+}
+
+variable "gateway_url" {
+  type        = string
+  description = "Gateway base URL for the integration test (_GATEWAY_URL, master only)."
+  default     = ""
+}
+
+variable "runtime_service_account_ids" {
+  type        = map(string)
+  description = "Service accounts (projects/<p>/serviceAccounts/<email>) the deployer must act as, keyed by a static name."
+  default     = {}
+}
+
+variable "deployer_project_roles" {
+  type        = list(string)
+  description = "Predefined project roles of the deployer: exactly what terraform apply of infra/ and the image push need."
+  default = [
+    "roles/apigateway.admin",
+    "roles/bigquery.dataOwner",
+    "roles/browser",
+    "roles/cloudbuild.builds.editor",
+    "roles/iam.roleViewer",
+    "roles/iam.serviceAccountAdmin",
+    "roles/logging.configWriter",
+    "roles/logging.logWriter",
+    "roles/monitoring.alertPolicyEditor",
+    "roles/monitoring.dashboardEditor",
+    "roles/monitoring.servicesEditor",
+    "roles/pubsub.admin",
+    "roles/run.admin",
+    "roles/serviceusage.serviceUsageConsumer",
+  ]
+
+  validation {
+    condition     = length(setintersection(var.deployer_project_roles, ["roles/owner", "roles/editor", "roles/viewer"])) == 0
+    error_message = "Basic roles (owner, editor, viewer) are not allowed for the deployer."
+  }
+}

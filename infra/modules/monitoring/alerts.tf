@@ -1,0 +1,343 @@
+# Alert policies for seed Parte 5. Every policy carries markdown documentation
+# (what it means, what to check) and the notification channels of var.
+
+locals {
+  post_requests_filter = "metric.type=\"${local.user_metric["post_requests"]}\" AND resource.type=\"cloud_run_revision\""
+  post_latency_filter  = "metric.type=\"${local.user_metric["post_latency"]}\" AND resource.type=\"cloud_run_revision\""
+  gateway_count_filter = "metric.type=\"apigateway.googleapis.com/proxy/request_count\" AND ${local.gateway_filter}"
+
+  alert_labels = {
+    app         = "tarmac"
+    environment = var.environment
+  }
+}
+
+resource "google_monitoring_alert_policy" "post_rate_high" {
+  project               = var.project_id
+  display_name          = "${var.name}: POST requests above ${var.post_rate_high_per_hour}/hour"
+  combiner              = "OR"
+  severity              = "WARNING"
+  notification_channels = var.notification_channels
+  user_labels           = local.alert_labels
+
+  conditions {
+    display_name = "POST requests in the last hour > ${var.post_rate_high_per_hour}"
+
+    condition_threshold {
+      filter          = local.post_requests_filter
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.post_rate_high_per_hour
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "3600s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "[${var.environment}] Tarmac POST rate above ${var.post_rate_high_per_hour}/hour"
+    content   = <<-EOT
+      More than ${var.post_rate_high_per_hour} POST uploads reached the ingest service in one hour
+      (expected maximum: 50 airports x 10 takeoffs = 500/hour). Possible saturation or a DDoS.
+
+      Check:
+      1. API Gateway requests by response class on the Tarmac dashboard: is the traffic
+         authenticated (2xx) or mostly rejected (401/403)?
+      2. Cloud Run request logs of `${var.services["ingest"]}` for the callers
+         (`httpRequest.remoteIp`, JWT subject in the ingest logs) and repeated files
+         (same `sha256` in `upload_events`).
+      3. Instance count and latency of the ingest service; `max_instances` caps cost.
+      4. If it is abuse, revoke the caller's credentials at the JWT issuer.
+    EOT
+  }
+
+  alert_strategy {
+    auto_close = "7200s"
+  }
+}
+
+resource "google_monitoring_alert_policy" "post_rate_low" {
+  project               = var.project_id
+  display_name          = "${var.name}: POST requests below ${var.post_rate_low_per_hour}/hour"
+  combiner              = "OR"
+  severity              = "WARNING"
+  enabled               = var.low_traffic_alert_enabled
+  notification_channels = var.notification_channels
+  user_labels           = local.alert_labels
+
+  conditions {
+    display_name = "POST requests in the last hour < ${var.post_rate_low_per_hour}"
+
+    condition_threshold {
+      filter          = local.post_requests_filter
+      comparison      = "COMPARISON_LT"
+      threshold_value = var.post_rate_low_per_hour
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "3600s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  conditions {
+    display_name = "No POST request at all for an hour"
+
+    condition_absent {
+      filter   = local.post_requests_filter
+      duration = "3600s"
+
+      aggregations {
+        alignment_period     = "600s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "[${var.environment}] Tarmac POST rate below ${var.post_rate_low_per_hour}/hour"
+    content   = <<-EOT
+      Fewer than ${var.post_rate_low_per_hour} POST uploads (or none) reached the ingest service in
+      the last hour. Airports may not be able to reach the API, or takeoffs are not being recorded.
+
+      Check:
+      1. API Gateway 4xx/5xx on the dashboard: are clients being rejected (expired JWTs, wrong
+         audience) before reaching ingest?
+      2. The gateway itself (`${var.gateway_id}`) and the ingest service revision status.
+      3. Whether the issuer's JWKS (x-google-jwks_uri) is reachable.
+      4. With the airports: a connectivity problem on their side, or a legitimately quiet period.
+    EOT
+  }
+
+  alert_strategy {
+    auto_close = "7200s"
+  }
+}
+
+resource "google_monitoring_alert_policy" "error_ratio" {
+  project               = var.project_id
+  display_name          = "${var.name}: 5xx ratio above ${var.error_ratio_threshold * 100}%"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = var.notification_channels
+  user_labels           = local.alert_labels
+
+  conditions {
+    display_name = "API Gateway 5xx / all requests > ${var.error_ratio_threshold * 100}% for 5 minutes"
+
+    condition_threshold {
+      filter             = "${local.gateway_count_filter} AND metric.label.response_code_class=\"5xx\""
+      denominator_filter = local.gateway_count_filter
+      comparison         = "COMPARISON_GT"
+      threshold_value    = var.error_ratio_threshold
+      duration           = "300s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      denominator_aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_RATE"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "[${var.environment}] Tarmac 5xx ratio above ${var.error_ratio_threshold * 100}%"
+    content   = <<-EOT
+      More than ${var.error_ratio_threshold * 100}% of the requests through the API gateway
+      `${var.gateway_id}` ended in a 5xx for 5 minutes.
+
+      Check:
+      1. Dashboard "Cloud Run error rate per service": which backend fails (ingest or query)?
+      2. Cloud Run logs of that service at severity>=ERROR; a new revision (roll back with
+         `gcloud run services update-traffic --to-revisions=<previous>=100`)?
+      3. 503/504 from the gateway without backend errors: backend timeouts, max instances
+         reached, or the gateway SA lost `roles/run.invoker`.
+      4. BigQuery or GCS errors in the service logs (quota, permissions after an IAM change).
+    EOT
+  }
+
+  alert_strategy {
+    auto_close = "3600s"
+  }
+}
+
+resource "google_monitoring_alert_policy" "post_latency_p95" {
+  project               = var.project_id
+  display_name          = "${var.name}: POST p95 latency above ${var.post_latency_p95_ms} ms"
+  combiner              = "OR"
+  severity              = "WARNING"
+  notification_channels = var.notification_channels
+  user_labels           = local.alert_labels
+
+  conditions {
+    display_name = "POST p95 latency > ${var.post_latency_p95_ms} ms for 5 minutes"
+
+    condition_threshold {
+      filter          = local.post_latency_filter
+      comparison      = "COMPARISON_GT"
+      threshold_value = local.latency_threshold_s
+      duration        = "300s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_DELTA"
+        cross_series_reducer = "REDUCE_PERCENTILE_95"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "[${var.environment}] Tarmac POST p95 latency above ${var.post_latency_p95_ms} ms"
+    content   = <<-EOT
+      The 95th percentile of POST latency at the ingest service (`${var.services["ingest"]}`)
+      has been above ${var.post_latency_p95_ms} ms for 5 minutes; the POST latency SLO is at risk.
+
+      Check:
+      1. Cold starts: "container startup latency" and instance count on the dashboard; consider
+         `min_instances = 1` for ingest.
+      2. Upload sizes: large bodies should use `POST /uploads` (signed resumable URL) instead.
+      3. GCS write latency and the upload_events ledger insert (BigQuery) in the ingest logs.
+      4. CPU/memory limits and concurrency of the ingest service.
+    EOT
+  }
+
+  alert_strategy {
+    auto_close = "3600s"
+  }
+}
+
+resource "google_monitoring_alert_policy" "dead_letter_not_empty" {
+  project               = var.project_id
+  display_name          = "${var.name}: dead-letter subscription is not empty"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = var.notification_channels
+  user_labels           = local.alert_labels
+
+  conditions {
+    display_name = "Undelivered messages in ${var.dead_letter_subscription_name} > 0"
+
+    condition_threshold {
+      filter          = "metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND ${local.dlq_sub_filter}"
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "[${var.environment}] Tarmac uploads dead-lettered"
+    content   = <<-EOT
+      At least one object-finalized event could not be processed after the maximum number of
+      delivery attempts and was moved to `${var.dead_letter_subscription_name}`. The raw file is
+      safe in the bucket, but it is not loaded.
+
+      Check:
+      1. Pull the message without acking: `gcloud pubsub subscriptions pull ${var.dead_letter_subscription_name} --limit=5`
+         and note the object name (`raw/<dataset>/<date>/<upload-id>.csv`).
+      2. Process service logs for that upload id (`jsonPayload.upload_id`) and its
+         `upload_events` rows (status `failed`, `error`).
+      3. Fix the cause (schema, permissions, BigQuery quota), then re-publish the message to the
+         main topic `${var.topic_name}` and ack it here.
+    EOT
+  }
+
+  alert_strategy {
+    auto_close = "86400s"
+  }
+}
+
+resource "google_monitoring_alert_policy" "oldest_unacked" {
+  project               = var.project_id
+  display_name          = "${var.name}: oldest unacked upload event older than ${var.oldest_unacked_max_seconds / 60} minutes"
+  combiner              = "OR"
+  severity              = "WARNING"
+  notification_channels = var.notification_channels
+  user_labels           = local.alert_labels
+
+  conditions {
+    display_name = "Oldest unacked message age in ${var.subscription_name} > ${var.oldest_unacked_max_seconds}s"
+
+    condition_threshold {
+      filter          = "metric.type=\"pubsub.googleapis.com/subscription/oldest_unacked_message_age\" AND ${local.push_sub_filter}"
+      comparison      = "COMPARISON_GT"
+      threshold_value = var.oldest_unacked_max_seconds
+      duration        = "60s"
+
+      aggregations {
+        alignment_period   = "60s"
+        per_series_aligner = "ALIGN_MAX"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "[${var.environment}] Tarmac processing backlog older than ${var.oldest_unacked_max_seconds / 60} minutes"
+    content   = <<-EOT
+      An object-finalized event has waited more than ${var.oldest_unacked_max_seconds / 60} minutes
+      in `${var.subscription_name}`: uploads are stored but not being loaded into BigQuery.
+
+      Check:
+      1. Process service (`${var.services["process"]}`) errors and 5xx on `/pubsub/push`;
+         401/403 means the push OIDC token is refused (audience or push service account changed).
+      2. Instance count at `max_instances` (backlog faster than processing) and load job errors.
+      3. BigQuery load job quota (1,500 per table per day): is batching working?
+      4. Push endpoint URL of the subscription still matches the process service URL.
+    EOT
+  }
+
+  alert_strategy {
+    auto_close = "3600s"
+  }
+}

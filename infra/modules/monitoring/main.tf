@@ -1,0 +1,145 @@
+# Log-based metrics from the services' logs. The rest of the module is split
+# into dashboard.tf, alerts.tf and slos.tf.
+
+locals {
+  metric_prefix = replace(var.name, "-", "_")
+
+  user_metric = { for k, m in google_logging_metric.this : k => "logging.googleapis.com/user/${m.name}" }
+
+  services_one_of = join(", ", [for s in values(var.services) : "\"${s}\""])
+
+  # Cloud Run request logs of the ingest service, POST only: every upload route.
+  post_request_log_filter = join(" AND ", [
+    "resource.type=\"cloud_run_revision\"",
+    "resource.labels.service_name=\"${var.services["ingest"]}\"",
+    "log_id(\"run.googleapis.com/requests\")",
+    "httpRequest.requestMethod=\"POST\"",
+  ])
+
+  # One structured line per processed upload, written by the process service.
+  upload_processed_log_filter = join(" AND ", [
+    "resource.type=\"cloud_run_revision\"",
+    "resource.labels.service_name=\"${var.services["process"]}\"",
+    "jsonPayload.event=\"upload_processed\"",
+  ])
+
+  upload_labels = {
+    dataset = "EXTRACT(jsonPayload.dataset)"
+    status  = "EXTRACT(jsonPayload.status)"
+  }
+
+  log_metrics = {
+    rows_loaded = {
+      description     = "Rows loaded per processed upload (jsonPayload.rows_loaded of event=upload_processed)."
+      filter          = local.upload_processed_log_filter
+      value_type      = "DISTRIBUTION"
+      unit            = "1"
+      value_extractor = "EXTRACT(jsonPayload.rows_loaded)"
+      labels          = local.upload_labels
+      buckets         = "rows"
+    }
+    rows_rejected = {
+      description     = "Rows rejected per processed upload (jsonPayload.rows_rejected of event=upload_processed)."
+      filter          = local.upload_processed_log_filter
+      value_type      = "DISTRIBUTION"
+      unit            = "1"
+      value_extractor = "EXTRACT(jsonPayload.rows_rejected)"
+      labels          = local.upload_labels
+      buckets         = "rows"
+    }
+    uploads_processed = {
+      description     = "Processed uploads by dataset and status (loaded, partially_loaded, rejected, failed)."
+      filter          = local.upload_processed_log_filter
+      value_type      = "INT64"
+      unit            = "1"
+      value_extractor = null
+      labels          = local.upload_labels
+      buckets         = null
+    }
+    post_requests = {
+      description     = "POST requests served by the ingest service (Cloud Run request log)."
+      filter          = local.post_request_log_filter
+      value_type      = "INT64"
+      unit            = "1"
+      value_extractor = null
+      labels          = {}
+      buckets         = null
+    }
+    post_5xx = {
+      description     = "POST requests of the ingest service answered with a 5xx status."
+      filter          = "${local.post_request_log_filter} AND httpRequest.status>=500"
+      value_type      = "INT64"
+      unit            = "1"
+      value_extractor = null
+      labels          = {}
+      buckets         = null
+    }
+    post_latency = {
+      description     = "Latency in seconds of POST requests served by the ingest service (httpRequest.latency)."
+      filter          = local.post_request_log_filter
+      value_type      = "DISTRIBUTION"
+      unit            = "s"
+      value_extractor = "REGEXP_EXTRACT(httpRequest.latency, \"([0-9.]+)s\")"
+      labels          = {}
+      buckets         = "latency"
+    }
+  }
+
+  # The latency buckets include the SLO threshold exactly, so the SLO's
+  # distribution cut and the p95 alert are not interpolated across it.
+  latency_threshold_s = var.post_latency_p95_ms / 1000
+  latency_base_bounds = [0.01, 0.025, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3, 0.4, 0.5, 0.75, 1, 2.5, 5, 10, 30, 60]
+  latency_bounds = concat(
+    [for b in local.latency_base_bounds : b if b < local.latency_threshold_s],
+    [local.latency_threshold_s],
+    [for b in local.latency_base_bounds : b if b > local.latency_threshold_s],
+  )
+}
+
+resource "google_logging_metric" "this" {
+  for_each = local.log_metrics
+
+  project          = var.project_id
+  name             = "${local.metric_prefix}_${each.key}"
+  description      = each.value.description
+  filter           = each.value.filter
+  value_extractor  = each.value.value_extractor
+  label_extractors = each.value.labels
+
+  metric_descriptor {
+    metric_kind  = "DELTA"
+    value_type   = each.value.value_type
+    unit         = each.value.unit
+    display_name = "${var.name} ${each.key}"
+
+    dynamic "labels" {
+      for_each = each.value.labels
+      content {
+        key         = labels.key
+        value_type  = "STRING"
+        description = "Extracted with ${labels.value}."
+      }
+    }
+  }
+
+  dynamic "bucket_options" {
+    for_each = each.value.buckets == null ? [] : [each.value.buckets]
+    content {
+      dynamic "exponential_buckets" {
+        for_each = bucket_options.value == "rows" ? [1] : []
+        content {
+          num_finite_buckets = 32
+          growth_factor      = 2
+          scale              = 1
+        }
+      }
+
+      dynamic "explicit_buckets" {
+        for_each = bucket_options.value == "latency" ? [1] : []
+        content {
+          bounds = local.latency_bounds
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,73 @@
+output "gateway_url" {
+  description = "Public base URL of the API (every route requires a JWT)."
+  value       = module.gateway.url
+}
+
+output "service_urls" {
+  description = "Cloud Run service URLs (private: invoker IAM only)."
+  value = {
+    ingest  = module.ingest.uri
+    process = module.process.uri
+    query   = module.query.uri
+  }
+}
+
+output "service_accounts" {
+  description = "Runtime service account emails by role."
+  value       = module.service_accounts.emails
+}
+
+output "raw_bucket" {
+  description = "Raw uploads bucket (TARMAC_RAW_BUCKET)."
+  value       = module.storage.raw_bucket
+}
+
+output "artifacts_bucket" {
+  description = "Artifacts bucket for <function>-<branch>.zip."
+  value       = module.storage.artifacts_bucket
+}
+
+output "bq_dataset" {
+  description = "BigQuery dataset (TARMAC_BQ_DATASET)."
+  value       = module.warehouse.dataset_id
+}
+
+output "bq_tables" {
+  description = "Dataset tables created from schemas/*.json."
+  value       = module.warehouse.tables
+}
+
+output "table_options" {
+  description = "Effective partitioning and clustering per dataset table."
+  value       = module.warehouse.table_options
+}
+
+output "push_audience" {
+  description = "Audience of the Pub/Sub push OIDC token (TARMAC_PUSH_AUDIENCE)."
+  value       = local.push_audience
+}
+
+output "topic" {
+  description = "Object-finalized topic."
+  value       = module.events.topic
+}
+
+output "dead_letter_subscription" {
+  description = "Dead-letter pull subscription (should stay empty)."
+  value       = module.events.dead_letter_subscription_name
+}
+
+output "dashboard_id" {
+  description = "Monitoring dashboard id."
+  value       = module.monitoring.dashboard_id
+}
+
+output "slos" {
+  description = "SLO resource names."
+  value       = module.monitoring.slos
+}
+
+output "deployer_email" {
+  description = "Cloud Build deployer service account (null when cicd_enabled = false)."
+  value       = try(module.cicd[0].deployer_email, null)
+}

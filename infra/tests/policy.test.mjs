@@ -1,0 +1,385 @@
+// Plan-free policy checks for infra/ (node --test, Node built-ins only).
+//
+//   node --test infra/tests/policy.test.mjs
+//
+// HCL is scanned, not evaluated: string contents, heredocs and comments are
+// masked so that braces are counted only in code, then blocks are cut out by
+// brace depth. `validation { ... }` blocks are ignored by the IAM checks (they
+// mention allUsers in order to refuse it).
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const INFRA = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const rel = (f) => path.relative(path.dirname(INFRA), f);
+
+function walk(dir, pred, out = []) {
+  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+    if (e.name.startsWith('.') || e.name === 'node_modules') continue;
+    const p = path.join(dir, e.name);
+    if (e.isDirectory()) walk(p, pred, out);
+    else if (pred(p)) out.push(p);
+  }
+  return out.sort();
+}
+
+// ---------------------------------------------------------------- HCL scanner
+
+// Replace string contents, heredoc bodies and comments by spaces (newlines
+// kept), so offsets and line numbers stay the same as in the source.
+function mask(src) {
+  const out = src.split('');
+  const blank = (a, b) => { for (let k = a; k < b; k++) if (out[k] !== '\n') out[k] = ' '; };
+  let i = 0;
+  function skipString(j) { // j at opening quote; returns index after closing quote
+    j++;
+    while (j < src.length && src[j] !== '"') {
+      if (src[j] === '\\') { j += 2; continue; }
+      if ((src[j] === '$' || src[j] === '%') && src[j + 1] === '{') { j = skipCode(j + 2, '}'); continue; }
+      if (src[j] === '\n') break;
+      j++;
+    }
+    return j + 1;
+  }
+  function skipCode(j, close) { // returns index after the matching close
+    let depth = 0;
+    while (j < src.length) {
+      const c = src[j];
+      if (c === '"') { j = skipString(j); continue; }
+      if (c === '{' || c === '(' || c === '[') depth++;
+      if (c === '}' || c === ')' || c === ']') { if (depth === 0 && c === close) return j + 1; depth--; }
+      j++;
+    }
+    return j;
+  }
+  while (i < src.length) {
+    const c = src[i];
+    if (c === '#' || (c === '/' && src[i + 1] === '/')) {
+      const e = src.indexOf('\n', i); const end = e < 0 ? src.length : e; blank(i, end); i = end; continue;
+    }
+    if (c === '/' && src[i + 1] === '*') {
+      const e = src.indexOf('*/', i + 2); const end = e < 0 ? src.length : e + 2; blank(i, end); i = end; continue;
+    }
+    if (c === '<' && src[i + 1] === '<') {
+      const m = /^<<-?([A-Za-z_][A-Za-z0-9_]*)\n/.exec(src.slice(i));
+      if (m) {
+        const bodyStart = i + m[0].length;
+        const re = new RegExp(`^[ \\t]*${m[1]}[ \\t]*$`, 'm');
+        const rest = src.slice(bodyStart);
+        const em = re.exec(rest);
+        const end = em ? bodyStart + em.index : src.length;
+        blank(bodyStart, end); i = end + (em ? em[0].length : 0); continue;
+      }
+    }
+    if (c === '"') { const e = skipString(i); blank(i + 1, e - 1); i = e; continue; }
+    i++;
+  }
+  return out.join('');
+}
+
+function lineOf(src, idx) { return src.slice(0, idx).split('\n').length; }
+
+// Blocks whose header matches `re` (run on the source, confirmed in code), with
+// body offsets [open+1, close).
+function blocks(file, re) {
+  const src = fs.readFileSync(file, 'utf8');
+  const m = mask(src);
+  const found = [];
+  const g = new RegExp(re.source, 'gm');
+  let h;
+  while ((h = g.exec(src))) {
+    const start = h.index + h[0].search(/\S/);
+    if (m[start] !== src[start]) continue; // inside a string or comment
+    const open = m.indexOf('{', h.index + h[0].length - 1);
+    if (open < 0) continue;
+    let depth = 0, k = open;
+    for (; k < m.length; k++) {
+      if (m[k] === '{') depth++;
+      else if (m[k] === '}' && --depth === 0) break;
+    }
+    found.push({ file, header: h, line: lineOf(src, h.index), body: src.slice(open + 1, k), mbody: m.slice(open + 1, k), start: h.index, end: k + 1 });
+  }
+  return found;
+}
+
+// Names of the top-level attributes and blocks of a block body.
+function topLevel(b) {
+  const attrs = new Set(), nested = new Set();
+  let depth = 0;
+  const lines = b.mbody.split('\n');
+  for (const line of lines) {
+    if (depth === 0) {
+      const a = /^\s*([A-Za-z_][A-Za-z0-9_-]*)\s*=/.exec(line);
+      const n = /^\s*(?:dynamic\s+")?([A-Za-z_][A-Za-z0-9_-]*)"?\s*(?:"[^"]*"\s*)*\{/.exec(line);
+      if (a && !/^\s*[A-Za-z_][A-Za-z0-9_-]*\s*==/.test(line)) attrs.add(a[1]);
+      else if (n) nested.add(n[1]);
+    }
+    for (const c of line) { if (c === '{' || c === '(' || c === '[') depth++; else if (c === '}' || c === ')' || c === ']') depth--; }
+  }
+  return { attrs, nested };
+}
+
+// Source with every `validation { ... }` block removed (kept line count).
+function withoutValidation(file) {
+  const src = fs.readFileSync(file, 'utf8');
+  let out = src;
+  for (const b of blocks(file, /^\s*validation\s*\{/).reverse()) {
+    out = out.slice(0, b.start) + out.slice(b.start, b.end).replace(/[^\n]/g, ' ') + out.slice(b.end);
+  }
+  return out;
+}
+
+// Code-only text (strings kept) outside comments: mask comments only.
+function stripComments(text) {
+  return text.split('\n').map((l) => {
+    let inStr = false;
+    for (let i = 0; i < l.length; i++) {
+      if (l[i] === '"' && l[i - 1] !== '\\') inStr = !inStr;
+      if (!inStr && (l[i] === '#' || (l[i] === '/' && l[i + 1] === '/'))) return l.slice(0, i);
+    }
+    return l;
+  }).join('\n');
+}
+
+// ------------------------------------------------------------------ inputs
+
+const tfFiles = walk(INFRA, (p) => p.endsWith('.tf'));
+const tfvarsFiles = walk(INFRA, (p) => p.endsWith('.tfvars'));
+const moduleDirs = fs.readdirSync(path.join(INFRA, 'modules'), { withFileTypes: true })
+  .filter((e) => e.isDirectory()).map((e) => path.join(INFRA, 'modules', e.name));
+const isCicd = (f) => rel(f).split(path.sep).some((part, i, all) => all[i - 1] === 'modules' && part.includes('cicd'));
+
+// ------------------------------------------------------------------- tests
+
+test('there are Terraform files and modules to check', () => {
+  assert.ok(tfFiles.length > 5, 'expected .tf files under infra/');
+  assert.ok(moduleDirs.length > 0, 'expected modules under infra/modules/');
+  assert.ok(moduleDirs.some((d) => path.basename(d).includes('cicd')), 'expected a cicd module');
+});
+
+test('each module has main.tf, variables.tf, outputs.tf and README.md', () => {
+  const missing = [];
+  for (const d of moduleDirs) {
+    for (const f of ['main.tf', 'variables.tf', 'outputs.tf', 'README.md']) {
+      if (!fs.existsSync(path.join(d, f))) missing.push(rel(path.join(d, f)));
+    }
+  }
+  assert.deepEqual(missing, [], `missing module files:\n${missing.join('\n')}`);
+});
+
+test('the root module has versions.tf, variables.tf, main.tf, outputs.tf, README.md and both env tfvars', () => {
+  for (const f of ['versions.tf', 'variables.tf', 'main.tf', 'outputs.tf', 'README.md', 'envs/develop.tfvars', 'envs/master.tfvars']) {
+    assert.ok(fs.existsSync(path.join(INFRA, f)), `infra/${f} is missing`);
+  }
+  const v = fs.readFileSync(path.join(INFRA, 'versions.tf'), 'utf8');
+  assert.match(v, /required_version\s*=\s*">=\s*1\.6"/, 'terraform >= 1.6');
+  assert.match(v, /hashicorp\/google"[\s\S]*?version\s*=\s*"~>\s*6\.50"/, 'google ~> 6.50');
+  assert.match(v, /hashicorp\/google-beta"[\s\S]*?version\s*=\s*"~>\s*6\.50"/, 'google-beta ~> 6.50');
+  assert.match(v, /backend\s+"gcs"\s*\{\s*\}/, 'partial GCS backend (bucket and prefix at init)');
+});
+
+test('every variable has a type and a description', () => {
+  const bad = [];
+  for (const f of tfFiles) {
+    for (const b of blocks(f, /^variable\s+"([^"]+)"\s*\{/)) {
+      const { attrs } = topLevel(b);
+      for (const need of ['type', 'description']) {
+        if (!attrs.has(need)) bad.push(`${rel(f)}:${b.line}: variable "${b.header[1]}" has no ${need}`);
+      }
+    }
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
+test('no public IAM member (allUsers, allAuthenticatedUsers)', () => {
+  const bad = [];
+  for (const f of [...tfFiles, ...tfvarsFiles]) {
+    const text = stripComments(withoutValidation(f));
+    text.split('\n').forEach((l, i) => {
+      if (/allUsers|allAuthenticatedUsers/.test(l)) bad.push(`${rel(f)}:${i + 1}: ${l.trim()}`);
+    });
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
+test('no basic roles (owner, editor, viewer)', () => {
+  const bad = [];
+  for (const f of [...tfFiles, ...tfvarsFiles]) {
+    const text = stripComments(withoutValidation(f));
+    text.split('\n').forEach((l, i) => {
+      if (/"roles\/(owner|editor|viewer)"/.test(l)) bad.push(`${rel(f)}:${i + 1}: ${l.trim()}`);
+    });
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
+test('no admin role outside the cicd module', () => {
+  const bad = [];
+  for (const f of [...tfFiles, ...tfvarsFiles]) {
+    if (isCicd(f)) continue;
+    const text = stripComments(withoutValidation(f));
+    text.split('\n').forEach((l, i) => {
+      for (const m of l.matchAll(/roles\/[A-Za-z0-9_.]+/g)) {
+        if (/admin/i.test(m[0])) bad.push(`${rel(f)}:${i + 1}: ${m[0]}`);
+      }
+    });
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
+test('every alert policy has documentation content and notification channels', () => {
+  const bad = [];
+  let count = 0;
+  for (const f of tfFiles) {
+    for (const b of blocks(f, /^resource\s+"google_monitoring_alert_policy"\s+"([^"]+)"\s*\{/)) {
+      count++;
+      const { attrs, nested } = topLevel(b);
+      if (!nested.has('documentation')) bad.push(`${rel(f)}:${b.line}: ${b.header[1]} has no documentation`);
+      else if (!/documentation\s*\{[\s\S]*?\bcontent\s*=/.test(b.body)) bad.push(`${rel(f)}:${b.line}: ${b.header[1]} documentation has no content`);
+      if (!attrs.has('notification_channels')) bad.push(`${rel(f)}:${b.line}: ${b.header[1]} has no notification_channels`);
+    }
+  }
+  assert.ok(count >= 7, `expected the seed's alerts and SLO burn-rate alerts, found ${count} policies`);
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
+test('SLOs exist with burn-rate alerts', () => {
+  const all = tfFiles.map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  const slos = (all.match(/resource\s+"google_monitoring_slo"/g) || []).length;
+  assert.ok(slos >= 3, `expected 3 SLOs, found ${slos}`);
+  assert.match(all, /resource\s+"google_monitoring_custom_service"/);
+  assert.match(all, /select_slo_burn_rate\(/);
+});
+
+test('Cloud Run services are invoked only through run.invoker IAM members, never publicly', () => {
+  const bad = [];
+  for (const f of tfFiles) {
+    for (const b of blocks(f, /^resource\s+"google_cloud_run_v2_service_iam_(member|binding|policy)"\s+"([^"]+)"\s*\{/)) {
+      if (b.header[1] !== 'member') bad.push(`${rel(f)}:${b.line}: use _iam_member, not _iam_${b.header[1]}`);
+      if (!/role\s*=\s*"roles\/run\.invoker"/.test(b.body)) bad.push(`${rel(f)}:${b.line}: only roles/run.invoker is granted on services`);
+    }
+    for (const b of blocks(f, /^resource\s+"google_cloud_run_v2_service"\s+"([^"]+)"\s*\{/)) {
+      for (const probe of ['startup_probe', 'liveness_probe']) {
+        if (!new RegExp(`${probe}\\s*\\{[\\s\\S]*?path\\s*=\\s*"/healthz"`).test(b.body)) bad.push(`${rel(f)}:${b.line}: ${probe} on /healthz missing`);
+      }
+    }
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
+test('API Gateway resources use google-beta', () => {
+  const bad = [];
+  for (const f of tfFiles) {
+    for (const b of blocks(f, /^resource\s+"(google_api_gateway_[a-z_]+)"\s+"([^"]+)"\s*\{/)) {
+      if (!/^\s*provider\s*=\s*google-beta\s*$/m.test(b.body)) bad.push(`${rel(f)}:${b.line}: ${b.header[1]} needs provider = google-beta`);
+    }
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+});
+
+// ------------------------------------------------------------- OpenAPI spec
+
+const specFiles = walk(INFRA, (p) => path.basename(p).includes('openapi') && !p.endsWith('.tf'));
+
+// Minimal YAML reading by indentation: path -> method -> its lines.
+function operations(text) {
+  const ops = [];
+  const lines = text.split('\n');
+  let inPaths = false, pathKey = null, pathIndent = -1, method = null, methodIndent = -1;
+  for (const raw of lines) {
+    if (/^\s*(#|$)/.test(raw)) { if (method) method.lines.push(raw); continue; }
+    const indent = raw.search(/\S/);
+    const line = raw.trim();
+    if (indent === 0) { inPaths = line === 'paths:'; pathKey = null; method = null; continue; }
+    if (!inPaths) continue;
+    if (pathKey === null || indent <= pathIndent) {
+      const m = /^(\/[^:]*|"\/[^"]*"):\s*$/.exec(line);
+      if (m) { pathKey = m[1].replace(/"/g, ''); pathIndent = indent; method = null; continue; }
+    }
+    if (pathKey !== null && indent > pathIndent && (method === null || indent <= methodIndent)) {
+      const m = /^(get|put|post|delete|options|head|patch):\s*$/.exec(line);
+      if (m) { method = { path: pathKey, method: m[1], lines: [] }; methodIndent = indent; ops.push(method); continue; }
+    }
+    if (method) method.lines.push(raw);
+  }
+  return ops;
+}
+
+function securityOf(op) {
+  // `security:` followed by at least one `- name: [...]` entry.
+  const i = op.lines.findIndex((l) => /^\s*security:\s*$/.test(l));
+  if (i < 0) return null;
+  const next = op.lines.slice(i + 1).find((l) => l.trim() !== '');
+  return next && /^\s*-\s*[A-Za-z0-9_]+:\s*\[.*\]\s*$/.test(next) ? next.trim() : null;
+}
+
+test('an OpenAPI spec exists under infra/', () => {
+  assert.ok(specFiles.length >= 1, 'expected a file whose name contains "openapi"');
+});
+
+test('the OpenAPI spec puts JWT security on every path', () => {
+  for (const f of specFiles) {
+    const text = fs.readFileSync(f, 'utf8');
+    assert.match(text, /securityDefinitions:/, `${rel(f)}: securityDefinitions missing`);
+    for (const ext of ['x-google-issuer', 'x-google-jwks_uri', 'x-google-audiences']) {
+      assert.match(text, new RegExp(`${ext}:`), `${rel(f)}: ${ext} missing`);
+    }
+    const ops = operations(text);
+    assert.ok(ops.length > 0, `${rel(f)}: no operations found`);
+    const bad = ops.filter((op) => !securityOf(op)).map((op) => `${op.method.toUpperCase()} ${op.path}`);
+    assert.deepEqual(bad, [], `${rel(f)}: operations without security:\n${bad.join('\n')}`);
+    const nobackend = ops.filter((op) => !op.lines.some((l) => /x-google-backend:/.test(l))
+      || !op.lines.some((l) => /jwt_audience:/.test(l))).map((op) => `${op.method.toUpperCase()} ${op.path}`);
+    assert.deepEqual(nobackend, [], `${rel(f)}: operations without x-google-backend/jwt_audience:\n${nobackend.join('\n')}`);
+  }
+});
+
+test('the OpenAPI spec routes every public endpoint', () => {
+  const want = [
+    'POST /upload', 'POST /uploads', 'GET /uploads/{id}', 'GET /getdata', 'GET /stats', 'GET /datasets',
+    'GET /datasets/{name}', 'GET /datasets/{name}/rows', 'GET /datasets/{name}/stats', 'POST /datasets/{name}/upload',
+  ];
+  for (const f of specFiles) {
+    const have = new Set(operations(fs.readFileSync(f, 'utf8')).map((op) => `${op.method.toUpperCase()} ${op.path}`));
+    const missing = want.filter((w) => !have.has(w));
+    assert.deepEqual(missing, [], `${rel(f)}: missing routes:\n${missing.join('\n')}`);
+    for (const internal of ['/pubsub/push', '/healthz', '/readyz']) {
+      assert.ok(![...have].some((h) => h.endsWith(` ${internal}`)), `${rel(f)}: ${internal} must not be exposed`);
+    }
+  }
+});
+
+// ------------------------------------------------------- self-test of the scanner
+
+test('scanner: braces in strings, heredocs and comments do not count', () => {
+  const tmp = fs.mkdtempSync(path.join(fs.realpathSync(process.env.TMPDIR || '/tmp'), 'policy-'));
+  const f = path.join(tmp, 'x.tf');
+  fs.writeFileSync(f, [
+    'variable "a" {',
+    '  description = "has } and ${join("}", [])} inside"',
+    '  # a comment with {',
+    '  validation {',
+    '    condition     = !contains(["allUsers"], var.a)',
+    '    error_message = "no"',
+    '  }',
+    '  type = string',
+    '}',
+    'resource "google_monitoring_alert_policy" "p" {',
+    '  documentation {',
+    '    content = <<-EOT',
+    '      { not a block',
+    '    EOT',
+    '  }',
+    '}',
+    '',
+  ].join('\n'));
+  const [v] = blocks(f, /^variable\s+"([^"]+)"\s*\{/);
+  assert.deepEqual([...topLevel(v).attrs].sort(), ['description', 'type']);
+  assert.ok(!/allUsers/.test(withoutValidation(f)));
+  const [p] = blocks(f, /^resource\s+"google_monitoring_alert_policy"\s+"([^"]+)"\s*\{/);
+  assert.ok(topLevel(p).nested.has('documentation'));
+  fs.rmSync(tmp, { recursive: true, force: true });
+});

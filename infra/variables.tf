@@ -1,0 +1,415 @@
+# ---------------------------------------------------------------------------
+# Project, naming, placement
+# ---------------------------------------------------------------------------
+
+variable "project_id" {
+  type        = string
+  description = "Google Cloud project id; develop and master can share one project."
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]$", var.project_id))
+    error_message = "project_id must be 6-30 lowercase letters, digits or hyphens, start with a letter and not end with a hyphen."
+  }
+}
+
+variable "region" {
+  type        = string
+  description = "Region for Cloud Run, buckets and the API gateway."
+  default     = "us-central1"
+
+  validation {
+    condition     = can(regex("^[a-z]+-[a-z]+[0-9]$", var.region))
+    error_message = "region must be a Google Cloud region such as us-central1."
+  }
+}
+
+variable "gateway_region" {
+  type        = string
+  description = "API Gateway region if different from region (API Gateway supports fewer regions); null = region."
+  default     = null
+}
+
+variable "bq_location" {
+  type        = string
+  description = "BigQuery dataset location (US, EU or a region); also TARMAC_BQ_LOCATION."
+  default     = "US"
+
+  validation {
+    condition     = length(var.bq_location) > 0
+    error_message = "bq_location must not be empty."
+  }
+}
+
+variable "prefix" {
+  type        = string
+  description = "Name prefix for every resource; names are <prefix>-<environment>-<thing>."
+  default     = "tarmac"
+
+  validation {
+    condition     = can(regex("^[a-z][a-z0-9-]{1,11}[a-z0-9]$", var.prefix))
+    error_message = "prefix must be 3-13 lowercase letters, digits or hyphens (service account ids are limited to 30 characters), start with a letter and not end with a hyphen."
+  }
+}
+
+variable "environment" {
+  type        = string
+  description = "Environment, equal to the git branch that deploys it: develop or master."
+
+  validation {
+    condition     = contains(["develop", "master"], var.environment)
+    error_message = "environment must be develop or master."
+  }
+}
+
+variable "labels" {
+  type        = map(string)
+  description = "Extra labels added to every labelled resource."
+  default     = {}
+}
+
+# ---------------------------------------------------------------------------
+# Images and services
+# ---------------------------------------------------------------------------
+
+variable "container_repository" {
+  type        = string
+  description = "Artifact Registry docker repository, e.g. us-central1-docker.pkg.dev/PROJECT/tarmac; images are <repo>/<function>:<image_tag>."
+
+  validation {
+    condition     = can(regex("^[a-z0-9-]+-docker\\.pkg\\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z0-9][a-z0-9_.-]*$", var.container_repository))
+    error_message = "container_repository must look like <location>-docker.pkg.dev/<project>/<repository>."
+  }
+}
+
+variable "image_tag" {
+  type        = string
+  description = "Image tag to deploy (the pipeline passes $SHORT_SHA)."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$", var.image_tag))
+    error_message = "image_tag must be a valid docker tag (letters, digits, _, ., -; at most 128 characters)."
+  }
+}
+
+variable "services" {
+  type = map(object({
+    min_instances   = optional(number, 0)
+    max_instances   = optional(number, 10)
+    concurrency     = optional(number, 80)
+    cpu             = optional(string, "1")
+    memory          = optional(string, "512Mi")
+    timeout_seconds = optional(number, 300)
+  }))
+  description = "Sizing per function (keys ingest, process, query)."
+  default = {
+    ingest  = { max_instances = 20, concurrency = 80, cpu = "1", memory = "512Mi", timeout_seconds = 300 }
+    process = { max_instances = 5, concurrency = 4, cpu = "2", memory = "2Gi", timeout_seconds = 600 }
+    query   = { max_instances = 10, concurrency = 40, cpu = "1", memory = "512Mi", timeout_seconds = 60 }
+  }
+
+  validation {
+    condition     = length(setsubtract(["ingest", "process", "query"], keys(var.services))) == 0 && length(setsubtract(keys(var.services), ["ingest", "process", "query"])) == 0
+    error_message = "services must have exactly the keys ingest, process and query."
+  }
+
+  validation {
+    condition     = alltrue([for k, s in var.services : s.min_instances <= s.max_instances])
+    error_message = "min_instances must not exceed max_instances."
+  }
+}
+
+variable "run_deletion_protection" {
+  type        = bool
+  description = "Cloud Run deletion protection (false for develop only)."
+  default     = true
+}
+
+variable "force_destroy_buckets" {
+  type        = bool
+  description = "Let terraform destroy delete non-empty buckets (develop only)."
+  default     = false
+}
+
+# ---------------------------------------------------------------------------
+# Application settings (environment variables)
+# ---------------------------------------------------------------------------
+
+variable "max_upload_bytes" {
+  type        = number
+  description = "TARMAC_MAX_UPLOAD_BYTES: largest body accepted by POST /upload (API Gateway caps requests at 32 MiB)."
+  default     = 33554432
+
+  validation {
+    condition     = var.max_upload_bytes >= 1024 && var.max_upload_bytes <= 33554432
+    error_message = "max_upload_bytes must be between 1024 and 33554432 (the API Gateway request limit)."
+  }
+}
+
+variable "push_audience" {
+  type        = string
+  description = "Audience of the Pub/Sub push OIDC token (a custom audience of the process service); null = <prefix>-<environment>-process-push."
+  default     = null
+}
+
+variable "push_jwks_url" {
+  type        = string
+  description = "TARMAC_PUSH_JWKS_URL: Google's OIDC signing keys, used by process to verify push tokens."
+  default     = "https://www.googleapis.com/oauth2/v3/certs"
+
+  validation {
+    condition     = startswith(var.push_jwks_url, "https://")
+    error_message = "push_jwks_url must be an https:// URL."
+  }
+}
+
+variable "batch_window_ms" {
+  type        = number
+  description = "TARMAC_BATCH_WINDOW_MS: how long process gathers finalized objects into one load job."
+  default     = 2000
+
+  validation {
+    condition     = var.batch_window_ms >= 0 && var.batch_window_ms <= 300000
+    error_message = "batch_window_ms must be between 0 and 300000."
+  }
+}
+
+variable "query_timeout_ms" {
+  type        = number
+  description = "TARMAC_QUERY_TIMEOUT_MS: BigQuery query timeout for the query service."
+  default     = 30000
+
+  validation {
+    condition     = var.query_timeout_ms >= 1000 && var.query_timeout_ms <= 600000
+    error_message = "query_timeout_ms must be between 1000 and 600000."
+  }
+}
+
+variable "bq_max_bytes_billed" {
+  type        = number
+  description = "TARMAC_BQ_MAX_BYTES_BILLED: per-query cost cap for the query service."
+  default     = 10737418240
+
+  validation {
+    condition     = var.bq_max_bytes_billed >= 10485760
+    error_message = "bq_max_bytes_billed must be at least 10 MiB (BigQuery bills at least 10 MB per query)."
+  }
+}
+
+variable "table_options" {
+  type = map(object({
+    partition_column = optional(string)
+    cluster_columns  = optional(list(string), [])
+  }))
+  description = "Partitioning (DAY) and clustering per dataset table, used when schemas/<name>.options.json does not exist."
+  default = {
+    flights = {
+      partition_column = "time_hour"
+      cluster_columns  = ["carrier", "origin", "dest"]
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------
+# API Gateway authentication
+# ---------------------------------------------------------------------------
+
+variable "jwt_issuer" {
+  type        = string
+  description = "Issuer (iss) of the client JWTs the gateway accepts (x-google-issuer)."
+
+  validation {
+    condition     = length(var.jwt_issuer) > 0
+    error_message = "jwt_issuer must not be empty."
+  }
+}
+
+variable "jwt_jwks_uri" {
+  type        = string
+  description = "JWKS URL of the issuer (x-google-jwks_uri)."
+
+  validation {
+    condition     = startswith(var.jwt_jwks_uri, "https://")
+    error_message = "jwt_jwks_uri must be an https:// URL."
+  }
+}
+
+variable "jwt_audiences" {
+  type        = list(string)
+  description = "Accepted aud values of client JWTs (x-google-audiences)."
+
+  validation {
+    condition     = length(var.jwt_audiences) > 0
+    error_message = "jwt_audiences must hold at least one audience."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Monitoring, alerts and SLOs (defaults from the seed, Parte 5)
+# ---------------------------------------------------------------------------
+
+variable "notification_channels" {
+  type        = list(string)
+  description = "Notification channel ids (projects/<p>/notificationChannels/<id>) for every alert policy."
+  default     = []
+
+  validation {
+    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", c))])
+    error_message = "notification_channels must be full ids: projects/<project>/notificationChannels/<id>."
+  }
+}
+
+variable "post_rate_high_per_hour" {
+  type        = number
+  description = "Alert when POST requests in one hour exceed this (seed: 600; expected maximum 500)."
+  default     = 600
+
+  validation {
+    condition     = var.post_rate_high_per_hour > 0
+    error_message = "post_rate_high_per_hour must be positive."
+  }
+}
+
+variable "post_rate_low_per_hour" {
+  type        = number
+  description = "Alert when POST requests in one hour fall below this (seed: 400)."
+  default     = 400
+
+  validation {
+    condition     = var.post_rate_low_per_hour >= 0
+    error_message = "post_rate_low_per_hour must not be negative."
+  }
+}
+
+variable "low_traffic_alert_enabled" {
+  type        = bool
+  description = "Enable the low POST rate alert (off in develop, which has no steady traffic)."
+  default     = true
+}
+
+variable "error_ratio_threshold" {
+  type        = number
+  description = "Alert when the gateway's 5xx ratio exceeds this fraction (seed: 0.01)."
+  default     = 0.01
+
+  validation {
+    condition     = var.error_ratio_threshold > 0 && var.error_ratio_threshold < 1
+    error_message = "error_ratio_threshold must be a fraction between 0 and 1."
+  }
+}
+
+variable "post_latency_p95_ms" {
+  type        = number
+  description = "Alert when POST p95 latency exceeds this many milliseconds; also the latency SLO threshold (seed: 300)."
+  default     = 300
+
+  validation {
+    condition     = var.post_latency_p95_ms > 0
+    error_message = "post_latency_p95_ms must be positive."
+  }
+}
+
+variable "oldest_unacked_max_seconds" {
+  type        = number
+  description = "Alert when the oldest unacknowledged push message is older than this (10 minutes)."
+  default     = 600
+
+  validation {
+    condition     = var.oldest_unacked_max_seconds >= 60
+    error_message = "oldest_unacked_max_seconds must be at least 60."
+  }
+}
+
+variable "slo_post_latency_goal" {
+  type        = number
+  description = "Fraction of POST requests answered under post_latency_p95_ms (seed: 0.95)."
+  default     = 0.95
+
+  validation {
+    condition     = var.slo_post_latency_goal > 0 && var.slo_post_latency_goal < 1
+    error_message = "slo_post_latency_goal must be between 0 and 1 (exclusive)."
+  }
+}
+
+variable "slo_availability_goal" {
+  type        = number
+  description = "Gateway availability (non-5xx fraction) per calendar month (seed: 0.999)."
+  default     = 0.999
+
+  validation {
+    condition     = var.slo_availability_goal > 0 && var.slo_availability_goal < 1
+    error_message = "slo_availability_goal must be between 0 and 1 (exclusive)."
+  }
+}
+
+variable "slo_post_errors_goal" {
+  type        = number
+  description = "Fraction of POST requests without a 5xx (seed: fewer than 1% 5xx = 0.99)."
+  default     = 0.99
+
+  validation {
+    condition     = var.slo_post_errors_goal > 0 && var.slo_post_errors_goal < 1
+    error_message = "slo_post_errors_goal must be between 0 and 1 (exclusive)."
+  }
+}
+
+variable "slo_burn_rate_threshold" {
+  type        = number
+  description = "Burn rate (multiple of the sustainable error-budget rate) that triggers an SLO alert."
+  default     = 10
+
+  validation {
+    condition     = var.slo_burn_rate_threshold > 1
+    error_message = "slo_burn_rate_threshold must be greater than 1."
+  }
+}
+
+variable "slo_burn_rate_lookback" {
+  type        = string
+  description = "Lookback window of the burn-rate alerts (duration in seconds, e.g. 3600s)."
+  default     = "3600s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.slo_burn_rate_lookback))
+    error_message = "slo_burn_rate_lookback must be a duration in whole seconds such as 3600s."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# CI/CD
+# ---------------------------------------------------------------------------
+
+variable "cicd_enabled" {
+  type        = bool
+  description = "Create the deployer service account, its roles and the Cloud Build trigger for this environment."
+  default     = true
+}
+
+variable "github_owner" {
+  type        = string
+  description = "GitHub owner (user or organisation) of the repository connected to Cloud Build."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", var.github_owner))
+    error_message = "github_owner must be a valid GitHub user or organisation name."
+  }
+}
+
+variable "github_repo" {
+  type        = string
+  description = "GitHub repository name connected to Cloud Build."
+
+  validation {
+    condition     = can(regex("^[A-Za-z0-9_.-]{1,100}$", var.github_repo))
+    error_message = "github_repo must be a valid GitHub repository name."
+  }
+}
+
+variable "tf_state_bucket" {
+  type        = string
+  description = "GCS bucket holding Terraform state (created at bootstrap); passed to the pipeline as _TF_STATE_BUCKET."
+
+  validation {
+    condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.tf_state_bucket))
+    error_message = "tf_state_bucket must be a valid bucket name."
+  }
+}

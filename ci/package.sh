@@ -15,7 +15,7 @@
 #
 # bin/ obj/ TestResults/ are never packed. Files are added in byte-wise sorted order with a fixed
 # timestamp (SOURCE_DATE_EPOCH, default 2000-01-01), so the same tree gives the same archive.
-# Uses `zip` when installed, else `python3 -m zipfile`.
+# Uses `zip` when installed, else Python's zipfile module (force one with PACKAGE_ZIPPER=zip|python3).
 set -euo pipefail
 
 FUNCTIONS=(ingest process query)
@@ -38,7 +38,10 @@ out_dir="$repo_root/artifacts"
 export LC_ALL=C
 epoch="${SOURCE_DATE_EPOCH:-946684800}"
 
-if command -v zip >/dev/null 2>&1; then
+zipper="${PACKAGE_ZIPPER:-}"   # zip | python3; empty = detect
+if [[ -n $zipper ]]; then
+  command -v "$zipper" >/dev/null 2>&1 || { echo "package.sh: PACKAGE_ZIPPER=$zipper not found" >&2; exit 1; }
+elif command -v zip >/dev/null 2>&1; then
   zipper=zip
 elif command -v python3 >/dev/null 2>&1; then
   zipper=python3
@@ -86,9 +89,22 @@ make_zip() { # make_zip <stage dir> <zip path>
       # -X: no extra attributes (uid/gid, extended timestamps); -D: no directory entries.
       zip -q -X -D "$archive" -@ < "$stage.list"
     else
-      # python3 -m zipfile -c takes the paths in the order given (no directory entries for files).
-      mapfile -t files < "$stage.list"
-      python3 -m zipfile -c "$archive" "${files[@]}"
+      # Not `python3 -m zipfile -c a.zip FILE...`: that stores each FILE under its base name
+      # (src/X/Y.cs -> Y.cs). Same zipfile module, relative paths kept, order and time fixed.
+      python3 - "$archive" "$stage.list" "$epoch" <<'PY'
+import sys, time, zipfile
+archive, listing, epoch = sys.argv[1], sys.argv[2], int(sys.argv[3])
+stamp = time.gmtime(max(epoch, 315532800))[:6]  # zip timestamps start in 1980
+with open(listing) as f, zipfile.ZipFile(archive, "w", zipfile.ZIP_DEFLATED) as z:
+    for name in (line.rstrip("\n") for line in f):
+        if not name:
+            continue
+        info = zipfile.ZipInfo(name, stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        with open(name, "rb") as src:
+            z.writestr(info, src.read())
+PY
     fi
   )
   rm -f "$stage.list"

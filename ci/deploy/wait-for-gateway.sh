@@ -16,7 +16,7 @@ for ((i = 1; i <= attempts; i++)); do
     echo "wait-for-gateway: $base$path answered $code (attempt $i/$attempts)"
     exit 0
   fi
-  echo "wait-for-gateway: $base$path -> ${code:-no answer} (attempt $i/$attempts); retrying in ${interval}s"
+  echo "wait-for-gateway: $base$path -> ${code:-no answer} (attempt $i/$attempts)"
   if (( i < attempts )); then sleep "$interval"; fi
 done
 echo "wait-for-gateway: $base$path did not answer 2xx after $attempts attempts" >&2

@@ -122,7 +122,9 @@ for fn in "${FUNCTIONS[@]}"; do
   dockerfile="src/$project/Dockerfile"
   [[ -f "$dockerfile" ]] || { echo "package.sh: missing $dockerfile" >&2; exit 1; }
 
-  mapfile -t projects < <(project_closure "$project" "${COMMON_PROJECTS[@]}")
+  # (a plain assignment, so that a missing project stops the script under set -e)
+  closure="$(project_closure "$project" "${COMMON_PROJECTS[@]}")"
+  mapfile -t projects <<< "$closure"
 
   stage="$work/$fn"
   mkdir -p "$stage"

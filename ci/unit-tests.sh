@@ -15,8 +15,15 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPE
 # Unit tests must not reach a deployed system even if the caller's shell points at one.
 unset TARMAC_BASE_URL TARMAC_TOKEN
 
-mapfile -t projects < <(find tests -mindepth 2 -maxdepth 2 -name '*.csproj' \
-                          ! -path 'tests/Tarmac.IntegrationTests/*' | LC_ALL=C sort)
+# Test projects only (they reference the test SDK); tests/Tarmac.Testing-style helper libraries are
+# built as their dependencies.
+candidates="$(find tests -mindepth 2 -maxdepth 2 -name '*.csproj' \
+                ! -path 'tests/Tarmac.IntegrationTests/*' | LC_ALL=C sort)"
+projects=()
+while IFS= read -r p; do
+  [[ -n "$p" ]] || continue
+  if grep -Eq 'Microsoft\.NET\.Test\.Sdk|<IsTestProject>[[:space:]]*true' "$p"; then projects+=("$p"); fi
+done <<< "$candidates"
 if [[ ${#projects[@]} -eq 0 ]]; then
   echo "unit-tests.sh: no test projects under tests/" >&2
   exit 1

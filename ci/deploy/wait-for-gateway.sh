@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Wait, for a bounded time, until the deployed gateway answers 2xx on a probe path.
 #
-#   wait-for-gateway.sh <base-url> <token-file> [path=/readyz] [attempts=30] [interval-seconds=10]
+#   wait-for-gateway.sh <base-url> <token-file> [path=/datasets] [attempts=30] [interval-seconds=10]
 #
 # The token (an identity token minted by the pipeline) is sent as a bearer token: the gateway
 # checks JWTs. Exit 0 on the first 2xx, 1 after the last attempt.
 set -euo pipefail
 [[ $# -ge 2 ]] || { echo "usage: $0 <base-url> <token-file> [path] [attempts] [interval]" >&2; exit 2; }
-base="${1%/}" token_file="$2" path="${3:-/readyz}" attempts="${4:-30}" interval="${5:-10}"
+base="${1%/}" token_file="$2" path="${3:-/datasets}" attempts="${4:-30}" interval="${5:-10}"
 token="$(cat "$token_file")"
 for ((i = 1; i <= attempts; i++)); do
   code="$(curl -sS -o /dev/null -w '%{http_code}' --max-time 10 \

@@ -6,6 +6,9 @@
 #   1. unit tests            ci/unit-tests.sh (every tests/ project but the integration tests)
 #   2. package               ci/package.sh <branch>, then check the three <function>-<branch>.zip
 #                            bundles: names, a Dockerfile at the root, the schemas
+#      bundle build          unpack each bundle and run its Dockerfile's restore + publish
+#                            (what `docker build` does, without Docker; ~30 s per bundle;
+#                            LOCAL_PIPELINE_SKIP_BUNDLE_BUILD=1 skips it)
 #   3. terraform (offline)   terraform fmt -check (if a terraform binary is installed), then
 #                            ci/check-infra.sh if present, else tfcheck directly
 #   4. integration tests     dotnet test tests/Tarmac.IntegrationTests with no TARMAC_BASE_URL:
@@ -81,6 +84,27 @@ verify_bundles() {
   return "$bad"
 }
 
+# The Dockerfile's build stage, run on the unpacked bundle: proves the zip is a complete context.
+build_bundles() {
+  local fn project ctx
+  for fn in "${functions[@]}"; do
+    project="Tarmac.${fn^}"
+    ctx="$(mktemp -d)"
+    python3 -m zipfile -e "artifacts/$fn-$branch.zip" "$ctx"
+    echo "bundle $fn-$branch.zip: dotnet restore + publish -r linux-x64 --no-self-contained"
+    if ! ( cd "$ctx" \
+           && dotnet restore "src/$project/$project.csproj" -r linux-x64 \
+           && dotnet publish "src/$project/$project.csproj" -c Release -r linux-x64 --no-self-contained \
+                --no-restore -p:UseAppHost=false -o "$ctx/publish" ) > "$ctx.log" 2>&1; then
+      tail -n 30 "$ctx.log" >&2
+      rm -rf "$ctx" "$ctx.log"
+      return 1
+    fi
+    [[ -f "$ctx/publish/$project.dll" ]] || { echo "no $project.dll published" >&2; rm -rf "$ctx" "$ctx.log"; return 1; }
+    rm -rf "$ctx" "$ctx.log"
+  done
+}
+
 terraform_checks() {
   [[ -d infra ]] || { echo "no infra/ directory" >&2; return 1; }
   if command -v terraform >/dev/null 2>&1; then
@@ -106,6 +130,11 @@ integration_tests() {
 step "unit tests" bash ci/unit-tests.sh "$results"
 step "package" bash ci/package.sh "$branch"
 step "verify bundles" verify_bundles
+if [[ "${LOCAL_PIPELINE_SKIP_BUNDLE_BUILD:-0}" == 1 ]]; then
+  skip "bundle build" "LOCAL_PIPELINE_SKIP_BUNDLE_BUILD=1"
+else
+  step "bundle build" build_bundles
+fi
 skip "upload + images" "needs GCS and Artifact Registry"
 step "terraform (offline)" terraform_checks
 if [[ $branch == develop ]]; then

@@ -27,7 +27,7 @@ case "$branch" in develop|master) ;; *) usage ;; esac
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
 functions=(ingest process query)
-results="$repo_root/test-results/local-$branch"
+results="$repo_root/artifacts/test-results/local-$branch"   # artifacts/ is git-ignored
 
 names=() outcomes=() durations=()
 summary() {

@@ -2,12 +2,12 @@
 # Unit tests: every test project under tests/ except the integration tests (those need a running
 # system; the pipelines run them separately). One TRX report per project in $RESULTS_DIR.
 #
-#   ci/unit-tests.sh [results-dir]      (default: test-results)
+#   ci/unit-tests.sh [results-dir]      (default: artifacts/test-results)
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo_root"
-results_dir="${1:-test-results}"
+results_dir="${1:-artifacts/test-results}"   # artifacts/ is git-ignored
 mkdir -p "$results_dir"
 results_dir="$(cd "$results_dir" && pwd)"
 

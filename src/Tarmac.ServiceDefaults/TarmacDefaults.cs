@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -44,6 +43,7 @@ public static class TarmacDefaults
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
+        builder.Services.AddTarmacOpenApi();
 
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -86,7 +86,10 @@ public static class TarmacDefaults
         o.Converters.Add(new UtcTimestampConverter());
     }
 
-    /// <summary>Health (<c>/healthz</c>: the process answers), readiness (<c>/readyz</c>: its backend answers) and <c>/metrics</c>.</summary>
+    /// <summary>
+    /// Health (<c>/healthz</c>: the process answers), readiness (<c>/readyz</c>: its backend answers), <c>/metrics</c>,
+    /// and the API description (<c>/openapi.json</c>, <c>/docs</c>).
+    /// </summary>
     public static IEndpointRouteBuilder MapTarmacDefaults(this IEndpointRouteBuilder app)
     {
         if (app is IApplicationBuilder ab)
@@ -94,8 +97,8 @@ public static class TarmacDefaults
             ab.UseExceptionHandler();
             ab.UseStatusCodePages();
         }
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ExcludeFromDescription();
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
+        app.MapHealth();
+        app.MapTarmacOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

@@ -33,6 +33,13 @@ public sealed class TarmacOptions
     [ConfigurationKeyName("TARMAC_WAIT_TIMEOUT_SECONDS")]
     public int WaitTimeoutSeconds { get; set; } = 120;
 
+    /// <summary>
+    /// Longest a query may run before it is cancelled in the warehouse and answered 503 with Retry-After
+    /// (counted until the response starts; a streaming export then runs as long as the client reads).
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_QUERY_TIMEOUT_MS")]
+    public int QueryTimeoutMs { get; set; } = 10_000;
+
     public bool IsLocal => string.Equals(Backend, "local", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The effective upload limit: 4 GiB locally, 32 MiB on Google Cloud (API Gateway and Cloud Run cap bodies there).</summary>

@@ -95,9 +95,9 @@ public sealed partial class DuckDbWarehouse
             await using var r = cmd.ExecuteReader();
             await read(r);
         }
-        catch (DbException) when (ct.IsCancellationRequested)
+        catch (DbException e) when (ct.IsCancellationRequested)
         {
-            throw new OperationCanceledException("The query was interrupted.", ct);
+            throw new OperationCanceledException("The query was interrupted.", e, ct);
         }
         // An interrupt that came just before execution began is lost by DuckDB; the query then ran to its end.
         ct.ThrowIfCancellationRequested();

@@ -20,13 +20,13 @@ public sealed partial class DuckDbWarehouse
 
     /// <inheritdoc />
     public Task QueryRowsAsync(RowsQuery query, IRowWriter writer, CancellationToken ct) =>
-        StreamAsync(DuckDbSqlRenderer.Render(query), query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray(), writer, ct);
+        StreamAsync(DuckDbSqlRenderer.Render(query), query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray(), writer, streaming: true, ct);
 
     /// <inheritdoc />
     public Task QueryStatsAsync(StatsQuery query, IRowWriter writer, CancellationToken ct) =>
         StreamAsync(DuckDbSqlRenderer.Render(query),
             query.GroupBy.Select(g => new ResultColumn(g.Name, g.Type)).Concat(query.Metrics.Select(m => new ResultColumn(m.OutputKey, m.ResultType))).ToArray(),
-            writer, ct);
+            writer, streaming: false, ct); // at most 10,000 groups: materialised
 
     /// <inheritdoc />
     public async Task<KeysetPosition?> FindPageEndAsync(RowsQuery query, CancellationToken ct)
@@ -62,8 +62,8 @@ public sealed partial class DuckDbWarehouse
         return count;
     }
 
-    private Task StreamAsync(RenderedSql sql, ResultColumn[] columns, IRowWriter writer, CancellationToken ct) =>
-        RunAsync(sql, streaming: true, async r =>
+    private Task StreamAsync(RenderedSql sql, ResultColumn[] columns, IRowWriter writer, bool streaming, CancellationToken ct) =>
+        RunAsync(sql, streaming, async r =>
         {
             var row = new ReaderRow(r);
             // The first Read() does the blocking work (sort, aggregate); only then may the response start.
@@ -79,7 +79,9 @@ public sealed partial class DuckDbWarehouse
 
     /// <summary>
     /// Runs one query with its parameters. Cancelling <paramref name="ct"/> interrupts the connection, which stops
-    /// DuckDB's execution where it is (the query fails with an interrupt error); that is reported as cancellation.
+    /// DuckDB's execution where it is; that is reported as cancellation. A materialised query fails with an interrupt
+    /// error; a streaming one just stops yielding rows, so the token is checked again at the end: an interrupted
+    /// stream is never taken for a complete one.
     /// </summary>
     private async Task RunAsync(RenderedSql sql, bool streaming, Func<DbDataReader, Task> read, CancellationToken ct)
     {
@@ -95,8 +97,10 @@ public sealed partial class DuckDbWarehouse
             await using var r = cmd.ExecuteReader();
             await read(r);
         }
-        catch (DbException e) when (ct.IsCancellationRequested)
+        catch (Exception e) when (ct.IsCancellationRequested && (e is DbException || (e is OperationCanceledException o && o.CancellationToken != ct)))
         {
+            // DuckDB.NET reports an interrupted query as its own OperationCanceledException (or a DbException on older
+            // paths); keep it as the inner exception so callers can tell the warehouse stopped it.
             throw new OperationCanceledException("The query was interrupted.", e, ct);
         }
         // An interrupt that came just before execution began is lost by DuckDB; the query then ran to its end.

@@ -93,6 +93,8 @@ internal class JsonRowWriter : ResponseRowWriter
         _json.Flush();
     }
 
+    protected void ResetJson() => _json.Reset();
+
     protected void WriteObject(IResultRow row)
     {
         _json.WriteStartObject();
@@ -126,6 +128,7 @@ internal sealed class NdjsonRowWriter(PipeWriter pipe, Action onBegin) : JsonRow
     protected override void WriteRow(IResultRow row)
     {
         base.WriteRow(row);
+        ResetJson(); // each line is a document of its own: no separator before the next
         Pipe.Write("\n"u8);
     }
 

@@ -29,7 +29,7 @@ internal sealed class SqlRenderer
     internal RenderedSql Rows(RowsQuery q)
     {
         _sql.Append("SELECT ").AppendJoin(", ", q.Fields.Select(f => Quote(f.Name)));
-        FromWhere(q.Dataset, q.Filters, q.Snapshot);
+        FromWhere(q.Filters, q.Snapshot);
         if (q.After is not null)
         {
             _sql.Append(" AND ");
@@ -47,7 +47,7 @@ internal sealed class SqlRenderer
     internal RenderedSql PageBoundary(RowsQuery q)
     {
         _sql.Append("SELECT ").AppendJoin(", ", q.Sort.Select(k => Quote(k.Column.Name)).Append(Quote(UploadIdColumn)).Append(Quote(LineColumn)));
-        FromWhere(q.Dataset, q.Filters, q.Snapshot);
+        FromWhere(q.Filters, q.Snapshot);
         if (q.After is not null)
         {
             _sql.Append(" AND ");
@@ -61,7 +61,7 @@ internal sealed class SqlRenderer
     internal RenderedSql Count(RowsQuery q)
     {
         _sql.Append("SELECT COUNT(*)");
-        FromWhere(q.Dataset, q.Filters, q.Snapshot);
+        FromWhere(q.Filters, q.Snapshot);
         return Result();
     }
 
@@ -81,7 +81,7 @@ internal sealed class SqlRenderer
             first = false;
             _sql.Append(Aggregate(m)).Append(" AS ").Append(Quote(m.OutputKey));
         }
-        FromWhere(q.Dataset, q.Filters, q.Snapshot);
+        FromWhere(q.Filters, q.Snapshot);
         if (q.GroupBy.Count > 0) _sql.Append(" GROUP BY ").AppendJoin(", ", q.GroupBy.Select(g => Quote(g.Name)));
         if (q.MinCount is { } min) _sql.Append(" HAVING COUNT(*) >= ").Append(Param(ColumnType.Integer, min));
         var order = q.Sort.Select(k => Quote(k.OutputKey) + (k.Descending ? " DESC" : " ASC") + " NULLS LAST")
@@ -108,9 +108,8 @@ internal sealed class SqlRenderer
         };
     }
 
-    private void FromWhere(DatasetSchema dataset, IReadOnlyList<Filter> filters, DateTimeOffset? snapshot)
+    private void FromWhere(IReadOnlyList<Filter> filters, DateTimeOffset? snapshot)
     {
-        _ = dataset;
         _sql.Append(" FROM ").Append(_table).Append(" WHERE ");
         // Nothing was ever loaded: no row is visible, even one being committed right now.
         if (snapshot is null) _sql.Append("FALSE");

@@ -16,6 +16,7 @@ locals {
   name          = "${var.prefix}-${var.environment}"
   dataset_id    = replace(local.name, "-", "_")
   push_audience = coalesce(var.push_audience, "${local.name}-process-push")
+  api_audience  = "${local.name}-api"
   functions     = ["ingest", "process", "query"]
 
   labels = merge(var.labels, {
@@ -250,6 +251,8 @@ module "gateway" {
   jwt_issuer            = var.jwt_issuer
   jwt_jwks_uri          = var.jwt_jwks_uri
   jwt_audiences         = var.jwt_audiences
+
+  service_token_audiences = [local.api_audience]
 }
 
 # ---------------------------------------------------------------------------

@@ -12,6 +12,26 @@ output "service_urls" {
   }
 }
 
+output "ingest_service" {
+  description = "Name of the ingest Cloud Run service (the CD pipeline records its revisions for rollback)."
+  value       = module.ingest.name
+}
+
+output "process_service" {
+  description = "Name of the process Cloud Run service."
+  value       = module.process.name
+}
+
+output "query_service" {
+  description = "Name of the query Cloud Run service."
+  value       = module.query.name
+}
+
+output "api_audience" {
+  description = "Audience for Google-signed service-account ID tokens accepted by the gateway (the CD pipeline's _GATEWAY_AUDIENCE)."
+  value       = local.api_audience
+}
+
 output "service_accounts" {
   description = "Runtime service account emails by role."
   value       = module.service_accounts.emails

@@ -24,7 +24,7 @@ locals {
       _REGION               = var.region
       _CONTAINER_REPOSITORY = var.container_repository
     },
-    local.is_cd ? { _GATEWAY_URL = var.gateway_url } : {},
+    local.is_cd ? { _GATEWAY_URL = var.gateway_url, _GATEWAY_AUDIENCE = "${var.name}-api" } : {},
   )
 
   # Project IAM bindings the deployer may create or remove: only the ones

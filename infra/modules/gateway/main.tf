@@ -4,15 +4,16 @@
 
 locals {
   spec = templatefile("${path.module}/openapi.yaml.tftpl", {
-    title           = var.name
-    environment     = var.environment
-    ingest_url      = var.ingest_url
-    query_url       = var.query_url
-    jwt_issuer      = var.jwt_issuer
-    jwt_jwks_uri    = var.jwt_jwks_uri
-    jwt_audiences   = join(",", var.jwt_audiences)
-    upload_deadline = format("%.1f", var.upload_deadline_seconds)
-    query_deadline  = format("%.1f", var.query_deadline_seconds)
+    title                   = var.name
+    environment             = var.environment
+    ingest_url              = var.ingest_url
+    query_url               = var.query_url
+    jwt_issuer              = var.jwt_issuer
+    jwt_jwks_uri            = var.jwt_jwks_uri
+    jwt_audiences           = join(",", var.jwt_audiences)
+    service_token_audiences = join(",", var.service_token_audiences)
+    upload_deadline         = format("%.1f", var.upload_deadline_seconds)
+    query_deadline          = format("%.1f", var.query_deadline_seconds)
   })
 }
 

@@ -95,3 +95,12 @@ variable "query_deadline_seconds" {
     error_message = "query_deadline_seconds must be in (0, 3600]."
   }
 }
+
+variable "service_token_audiences" {
+  description = "Audiences accepted in Google-signed service-account ID tokens (issuer https://accounts.google.com), e.g. the CD pipeline's integration tests."
+  type        = list(string)
+  validation {
+    condition     = length(var.service_token_audiences) > 0 && alltrue([for a in var.service_token_audiences : length(a) > 0 && !strcontains(a, ",")])
+    error_message = "service_token_audiences must hold at least one non-empty audience without commas."
+  }
+}

@@ -68,7 +68,10 @@ public static class TarmacDefaults
     {
         var dataDir = Path.GetFullPath(options.DataDir);
         services.AddSingleton<IObjectStore>(_ => new FileSystemObjectStore(Path.Combine(dataDir, "bucket")));
-        services.AddSingleton(sp => new DuckDbWarehouse(Path.Combine(dataDir, "warehouse.duckdb"), sp.GetRequiredService<SchemaCatalog>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DuckDbWarehouse(Path.Combine(dataDir, "warehouse.duckdb"), sp.GetRequiredService<SchemaCatalog>(), sp.GetRequiredService<TimeProvider>())
+        {
+            BulkThresholdBytes = options.BulkThresholdBytes < 0 ? long.MaxValue : options.BulkThresholdBytes,
+        });
         services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbWarehouse>());
         services.AddSingleton<IWarehouseLoader>(sp => sp.GetRequiredService<DuckDbWarehouse>());
         services.AddSingleton<IWarehouseReader>(sp => sp.GetRequiredService<DuckDbWarehouse>());

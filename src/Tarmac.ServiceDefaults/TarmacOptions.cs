@@ -29,6 +29,10 @@ public sealed class TarmacOptions
     [ConfigurationKeyName("TARMAC_BATCH_MAX_UPLOADS")]
     public int BatchMaxUploads { get; set; } = 1000;
 
+    /// <summary>Uploads of at least this many bytes are loaded by DuckDB's CSV reader (the bulk path); 0 for all, -1 for none.</summary>
+    [ConfigurationKeyName("TARMAC_BULK_THRESHOLD_BYTES")]
+    public long BulkThresholdBytes { get; set; } = 16L << 20;
+
     /// <summary>Longest <c>?wait=true</c> waits before answering 202 with the current status.</summary>
     [ConfigurationKeyName("TARMAC_WAIT_TIMEOUT_SECONDS")]
     public int WaitTimeoutSeconds { get; set; } = 120;

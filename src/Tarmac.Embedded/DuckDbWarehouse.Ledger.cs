@@ -10,38 +10,120 @@ public sealed partial class DuckDbWarehouse
     private const string UploadColumns =
         "upload_id, dataset, object, bytes, sha256, status, file_name, content_type, client, rows_loaded, rows_rejected, errors, error, received_at, processing_started_at, completed_at, attempts";
 
+    /// <summary>Most registrations committed together.</summary>
+    private const int MaxRegistrationBatch = 2000;
+
     /// <inheritdoc />
-    public async Task<RegisterResult> RegisterAsync(UploadRecord candidate, CancellationToken ct)
+    /// <remarks>
+    /// Registrations are group-committed: callers queue, and one writer registers everything queued
+    /// so far in one transaction. A commit costs a disk flush, so under load many uploads share one
+    /// instead of each waiting for its own; alone, an upload waits for exactly one.
+    /// </remarks>
+    public Task<RegisterResult> RegisterAsync(UploadRecord candidate, CancellationToken ct)
     {
-        // One process owns the DuckDB file, so an in-process lock makes check-then-insert atomic;
-        // the unique index on (dataset, sha256) would still refuse a second row if it did not.
-        await _ledgerLock.WaitAsync(ct);
+        var pending = new PendingRegistration(candidate, new TaskCompletionSource<RegisterResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        ObjectDisposedException.ThrowIf(!_registrations.Writer.TryWrite(pending), this);
+        return pending.Done.Task.WaitAsync(ct);
+    }
+
+    private sealed record PendingRegistration(UploadRecord Candidate, TaskCompletionSource<RegisterResult> Done);
+
+    private async Task RunRegistrarAsync()
+    {
+        var reader = _registrations.Reader;
+        var batch = new List<PendingRegistration>();
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxRegistrationBatch && reader.TryRead(out var p)) batch.Add(p);
+            try
+            {
+                var results = await RegisterBatchAsync(batch);
+                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                // One bad candidate must not fail its neighbours: register them one by one.
+                foreach (var p in batch)
+                {
+                    try { p.Done.TrySetResult((await RegisterBatchAsync([p]))[0]); }
+                    catch (Exception e) { p.Done.TrySetException(e); }
+                }
+            }
+            catch (Exception e)
+            {
+                batch[0].Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task<RegisterResult[]> RegisterBatchAsync(IReadOnlyList<PendingRegistration> batch)
+    {
+        await _ledgerLock.WaitAsync();
         try
         {
             await using var c = Open();
-            await using var tx = await c.BeginTransactionAsync(ct);
-            var same = await QuerySingleAsync(c, $"SELECT {UploadColumns} FROM {UploadsTable} WHERE upload_id = $id", ct, P("id", candidate.UploadId));
-            if (same is not null) return new RegisterResult(RegisterOutcome.Created, same);
-
-            var existing = await QuerySingleAsync(c, $"SELECT {UploadColumns} FROM {UploadsTable} WHERE dataset = $d AND sha256 = $s", ct,
-                P("d", candidate.Dataset), P("s", candidate.Sha256));
-            if (existing is null)
+            await using var tx = await c.BeginTransactionAsync();
+            var byId = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+            var byContent = new Dictionary<(string, string), UploadRecord>();
+            await using (var cmd = c.CreateCommand())
             {
-                await ExecuteAsync(c, $"""
-                    INSERT INTO {UploadsTable} (upload_id, dataset, object, bytes, sha256, status, file_name, content_type, client, received_at)
-                    VALUES ($id, $d, $o, $b, $s, 'stored', $fn, $ct, $cl, $at)
-                    """, ct, P("id", candidate.UploadId), P("d", candidate.Dataset), P("o", candidate.Object), P("b", candidate.Bytes),
-                    P("s", candidate.Sha256), P("fn", candidate.FileName), P("ct", candidate.ContentType), P("cl", candidate.Client), P("at", Utc(candidate.ReceivedAt)));
-                await tx.CommitAsync(ct);
-                return new RegisterResult(RegisterOutcome.Created, candidate with { Status = UploadStatus.Stored });
+                cmd.CommandText = $"SELECT {UploadColumns} FROM {UploadsTable} WHERE upload_id IN (SELECT unnest($ids)) OR sha256 IN (SELECT unnest($shas))";
+                cmd.Parameters.Add(P("ids", batch.Select(p => p.Candidate.UploadId).ToList()));
+                cmd.Parameters.Add(P("shas", batch.Select(p => p.Candidate.Sha256).Distinct().ToList()));
+                await using var r = await cmd.ExecuteReaderAsync();
+                while (await r.ReadAsync())
+                {
+                    var u = ReadUpload(r);
+                    byId[u.UploadId] = u;
+                    byContent[(u.Dataset, u.Sha256)] = u;
+                }
             }
-            if (existing.Status != UploadStatus.Failed) return new RegisterResult(RegisterOutcome.Duplicate, existing);
 
-            // The new object holds the same bytes and certainly exists, whatever became of the old one.
-            await ExecuteAsync(c, $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL WHERE upload_id = $id", ct,
-                P("id", existing.UploadId), P("o", candidate.Object));
-            await tx.CommitAsync(ct);
-            return new RegisterResult(RegisterOutcome.Retry, existing with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null });
+            var results = new RegisterResult[batch.Count];
+            var retries = new List<UploadRecord>();
+            using (var appender = c.CreateAppender(UploadsTable))
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var candidate = batch[i].Candidate;
+                    if (byId.TryGetValue(candidate.UploadId, out var same))
+                    {
+                        results[i] = new RegisterResult(RegisterOutcome.Created, same);
+                        continue;
+                    }
+                    if (byContent.TryGetValue((candidate.Dataset, candidate.Sha256), out var existing))
+                    {
+                        if (existing.Status != UploadStatus.Failed)
+                        {
+                            results[i] = new RegisterResult(RegisterOutcome.Duplicate, existing);
+                            continue;
+                        }
+                        // The new object holds the same bytes and certainly exists, whatever became of the old one.
+                        var retried = existing with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null };
+                        retries.Add(retried);
+                        byContent[(candidate.Dataset, candidate.Sha256)] = byId[retried.UploadId] = retried;
+                        results[i] = new RegisterResult(RegisterOutcome.Retry, retried);
+                        continue;
+                    }
+                    var created = candidate with { Status = UploadStatus.Stored };
+                    appender.CreateRow()
+                        .AppendValue(created.UploadId).AppendValue(created.Dataset).AppendValue(created.Object).AppendValue((long?)created.Bytes)
+                        .AppendValue(created.Sha256).AppendValue(UploadStatus.Stored.ToWire()).AppendValue(created.FileName).AppendValue(created.ContentType)
+                        .AppendValue(created.Client).AppendValue((long?)0).AppendValue((long?)0).AppendNullValue().AppendNullValue()
+                        .AppendValue((DateTime?)Utc(created.ReceivedAt)).AppendNullValue().AppendNullValue().AppendValue((int?)0)
+                        .EndRow();
+                    byContent[(created.Dataset, created.Sha256)] = byId[created.UploadId] = created;
+                    results[i] = new RegisterResult(RegisterOutcome.Created, created);
+                }
+            }
+            foreach (var retried in retries)
+            {
+                await ExecuteAsync(c, $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL WHERE upload_id = $id", default,
+                    P("id", retried.UploadId), P("o", retried.Object));
+            }
+            await tx.CommitAsync();
+            return results;
         }
         finally
         {
@@ -54,6 +136,13 @@ public sealed partial class DuckDbWarehouse
     {
         await using var c = Open();
         return await QuerySingleAsync(c, $"SELECT {UploadColumns} FROM {UploadsTable} WHERE upload_id = $id", ct, P("id", uploadId));
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, UploadRecord>> GetManyAsync(IReadOnlyCollection<string> uploadIds, CancellationToken ct)
+    {
+        await using var c = Open();
+        return await ReadUploadsAsync(c, uploadIds, ct);
     }
 
     /// <inheritdoc />
@@ -86,6 +175,21 @@ public sealed partial class DuckDbWarehouse
         {
             _ledgerLock.Release();
         }
+    }
+
+    private static async Task<Dictionary<string, UploadRecord>> ReadUploadsAsync(DuckDBConnection c, IEnumerable<string> ids, CancellationToken ct)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {UploadColumns} FROM {UploadsTable} WHERE upload_id IN (SELECT unnest($ids))";
+        cmd.Parameters.Add(P("ids", ids.Distinct(StringComparer.Ordinal).ToList()));
+        var found = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct))
+        {
+            var u = ReadUpload(r);
+            found[u.UploadId] = u;
+        }
+        return found;
     }
 
     private static async Task<UploadRecord?> QuerySingleAsync(DuckDBConnection c, string sql, CancellationToken ct, params DuckDBParameter[] ps)

@@ -21,16 +21,17 @@ public sealed partial class DuckDbWarehouse
             var loadedAt = startedAt.UtcDateTime;
             var appenders = new Dictionary<string, DuckDBAppender>(StringComparer.Ordinal);
             var results = new UploadRecord[batch.Count];
-            var updates = new List<(UploadRecord Record, ValidationResult Result)>();
+            var outcomes = new ValidationResult?[batch.Count];
             try
             {
+                // The ledger is read and written set-wise: a batch of a thousand takeoffs costs two statements, not two thousand.
+                var current = await ReadUploadsAsync(c, batch.Select(r => r.Upload.UploadId), ct);
                 for (var i = 0; i < batch.Count; i++)
                 {
                     var req = batch[i];
-                    var current = await QuerySingleAsync(c, $"SELECT {UploadColumns} FROM {UploadsTable} WHERE upload_id = $id", ct, P("id", req.Upload.UploadId));
-                    if (current is null || current.Status != UploadStatus.Stored)
+                    if (!current.TryGetValue(req.Upload.UploadId, out var record) || record.Status != UploadStatus.Stored)
                     {
-                        results[i] = current ?? req.Upload; // a redelivery of something already settled: no-op
+                        results[i] = record ?? req.Upload; // a redelivery of something already settled: no-op
                         continue;
                     }
                     // Large plain files go to DuckDB's CSV reader; the rest (and anything it declines) to the C# validator.
@@ -54,31 +55,39 @@ public sealed partial class DuckDbWarehouse
                         await using var stream = await req.OpenAsync(ct);
                         result = await CsvValidator.ValidateAsync(stream, req.Dataset, SinkFor(c, appenders, req, loadedAt), ct);
                     }
-                    updates.Add((current, result));
-                    results[i] = current;
+                    outcomes[i] = result;
+                    results[i] = record;
                 }
                 foreach (var a in appenders.Values) a.Close();
 
                 var completedAt = _time.GetUtcNow();
+                var loaded = new List<int>();
                 for (var i = 0; i < results.Length; i++)
                 {
-                    var u = updates.FindIndex(x => ReferenceEquals(x.Record, results[i]));
-                    if (u < 0) continue;
-                    var (record, result) = updates[u];
-                    var status = Outcome(result);
-                    await ExecuteAsync(c, $"""
-                        UPDATE {UploadsTable} SET status = $st, rows_loaded = $rl, rows_rejected = $rr, errors = $er, error = NULL,
-                          processing_started_at = $ps, completed_at = $ca, attempts = attempts + 1
-                        WHERE upload_id = $id
-                        """, ct, P("st", status.ToWire()), P("rl", result.RowsAccepted), P("rr", result.RowsRejected),
-                        P("er", SerializeErrors(result.Errors)), P("ps", Utc(startedAt)), P("ca", Utc(completedAt)), P("id", record.UploadId));
-                    results[i] = record with
+                    if (outcomes[i] is not { } result) continue;
+                    results[i] = results[i] with
                     {
-                        Status = status, RowsLoaded = result.RowsAccepted, RowsRejected = result.RowsRejected, Errors = result.Errors,
-                        Error = null, ProcessingStartedAt = startedAt, CompletedAt = completedAt, Attempts = record.Attempts + 1,
+                        Status = Outcome(result), RowsLoaded = result.RowsAccepted, RowsRejected = result.RowsRejected, Errors = result.Errors,
+                        Error = null, ProcessingStartedAt = startedAt, CompletedAt = completedAt, Attempts = results[i].Attempts + 1,
                     };
+                    loaded.Add(i);
                 }
-                foreach (var ds in updates.Where(u => u.Result.RowsAccepted > 0).Select(u => u.Record.Dataset).Distinct())
+                if (loaded.Count > 0)
+                {
+                    await ExecuteAsync(c, $"""
+                        UPDATE {UploadsTable} SET status = v.status, rows_loaded = v.rows_loaded, rows_rejected = v.rows_rejected, errors = v.errors,
+                          error = NULL, processing_started_at = $ps, completed_at = $ca, attempts = {UploadsTable}.attempts + 1
+                        FROM (SELECT unnest($ids) AS upload_id, unnest($st) AS status, unnest($rl) AS rows_loaded, unnest($rr) AS rows_rejected, unnest($er) AS errors) v
+                        WHERE {UploadsTable}.upload_id = v.upload_id
+                        """, ct,
+                        P("ids", loaded.Select(i => results[i].UploadId).ToList()),
+                        P("st", loaded.Select(i => results[i].Status.ToWire()).ToList()),
+                        P("rl", loaded.Select(i => results[i].RowsLoaded).ToList()),
+                        P("rr", loaded.Select(i => results[i].RowsRejected).ToList()),
+                        P("er", loaded.Select(i => SerializeErrors(results[i].Errors)).ToList()),
+                        P("ps", Utc(startedAt)), P("ca", Utc(completedAt)));
+                }
+                foreach (var ds in loaded.Where(i => results[i].RowsLoaded > 0).Select(i => results[i].Dataset).Distinct())
                 {
                     await ExecuteAsync(c, $"""
                         INSERT INTO {VersionsTable} VALUES ($d, 1, $at)

@@ -27,11 +27,26 @@ public sealed partial class DuckDbWarehouse : IUploadLedger, IWarehouseLoader, I
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _ledgerLock = new(1, 1);
     private readonly SemaphoreSlim _loadLock = new(1, 1);
+    private readonly System.Threading.Channels.Channel<PendingRegistration> _registrations =
+        System.Threading.Channels.Channel.CreateUnbounded<PendingRegistration>(new() { SingleReader = true });
+    private readonly Task _registrar;
 
-    public DuckDbWarehouse(string path, SchemaCatalog catalog, TimeProvider time)
+    /// <param name="path">The database file.</param>
+    /// <param name="catalog">The datasets whose tables it holds.</param>
+    /// <param name="time">Clock for ledger timestamps.</param>
+    /// <param name="memoryLimit">
+    /// DuckDB's buffer-pool cap, e.g. <c>256MB</c> (DuckDB's own default is 80% of RAM); larger work spills to a
+    /// temp folder beside the file, so a huge upload costs disk, not memory.
+    /// </param>
+    public DuckDbWarehouse(string path, SchemaCatalog catalog, TimeProvider time, string? memoryLimit = null)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-        _connectionString = $"Data Source={path}";
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        if (memoryLimit is not null && !System.Text.RegularExpressions.Regex.IsMatch(memoryLimit, "^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$"))
+            throw new ArgumentException($"DuckDB memory limit '{memoryLimit}' must look like 256MB or 1GB.", nameof(memoryLimit));
+        _connectionString = memoryLimit is null
+            ? $"Data Source={full}"
+            : $"Data Source={full};memory_limit={memoryLimit};temp_directory={full}.tmp";
         _catalog = catalog;
         _time = time;
         // Held open for the process lifetime: DuckDB.NET shares one database instance among the
@@ -39,6 +54,7 @@ public sealed partial class DuckDbWarehouse : IUploadLedger, IWarehouseLoader, I
         _anchor = new DuckDBConnection(_connectionString);
         _anchor.Open();
         Initialize();
+        _registrar = Task.Run(RunRegistrarAsync);
     }
 
     /// <summary>Opens a connection to the shared database instance (not thread-safe: one per operation).</summary>
@@ -106,6 +122,8 @@ public sealed partial class DuckDbWarehouse : IUploadLedger, IWarehouseLoader, I
 
     public void Dispose()
     {
+        _registrations.Writer.TryComplete();
+        _registrar.Wait(TimeSpan.FromSeconds(10));
         _anchor.Dispose();
         _ledgerLock.Dispose();
         _loadLock.Dispose();

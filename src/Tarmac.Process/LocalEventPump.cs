@@ -55,11 +55,16 @@ public sealed partial class LocalEventPump(
         // A crash between storing an object and registering it leaves an object the ledger does not know.
         // Only the last two days are scanned: that window is what a crash can leave behind.
         var today = time.GetUtcNow().UtcDateTime;
+        var recent = new List<(StoredObject Object, string UploadId)>();
         foreach (var ds in catalog.Datasets)
             foreach (var day in new[] { today.AddDays(-1), today })
                 await foreach (var obj in store.ListAsync($"{UploadIds.RawPrefix}{ds.Name}/{day:yyyy-MM-dd}/", ct))
-                    if (UploadIds.TryParseObjectName(obj.Name, out _, out var id) && await ledger.GetAsync(id, ct) is null)
-                        pending.Add(new ObjectFinalized(store.Bucket, obj.Name, obj.Generation));
+                    if (UploadIds.TryParseObjectName(obj.Name, out _, out var id)) recent.Add((obj, id));
+        foreach (var chunk in recent.Chunk(10_000))
+        {
+            var known = await ledger.GetManyAsync(chunk.Select(x => x.UploadId).ToList(), ct);
+            pending.AddRange(chunk.Where(x => !known.ContainsKey(x.UploadId)).Select(x => new ObjectFinalized(store.Bucket, x.Object.Name, x.Object.Generation)));
+        }
         if (pending.Count == 0) return;
         LogRecovering(logger, pending.Count);
         foreach (var chunk in pending.Chunk(Math.Max(1, options.BatchMaxUploads)))

@@ -20,11 +20,20 @@ public sealed partial class UploadProcessor(
     /// <summary>Processes a batch of events; returns the resulting record of each upload it concerned.</summary>
     public async Task<IReadOnlyList<UploadRecord>> ProcessAsync(IReadOnlyList<ObjectFinalized> events, CancellationToken ct)
     {
-        var requests = new List<LoadRequest>(events.Count);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var named = new List<(ObjectFinalized Event, string Dataset, string UploadId)>(events.Count);
         foreach (var evt in events)
         {
-            var upload = await ResolveAsync(evt, ct);
+            if (!UploadIds.TryParseObjectName(evt.Name, out var datasetName, out var uploadId)) continue;
+            if (catalog.TryGet(datasetName, out _)) named.Add((evt, datasetName, uploadId));
+            else LogUnknownDataset(logger, evt.Name, datasetName);
+        }
+        // One set-wise ledger read for the batch; only objects the ledger never heard of are looked at one by one.
+        var known = await ledger.GetManyAsync(named.Select(n => n.UploadId).Distinct(StringComparer.Ordinal).ToList(), ct);
+        var requests = new List<LoadRequest>(named.Count);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var (evt, datasetName, uploadId) in named)
+        {
+            var upload = known.TryGetValue(uploadId, out var u) ? u : await RegisterUnknownAsync(evt, datasetName, uploadId, ct);
             if (upload is null || upload.Status != UploadStatus.Stored || !seen.Add(upload.UploadId)) continue;
             requests.Add(ToRequest(upload));
         }
@@ -79,20 +88,11 @@ public sealed partial class UploadProcessor(
     }
 
     /// <summary>
-    /// Finds the ledger record for an event's object. An object the ledger does not know (its ingest
-    /// crashed before registering it, or it arrived by a signed URL) is registered here, hashing its bytes.
+    /// Registers an object the ledger does not know (its ingest crashed before registering it, or it
+    /// arrived by a signed URL), hashing its bytes. Null when it vanished or duplicates an earlier upload.
     /// </summary>
-    private async Task<UploadRecord?> ResolveAsync(ObjectFinalized evt, CancellationToken ct)
+    private async Task<UploadRecord?> RegisterUnknownAsync(ObjectFinalized evt, string datasetName, string uploadId, CancellationToken ct)
     {
-        if (!UploadIds.TryParseObjectName(evt.Name, out var datasetName, out var uploadId)) return null;
-        if (!catalog.TryGet(datasetName, out _))
-        {
-            LogUnknownDataset(logger, evt.Name, datasetName);
-            return null;
-        }
-        var upload = await ledger.GetAsync(uploadId, ct);
-        if (upload is not null) return upload;
-
         var obj = await store.GetAsync(evt.Name, ct);
         if (obj is null) return null;
         string sha;

@@ -68,7 +68,7 @@ public static class TarmacDefaults
     {
         var dataDir = Path.GetFullPath(options.DataDir);
         services.AddSingleton<IObjectStore>(_ => new FileSystemObjectStore(Path.Combine(dataDir, "bucket")));
-        services.AddSingleton(sp => new DuckDbWarehouse(Path.Combine(dataDir, "warehouse.duckdb"), sp.GetRequiredService<SchemaCatalog>(), sp.GetRequiredService<TimeProvider>())
+        services.AddSingleton(sp => new DuckDbWarehouse(Path.Combine(dataDir, "warehouse.duckdb"), sp.GetRequiredService<SchemaCatalog>(), sp.GetRequiredService<TimeProvider>(), options.DuckDbMemoryLimit)
         {
             BulkThresholdBytes = options.BulkThresholdBytes < 0 ? long.MaxValue : options.BulkThresholdBytes,
         });

@@ -44,6 +44,10 @@ public sealed class TarmacOptions
     [ConfigurationKeyName("TARMAC_QUERY_TIMEOUT_MS")]
     public int QueryTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>DuckDB's memory cap for the local warehouse; beyond it, work spills to disk.</summary>
+    [ConfigurationKeyName("TARMAC_DUCKDB_MEMORY_LIMIT")]
+    public string DuckDbMemoryLimit { get; set; } = "256MB";
+
     public bool IsLocal => string.Equals(Backend, "local", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>The effective upload limit: 4 GiB locally, 32 MiB on Google Cloud (API Gateway and Cloud Run cap bodies there).</summary>

@@ -17,6 +17,18 @@ public interface IUploadLedger
     /// <summary>The upload, or null for an unknown id.</summary>
     Task<UploadRecord?> GetAsync(string uploadId, CancellationToken ct);
 
+    /// <summary>
+    /// The uploads among <paramref name="uploadIds"/> that exist, by id. The default asks one by one;
+    /// ledgers that can answer set-wise override it (the loader asks for whole batches).
+    /// </summary>
+    async Task<IReadOnlyDictionary<string, UploadRecord>> GetManyAsync(IReadOnlyCollection<string> uploadIds, CancellationToken ct)
+    {
+        var found = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+        foreach (var id in uploadIds)
+            if (await GetAsync(id, ct) is { } u) found[id] = u;
+        return found;
+    }
+
     /// <summary>Uploads in <paramref name="status"/>, oldest first (startup recovery).</summary>
     Task<IReadOnlyList<UploadRecord>> ListByStatusAsync(UploadStatus status, int limit, CancellationToken ct);
 

@@ -26,6 +26,7 @@ public static class IngestEndpoints
             .WithSummary("Upload a CSV file to a dataset").DisableAntiforgery();
         app.MapGet("/uploads/{id}", GetUpload).WithName("GetUpload").WithTags("Uploads")
             .WithSummary("Status, row counts and row errors of an upload");
+        app.MapSignedUploads();
         return app;
     }
 

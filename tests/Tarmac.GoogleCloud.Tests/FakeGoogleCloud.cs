@@ -78,6 +78,14 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
         for (var i = 0; i < times; i++) _faults.Enqueue(new Fault(method, pathContains, status, reason));
     }
 
+    /// <summary>Answers the next <paramref name="times"/> requests that satisfy <paramref name="when"/> with an error.</summary>
+    public void FailWhen(Func<RecordedRequest, bool> when, int status, int times, string reason = "backendError")
+    {
+        lock (_conditional) _conditional.Add((when, status, reason, times));
+    }
+
+    private readonly List<(Func<RecordedRequest, bool> When, int Status, string Reason, int Left)> _conditional = [];
+
     public IEnumerable<RecordedRequest> RequestsTo(string method, string pathContains) =>
         Requests.Where(r => r.Method == method && r.Path.Contains(pathContains, StringComparison.Ordinal));
 
@@ -114,8 +122,24 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
             try { json = JsonNode.Parse(body); } catch (JsonException) { }
         var segments = rawPath.Trim('/').Split('/').Select(Uri.UnescapeDataString).ToArray();
         var path = "/" + string.Join('/', segments);
-        Requests.Enqueue(new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "",
-            ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body, json));
+        var recorded = new RecordedRequest(ctx.Request.Method, path, ctx.Request.QueryString.Value ?? "",
+            ctx.Request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString()), body, json);
+        Requests.Enqueue(recorded);
+        lock (_conditional)
+        {
+            var i = _conditional.FindIndex(c => c.Left > 0 && c.When(recorded));
+            if (i >= 0)
+            {
+                var c = _conditional[i];
+                _conditional[i] = c with { Left = c.Left - 1 };
+                ctx.Response.StatusCode = c.Status; // written below, outside the lock
+            }
+        }
+        if (ctx.Response.StatusCode >= 400)
+        {
+            await Error(ctx, ctx.Response.StatusCode, "backendError", "injected");
+            return;
+        }
 
         foreach (var f in _faults)
         {
@@ -361,13 +385,13 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
         var latest = new List<JsonObject>();
         foreach (var g in events.GroupBy(e => e["upload_id"]!.GetValue<string>()))
         {
-            var ordered = g.Select((e, i) => (e, i)).OrderBy(x => Micros(x.e)).ThenBy(x => x.i).Select(x => x.e).ToList();
-            var last = ordered[^1];
-            last["at"] = Micros(last);
-            last["first_at"] = Micros(ordered[0]);
-            var started = ordered.Where(e => e["status"]!.GetValue<string>() == "stored" && e["job_id"] is not null).Select(Micros).DefaultIfEmpty(-1).Max();
+            var ordered = g.Select((e, i) => (e, i, at: Micros(e))).OrderBy(x => x.at).ThenBy(x => x.i).ToList();
+            var last = ordered[^1].e;
+            last["at"] = ordered[^1].at;
+            last["first_at"] = ordered[0].at;
+            var started = ordered.Where(x => x.e["status"]!.GetValue<string>() == "stored" && x.e["job_id"] is not null).Select(x => x.at).DefaultIfEmpty(-1).Max();
             last["started_at"] = started < 0 ? null : started;
-            last["attempts"] = ordered.Count(e => e["status"]!.GetValue<string>() != "stored");
+            last["attempts"] = ordered.Count(x => x.e["status"]!.GetValue<string>() != "stored");
             latest.Add(last);
         }
         return latest;

@@ -62,7 +62,7 @@ public sealed class BigQueryClient
         var body = new JsonObject
         {
             ["jobReference"] = new JsonObject { ["projectId"] = Project, ["jobId"] = jobId, ["location"] = _options.Location },
-            ["configuration"] = configuration,
+            ["configuration"] = configuration.DeepClone(),
         };
         try
         {

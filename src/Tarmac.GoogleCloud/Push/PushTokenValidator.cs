@@ -34,8 +34,10 @@ public sealed partial class PushTokenValidator(HttpClient http, GoogleCloudOptio
         var token = authorization["Bearer ".Length..].Trim();
         if (!_handler.CanReadToken(token)) return PushAuthResult.Unauthenticated;
 
+        string? kid;
+        try { kid = _handler.ReadJsonWebToken(token).Kid; }
+        catch (ArgumentException) { return PushAuthResult.Unauthenticated; } // SecurityTokenMalformedException derives from it
         var keys = await KeysAsync(forceRefresh: false, ct);
-        var kid = _handler.ReadJsonWebToken(token).Kid;
         if (kid is not null && keys.Keys.All(k => k.KeyId != kid)) keys = await KeysAsync(forceRefresh: true, ct);
 
         var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters

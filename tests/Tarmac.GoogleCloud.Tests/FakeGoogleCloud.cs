@@ -66,6 +66,9 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
     public int FailNextLoadJobs { get; set; }
     public string LoadJobFailureReason { get; set; } = "invalid";
 
+    /// <summary>The next insertAll answers 200 with an insertErrors entry for its first row (and stores nothing).</summary>
+    public bool RejectNextInsertAll { get; set; }
+
     /// <summary>Rows per query page, so results over several pages exercise page tokens.</summary>
     public int QueryPageSize { get; set; } = 1000;
 
@@ -286,6 +289,12 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
             }
             case ("POST", ["datasets", _, "tables", var table, "insertAll"]):
             {
+                if (RejectNextInsertAll)
+                {
+                    RejectNextInsertAll = false;
+                    await Json(ctx, 200, JsonNode.Parse("""{"kind":"bigquery#tableDataInsertAllResponse","insertErrors":[{"index":0,"errors":[{"reason":"invalid","message":"no such field: x"}]}]}""")!);
+                    return;
+                }
                 var target = Rows(table);
                 lock (target)
                     foreach (var r in json!["rows"]!.AsArray())

@@ -33,8 +33,9 @@ public sealed partial class DuckDbWarehouse
                         results[i] = current ?? req.Upload; // a redelivery of something already settled: no-op
                         continue;
                     }
-                    ValidationResult result;
-                    if (req.Dataset.Options.AllOrNothing)
+                    // Large plain files go to DuckDB's CSV reader; the rest (and anything it declines) to the C# validator.
+                    var result = req.Upload.Bytes >= BulkThresholdBytes ? await TryBulkLoadAsync(c, appenders, req, loadedAt, ct) : null;
+                    if (result is null && req.Dataset.Options.AllOrNothing)
                     {
                         await using (var probe = await req.OpenAsync(ct))
                             result = await CsvValidator.ValidateAsync(probe, req.Dataset, NullSink.Instance, ct);
@@ -48,7 +49,7 @@ public sealed partial class DuckDbWarehouse
                             result.RowsAccepted = 0;
                         }
                     }
-                    else
+                    else if (result is null)
                     {
                         await using var stream = await req.OpenAsync(ct);
                         result = await CsvValidator.ValidateAsync(stream, req.Dataset, SinkFor(c, appenders, req, loadedAt), ct);
@@ -85,6 +86,7 @@ public sealed partial class DuckDbWarehouse
                         """, ct, P("d", ds), P("at", Utc(completedAt)));
                 }
                 await tx.CommitAsync(ct);
+                CountLoadTransaction();
                 return results;
             }
             finally

@@ -1,37 +1,140 @@
-using System.Text;
+using System.Data.Common;
+using DuckDB.NET.Data;
 using Tarmac.Core.Datasets;
+using Tarmac.Core.Query;
 
 namespace Tarmac.Embedded;
 
 public sealed partial class DuckDbWarehouse
 {
     /// <inheritdoc />
-    public async Task<IReadOnlyList<IReadOnlyDictionary<string, object?>>> ReadFirstRowsAsync(DatasetSchema dataset, int limit, CancellationToken ct)
+    public async Task<DatasetVersion> GetVersionAsync(DatasetSchema dataset, CancellationToken ct)
     {
-        var sql = new StringBuilder("SELECT ");
-        sql.AppendJoin(", ", dataset.Columns.Select(col => DuckDbTypes.Quote(col.Name)));
-        sql.Append($" FROM {DuckDbTypes.Quote(dataset.Name)} ORDER BY _upload_id, _line LIMIT $n");
         await using var c = Open();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = sql.ToString();
-        cmd.Parameters.Add(P("n", limit));
-        var rows = new List<IReadOnlyDictionary<string, object?>>();
+        cmd.CommandText = $"SELECT version, last_loaded_at FROM {VersionsTable} WHERE dataset = $d";
+        cmd.Parameters.Add(P("d", dataset.Name));
         await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            var row = new Dictionary<string, object?>(dataset.Columns.Count, StringComparer.Ordinal);
-            for (var i = 0; i < dataset.Columns.Count; i++)
-                row[dataset.Columns[i].Name] = r.IsDBNull(i) ? null : ToClr(dataset.Columns[i].Type, r.GetValue(i));
-            rows.Add(row);
-        }
-        return rows;
+        return await r.ReadAsync(ct) ? new DatasetVersion(r.GetInt64(0), ReadTime(r, 1)) : new DatasetVersion(0, null);
     }
 
-    /// <summary>Normalises a DuckDB value to the CLR type the JSON writer expects for the column type.</summary>
-    internal static object ToClr(ColumnType type, object value) => type switch
+    /// <inheritdoc />
+    public Task QueryRowsAsync(RowsQuery query, IRowWriter writer, CancellationToken ct) =>
+        StreamAsync(DuckDbSqlRenderer.Render(query), query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray(), writer, streaming: true, ct);
+
+    /// <inheritdoc />
+    public Task QueryStatsAsync(StatsQuery query, IRowWriter writer, CancellationToken ct) =>
+        StreamAsync(DuckDbSqlRenderer.Render(query),
+            query.GroupBy.Select(g => new ResultColumn(g.Name, g.Type)).Concat(query.Metrics.Select(m => new ResultColumn(m.OutputKey, m.ResultType))).ToArray(),
+            writer, streaming: false, ct); // at most 10,000 groups: materialised
+
+    /// <inheritdoc />
+    public async Task<KeysetPosition?> FindPageEndAsync(RowsQuery query, CancellationToken ct)
     {
-        ColumnType.Timestamp when value is DateTime dt => new DateTimeOffset(DateTime.SpecifyKind(dt, DateTimeKind.Utc)),
-        ColumnType.Date when value is DateTime d => DateOnly.FromDateTime(d),
+        KeysetPosition? last = null;
+        var rows = 0;
+        await RunAsync(DuckDbSqlRenderer.RenderPageBoundary(query), streaming: false, r =>
+        {
+            // Row 1 is the page's last row, row 2 (if any) the next page's first.
+            while (r.Read())
+            {
+                if (++rows == 1)
+                {
+                    var values = new object?[query.Sort.Count];
+                    for (var i = 0; i < values.Length; i++) values[i] = r.IsDBNull(i) ? null : ToClr(query.Sort[i].Column.Type, r, i);
+                    last = new KeysetPosition(values, r.GetString(values.Length), r.GetInt64(values.Length + 1));
+                }
+            }
+            return Task.CompletedTask;
+        }, ct);
+        return rows == 2 ? last : null;
+    }
+
+    /// <inheritdoc />
+    public async Task<long> CountAsync(RowsQuery query, CancellationToken ct)
+    {
+        long count = 0;
+        await RunAsync(DuckDbSqlRenderer.RenderCount(query), streaming: false, r =>
+        {
+            if (r.Read()) count = r.GetInt64(0);
+            return Task.CompletedTask;
+        }, ct);
+        return count;
+    }
+
+    private Task StreamAsync(RenderedSql sql, ResultColumn[] columns, IRowWriter writer, bool streaming, CancellationToken ct) =>
+        RunAsync(sql, streaming, async r =>
+        {
+            var row = new ReaderRow(r);
+            // The first Read() does the blocking work (sort, aggregate); only then may the response start.
+            var more = r.Read();
+            ct.ThrowIfCancellationRequested();
+            await writer.BeginAsync(columns, ct);
+            while (more)
+            {
+                await writer.WriteRowAsync(row, ct);
+                more = r.Read();
+            }
+        }, ct);
+
+    /// <summary>
+    /// Runs one query with its parameters. Cancelling <paramref name="ct"/> interrupts the connection, which stops
+    /// DuckDB's execution where it is; that is reported as cancellation. A materialised query fails with an interrupt
+    /// error; a streaming one just stops yielding rows, so the token is checked again at the end: an interrupted
+    /// stream is never taken for a complete one.
+    /// </summary>
+    private async Task RunAsync(RenderedSql sql, bool streaming, Func<DbDataReader, Task> read, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        await using var c = Open();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql.Sql;
+        cmd.UseStreamingMode = streaming;
+        foreach (var p in sql.Parameters) cmd.Parameters.Add(new DuckDBParameter(p.Name, ToDuckDb(p.Value)));
+        await using var interrupt = ct.Register(static state => ((DuckDBCommand)state!).Cancel(), cmd);
+        try
+        {
+            await using var r = cmd.ExecuteReader();
+            await read(r);
+        }
+        catch (Exception e) when (ct.IsCancellationRequested && (e is DbException || (e is OperationCanceledException o && o.CancellationToken != ct)))
+        {
+            // DuckDB.NET reports an interrupted query as its own OperationCanceledException (or a DbException on older
+            // paths); keep it as the inner exception so callers can tell the warehouse stopped it.
+            throw new OperationCanceledException("The query was interrupted.", e, ct);
+        }
+        // An interrupt that came just before execution began is lost by DuckDB; the query then ran to its end.
+        ct.ThrowIfCancellationRequested();
+    }
+
+    private static object ToDuckDb(object value) => value switch
+    {
+        DateTimeOffset t => t.UtcDateTime, // a TIMESTAMP, not a TIMESTAMPTZ compared in the session's time zone
         _ => value,
     };
+
+    private static object ToClr(ColumnType type, DbDataReader r, int i) => type switch
+    {
+        ColumnType.Integer => r.GetInt64(i),
+        ColumnType.Float => r.GetDouble(i),
+        ColumnType.Numeric => r.GetDecimal(i),
+        ColumnType.Boolean => r.GetBoolean(i),
+        ColumnType.String => r.GetString(i),
+        ColumnType.Date => r.GetFieldValue<DateOnly>(i),
+        ColumnType.Timestamp => new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc)),
+        _ => throw new InvalidOperationException($"Unknown column type {type}."),
+    };
+
+    /// <summary>The current row of a DuckDB reader, read with typed getters.</summary>
+    private sealed class ReaderRow(DbDataReader r) : IResultRow
+    {
+        public bool IsNull(int ordinal) => r.IsDBNull(ordinal);
+        public long GetInt64(int ordinal) => r.GetInt64(ordinal);
+        public double GetDouble(int ordinal) => r.GetDouble(ordinal);
+        public decimal GetDecimal(int ordinal) => r.GetDecimal(ordinal);
+        public bool GetBoolean(int ordinal) => r.GetBoolean(ordinal);
+        public string GetString(int ordinal) => r.GetString(ordinal);
+        public DateOnly GetDate(int ordinal) => r.GetFieldValue<DateOnly>(ordinal);
+        public DateTimeOffset GetTimestamp(int ordinal) => new(DateTime.SpecifyKind(r.GetDateTime(ordinal), DateTimeKind.Utc));
+    }
 }

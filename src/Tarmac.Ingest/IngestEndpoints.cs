@@ -21,14 +21,24 @@ public static class IngestEndpoints
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
     {
         app.MapPost("/upload", UploadDefault).WithName("UploadFlights").WithTags("Uploads")
-            .WithSummary("Upload a flights CSV file").DisableAntiforgery();
+            .WithSummary("Upload a flights CSV file").WithDescription(UploadDescription).WithUploadProblems().DisableAntiforgery();
         app.MapPost("/datasets/{name}/upload", UploadToDataset).WithName("UploadToDataset").WithTags("Uploads")
-            .WithSummary("Upload a CSV file to a dataset").DisableAntiforgery();
+            .WithSummary("Upload a CSV file to a dataset").WithDescription(UploadDescription).WithUploadProblems()
+            .ProducesProblem(StatusCodes.Status404NotFound).DisableAntiforgery();
         app.MapGet("/uploads/{id}", GetUpload).WithName("GetUpload").WithTags("Uploads")
-            .WithSummary("Status, row counts and row errors of an upload");
+            .WithSummary("Status, row counts and row errors of an upload").ProducesProblem(StatusCodes.Status404NotFound);
         app.MapSignedUploads();
         return app;
     }
+
+    private const string UploadDescription =
+        "The CSV as the body (Content-Type: text/csv, optionally Content-Encoding: gzip) or as one file of a multipart/form-data form. " +
+        "Answers 200 with the upload id once stored; with wait=true, waits for the load and answers with its outcome (202 if it takes longer).";
+
+    private static RouteHandlerBuilder WithUploadProblems(this RouteHandlerBuilder b) => b
+        .ProducesProblem(StatusCodes.Status400BadRequest)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     private static Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> UploadDefault(
         HttpContext http, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>

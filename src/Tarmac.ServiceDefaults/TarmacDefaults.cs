@@ -1,7 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -45,6 +44,7 @@ public static class TarmacDefaults
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
         builder.Services.AddHealthChecks();
+        builder.Services.AddTarmacOpenApi();
 
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
@@ -70,7 +70,10 @@ public static class TarmacDefaults
     {
         var dataDir = Path.GetFullPath(options.DataDir);
         services.AddSingleton<IObjectStore>(_ => new FileSystemObjectStore(Path.Combine(dataDir, "bucket")));
-        services.AddSingleton(sp => new DuckDbWarehouse(Path.Combine(dataDir, "warehouse.duckdb"), sp.GetRequiredService<SchemaCatalog>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DuckDbWarehouse(Path.Combine(dataDir, "warehouse.duckdb"), sp.GetRequiredService<SchemaCatalog>(), sp.GetRequiredService<TimeProvider>())
+        {
+            BulkThresholdBytes = options.BulkThresholdBytes < 0 ? long.MaxValue : options.BulkThresholdBytes,
+        });
         services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbWarehouse>());
         services.AddSingleton<IWarehouseLoader>(sp => sp.GetRequiredService<DuckDbWarehouse>());
         services.AddSingleton<IWarehouseReader>(sp => sp.GetRequiredService<DuckDbWarehouse>());
@@ -95,7 +98,10 @@ public static class TarmacDefaults
         o.Converters.Add(new UtcTimestampConverter());
     }
 
-    /// <summary>Health (<c>/healthz</c>: the process answers), readiness (<c>/readyz</c>: its backend answers) and <c>/metrics</c>.</summary>
+    /// <summary>
+    /// Health (<c>/healthz</c>: the process answers), readiness (<c>/readyz</c>: its backend answers), <c>/metrics</c>,
+    /// and the API description (<c>/openapi.json</c>, <c>/docs</c>).
+    /// </summary>
     public static IEndpointRouteBuilder MapTarmacDefaults(this IEndpointRouteBuilder app)
     {
         if (app is IApplicationBuilder ab)
@@ -103,8 +109,8 @@ public static class TarmacDefaults
             ab.UseExceptionHandler();
             ab.UseStatusCodePages();
         }
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).ExcludeFromDescription();
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = c => c.Tags.Contains("ready") }).ExcludeFromDescription();
+        app.MapHealth();
+        app.MapTarmacOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
     }

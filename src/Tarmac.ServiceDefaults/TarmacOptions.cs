@@ -29,9 +29,20 @@ public sealed class TarmacOptions
     [ConfigurationKeyName("TARMAC_BATCH_MAX_UPLOADS")]
     public int BatchMaxUploads { get; set; } = 1000;
 
+    /// <summary>Uploads of at least this many bytes are loaded by DuckDB's CSV reader (the bulk path); 0 for all, -1 for none.</summary>
+    [ConfigurationKeyName("TARMAC_BULK_THRESHOLD_BYTES")]
+    public long BulkThresholdBytes { get; set; } = 16L << 20;
+
     /// <summary>Longest <c>?wait=true</c> waits before answering 202 with the current status.</summary>
     [ConfigurationKeyName("TARMAC_WAIT_TIMEOUT_SECONDS")]
     public int WaitTimeoutSeconds { get; set; } = 120;
+
+    /// <summary>
+    /// Longest a query may run before it is cancelled in the warehouse and answered 503 with Retry-After
+    /// (counted until the response starts; a streaming export then runs as long as the client reads).
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_QUERY_TIMEOUT_MS")]
+    public int QueryTimeoutMs { get; set; } = 10_000;
 
     public bool IsLocal => string.Equals(Backend, "local", StringComparison.OrdinalIgnoreCase);
 

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging.Abstractions;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
+using Tarmac.Core.Query;
 using Tarmac.Core.Uploads;
 using Tarmac.GoogleCloud.BigQuery;
 
@@ -21,7 +22,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     {
         _options = new GoogleCloudOptions
         {
-            Project = "p1", RawBucket = "raw1", Dataset = "d1", Location = "europe-west1", BigQueryEndpoint = _fake.BigQueryEndpoint,
+            Project = "proj-one", RawBucket = "raw1", Dataset = "d1", Location = "europe-west1", BigQueryEndpoint = _fake.BigQueryEndpoint,
             StorageEmulatorHost = _fake.BaseUrl, QueryTimeoutMs = 7000, MaxBytesBilled = 123456789,
         };
         _client = new BigQueryClient(new HttpClient { BaseAddress = _options.BigQueryBaseUri }, _options, TimeSpan.FromMilliseconds(1));
@@ -42,32 +43,116 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         };
     }
 
+    private static readonly DatasetSchema Flights = SchemaCatalog.Parse("flights",
+        """[{"name":"id","type":"INTEGER","mode":"REQUIRED"},{"name":"carrier","type":"STRING"},{"name":"dep_delay","type":"FLOAT"},{"name":"time_hour","type":"TIMESTAMP"},{"name":"day","type":"DATE"}]""");
+
+    private static ColumnSchema Col(string name) => Flights.TryGetColumn(name, out var c) ? c : throw new ArgumentException(name);
+
     [Fact]
-    public async Task Queries_send_named_typed_parameters_timeout_byte_cap_and_location_and_follow_page_tokens()
+    public async Task Rows_queries_send_the_renderers_SQL_with_named_typed_parameters_timeout_byte_cap_and_location_and_follow_page_tokens()
     {
         _fake.QueryPageSize = 2;
-        var rows = _fake.Rows("flights");
-        for (var i = 0; i < 5; i++)
-            rows.Add(JsonNode.Parse($"{{\"id\":{i},\"carrier\":\"UA\",\"_upload_id\":\"u\",\"_line\":{i + 2}}}")!.AsObject()); // as parsed from staged NDJSON
-        var dataset = SchemaCatalog.Parse("flights", """[{"name":"id","type":"INTEGER","mode":"REQUIRED"},{"name":"carrier","type":"STRING"}]""");
+        _fake.QueryHandler = (_, _) => FakeGoogleCloud.Result(["id", "carrier", "dep_delay", "time_hour", "day"],
+            ["1", "UA", "2.5", "1357016400000000", "2013-01-01"], ["2", "AA", null, null, "2013-01-02"], ["3", "DL", "-1", "1357020000000000", "2013-01-01"],
+            ["4", "B6", "1.0E10", "1357023600000000", "2013-01-03"], ["5", "WN", "0", "1357027200000000", "2013-01-01"]);
+        var snapshot = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
+        var query = new RowsQuery(Flights, Flights.Columns,
+            [new Filter(Col("carrier"), FilterOperator.In, ["UA", "AA"]), new Filter(Col("dep_delay"), FilterOperator.Gte, [-5.5]), new Filter(Col("day"), FilterOperator.Lt, [new DateOnly(2013, 2, 1)])],
+            [new SortKey(Col("dep_delay"), true)], 4, new KeysetPosition([3.0], "u1", 7), snapshot);
+        var writer = new RecordingWriter();
         var warehouse = new BigQueryWarehouse(_client, _ledger, _bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance);
 
-        var result = await warehouse.ReadFirstRowsAsync(dataset, 4, default);
+        await warehouse.QueryRowsAsync(query, writer, default);
 
-        Assert.Equal([0L, 1, 2, 3], result.Select(r => (long)r["id"]!));
-        Assert.All(result, r => Assert.Equal("UA", r["carrier"]));
-        var query = Assert.Single(_fake.RequestsTo("POST", "/projects/p1/queries")).Json!;
-        Assert.Equal("SELECT `id`, `carrier` FROM `p1.d1.flights` ORDER BY _upload_id, _line LIMIT @limit", query["query"]!.GetValue<string>());
-        Assert.False(query["useLegacySql"]!.GetValue<bool>());
-        Assert.Equal("NAMED", query["parameterMode"]!.GetValue<string>());
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""[{"name":"limit","parameterType":{"type":"INT64"},"parameterValue":{"value":"4"}}]"""), query["queryParameters"]));
-        Assert.Equal(7000, query["timeoutMs"]!.GetValue<int>());
-        Assert.Equal("123456789", query["maximumBytesBilled"]!.GetValue<string>());
-        Assert.Equal("europe-west1", query["location"]!.GetValue<string>());
-        Assert.True(query["formatOptions"]!["useInt64Timestamp"]!.GetValue<bool>());
-        var next = Assert.Single(_fake.RequestsTo("GET", "/projects/p1/queries/"));
-        Assert.Contains("pageToken=2", next.Query, StringComparison.Ordinal);
-        Assert.Contains("location=europe-west1", next.Query, StringComparison.Ordinal);
+        Assert.Equal(["id:Integer", "carrier:String", "dep_delay:Float", "time_hour:Timestamp", "day:Date"], writer.Columns.Select(c => $"{c.Name}:{c.Type}"));
+        Assert.Equal(5, writer.Rows.Count);
+        Assert.Equal("1|UA|2.5|2013-01-01T05:00:00.0000000+00:00|2013-01-01", writer.Rows[0]);
+        Assert.Equal("2|AA|null|null|2013-01-02", writer.Rows[1]);
+        Assert.Equal("4|B6|10000000000|2013-01-01T07:00:00.0000000+00:00|2013-01-03", writer.Rows[3]);
+
+        var expected = BigQuerySqlRenderer.Render(query, "proj-one.d1");
+        var sent = Assert.Single(_fake.RequestsTo("POST", "/projects/proj-one/queries")).Json!;
+        Assert.Equal(expected.Sql, sent["query"]!.GetValue<string>());
+        Assert.Contains("FROM `proj-one.d1.flights` WHERE `_loaded_at` <= @p0", expected.Sql, StringComparison.Ordinal);
+        var types = sent["queryParameters"]!.AsArray().Select(p => $"{p!["name"]}:{p["parameterType"]!["type"]}={p["parameterValue"]!["value"]}").ToList();
+        Assert.Equal("p0:TIMESTAMP=2026-11-28 10:00:00.000000+00:00", types[0]);
+        Assert.Contains("p1:STRING=UA", types);
+        Assert.Contains("p2:STRING=AA", types);
+        Assert.Contains("p3:FLOAT64=-5.5", types);
+        Assert.Contains("p4:DATE=2013-02-01", types);
+        Assert.Contains(types, t => t.EndsWith(":STRING=u1", StringComparison.Ordinal));
+        Assert.Contains(types, t => t.EndsWith(":INT64=7", StringComparison.Ordinal));
+        Assert.Equal($"p{types.Count - 1}:INT64=4", types[^1]); // the limit
+        Assert.False(sent["useLegacySql"]!.GetValue<bool>());
+        Assert.Equal("NAMED", sent["parameterMode"]!.GetValue<string>());
+        Assert.Equal(7000, sent["timeoutMs"]!.GetValue<int>());
+        Assert.Equal("7000", sent["jobTimeoutMs"]!.GetValue<string>());
+        Assert.Equal("123456789", sent["maximumBytesBilled"]!.GetValue<string>());
+        Assert.Equal("europe-west1", sent["location"]!.GetValue<string>());
+        Assert.True(sent["formatOptions"]!["useInt64Timestamp"]!.GetValue<bool>());
+        var pages = _fake.RequestsTo("GET", "/projects/proj-one/queries/").ToList();
+        Assert.Equal(2, pages.Count);
+        Assert.Contains("pageToken=2", pages[0].Query, StringComparison.Ordinal);
+        Assert.Contains("pageToken=4", pages[1].Query, StringComparison.Ordinal);
+        Assert.Contains("location=europe-west1", pages[0].Query, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Page_end_count_stats_and_version_read_typed_values()
+    {
+        var warehouse = new BigQueryWarehouse(_client, _ledger, _bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance);
+        var query = new RowsQuery(Flights, [Col("id")], [], [new SortKey(Col("time_hour"), false)], 10, null, DateTimeOffset.UnixEpoch.AddDays(1));
+        _fake.QueryHandler = (sql, ps) =>
+            sql.StartsWith("SELECT COUNT(*)", StringComparison.Ordinal) ? FakeGoogleCloud.Result(["f0_"], ["42"])
+            : sql.Contains(" OFFSET @", StringComparison.Ordinal) ? FakeGoogleCloud.Result(["time_hour", "_upload_id", "_line"], ["1357016400000000", "u9", "12"], [null, "u9", "13"])
+            : sql.Contains("GROUP BY", StringComparison.Ordinal) ? FakeGoogleCloud.Result(["carrier", "count", "avg_dep_delay"], ["UA", "3", "2.5"], ["AA", "1", null])
+            : null;
+
+        var end = await warehouse.FindPageEndAsync(query, default);
+        var count = await warehouse.CountAsync(query, default);
+        var writer = new RecordingWriter();
+        await warehouse.QueryStatsAsync(new StatsQuery(Flights, [Col("carrier")], [new Metric(MetricFunction.Count, null), new Metric(MetricFunction.Avg, Col("dep_delay"))],
+            [], null, [new OutputSortKey("count", true)], 100, DateTimeOffset.UnixEpoch.AddDays(1)), writer, default);
+        var none = await warehouse.GetVersionAsync(Flights, default);
+        await _ledger.AppendAsync([LedgerEvent.From(Candidate(new string('9', 64)) with { Status = UploadStatus.Loaded, RowsLoaded = 7 }, new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero))], default);
+        var one = await warehouse.GetVersionAsync(Flights, default);
+
+        Assert.NotNull(end);
+        Assert.Equal(("u9", 12L), (end.UploadId, end.Line));
+        Assert.Equal(new DateTimeOffset(2013, 1, 1, 5, 0, 0, TimeSpan.Zero), end.SortValues[0]);
+        Assert.Equal(42, count);
+        Assert.Equal(["carrier:String", "count:Integer", "avg_dep_delay:Float"], writer.Columns.Select(c => $"{c.Name}:{c.Type}"));
+        Assert.Equal(["UA|3|2.5", "AA|1|null"], writer.Rows);
+        Assert.Equal(new DatasetVersion(0, null), none);
+        Assert.Equal(new DatasetVersion(1, new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero)), one);
+        var versionQuery = _fake.RequestsTo("POST", "/queries").Last().Json!;
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""[{"name":"dataset","parameterType":{"type":"STRING"},"parameterValue":{"value":"flights"}}]"""), versionQuery["queryParameters"]));
+    }
+
+    /// <summary>Keeps what a query streamed, each row as its values joined by '|'.</summary>
+    private sealed class RecordingWriter : IRowWriter
+    {
+        public List<ResultColumn> Columns { get; } = [];
+        public List<string> Rows { get; } = [];
+
+        public ValueTask BeginAsync(IReadOnlyList<ResultColumn> columns, CancellationToken ct)
+        {
+            Columns.AddRange(columns);
+            return ValueTask.CompletedTask;
+        }
+
+        public ValueTask WriteRowAsync(IResultRow row, CancellationToken ct)
+        {
+            Rows.Add(string.Join('|', Columns.Select((c, i) => row.IsNull(i) ? "null" : c.Type switch
+            {
+                ColumnType.Integer => row.GetInt64(i).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ColumnType.Float => row.GetDouble(i).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ColumnType.Timestamp => row.GetTimestamp(i).ToString("O", System.Globalization.CultureInfo.InvariantCulture),
+                ColumnType.Date => row.GetDate(i).ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture),
+                _ => row.GetString(i),
+            })));
+            return ValueTask.CompletedTask;
+        }
     }
 
     [Fact]
@@ -80,7 +165,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         Assert.Equal(RegisterOutcome.Created, result.Outcome);
         Assert.Equal(candidate.UploadId, Encoding.UTF8.GetString(_fake.ObjectBytes("raw1", $"claims/flights/{candidate.Sha256}")!));
         Assert.Contains("ifGenerationMatch=0", Assert.Single(_fake.RequestsTo("POST", "/upload/storage/v1/b/raw1/o")).Query, StringComparison.Ordinal);
-        var insert = Assert.Single(_fake.RequestsTo("POST", "/projects/p1/datasets/d1/tables/upload_events/insertAll")).Json!;
+        var insert = Assert.Single(_fake.RequestsTo("POST", "/projects/proj-one/datasets/d1/tables/upload_events/insertAll")).Json!;
         var row = insert["rows"]![0]!;
         Assert.StartsWith($"{candidate.UploadId}:stored:", row["insertId"]!.GetValue<string>(), StringComparison.Ordinal);
         Assert.False(insert["skipInvalidRows"]!.GetValue<bool>());
@@ -94,7 +179,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         Assert.Equal(UploadStatus.Stored, read!.Status);
         Assert.Equal(candidate.Object, read.Object);
         Assert.Equal(candidate.Sha256, read.Sha256);
-        var lookup = _fake.RequestsTo("POST", "/projects/p1/queries").Last().Json!;
+        var lookup = _fake.RequestsTo("POST", "/projects/proj-one/queries").Last().Json!;
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$$"""[{"name":"upload_ids","parameterType":{"type":"ARRAY","arrayType":{"type":"STRING"}},"parameterValue":{"arrayValues":[{"value":"{{{candidate.UploadId}}}"}]}}]"""), lookup["queryParameters"]));
     }
 
@@ -158,7 +243,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         var stored = await _ledger.ListByStatusAsync(UploadStatus.Stored, 10, default);
 
         Assert.Equal([a.UploadId], stored.Select(u => u.UploadId));
-        var q = _fake.RequestsTo("POST", "/projects/p1/queries").Last().Json!;
+        var q = _fake.RequestsTo("POST", "/projects/proj-one/queries").Last().Json!;
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""[{"name":"status","parameterType":{"type":"STRING"},"parameterValue":{"value":"stored"}},{"name":"limit","parameterType":{"type":"INT64"},"parameterValue":{"value":"10"}}]"""), q["queryParameters"]));
     }
 
@@ -173,8 +258,8 @@ public sealed class BigQueryContractTests : IAsyncLifetime
 
         Assert.True(existed);
         Assert.Equal("DONE", BigQueryClient.StateOf(job));
-        Assert.Single(_fake.RequestsTo("GET", "/projects/p1/jobs/j1"));
-        Assert.Contains("location=europe-west1", _fake.RequestsTo("GET", "/projects/p1/jobs/j1").Single().Query, StringComparison.Ordinal);
+        Assert.Single(_fake.RequestsTo("GET", "/projects/proj-one/jobs/j1"));
+        Assert.Contains("location=europe-west1", _fake.RequestsTo("GET", "/projects/proj-one/jobs/j1").Single().Query, StringComparison.Ordinal);
     }
 
     [Fact]

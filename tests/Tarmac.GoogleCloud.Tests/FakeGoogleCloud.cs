@@ -349,6 +349,17 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
         var ps = new Dictionary<string, JsonNode>(StringComparer.Ordinal);
         foreach (var p in request["queryParameters"]?.AsArray() ?? []) ps[p!["name"]!.GetValue<string>()] = p["parameterValue"]!;
         if (sql == "SELECT 1") return (Fields(("f0_", "INTEGER")), [Cells("1")]);
+        if (sql.Contains("UNIX_MICROS(MAX(at))", StringComparison.Ordinal))
+        {
+            // The dataset version: outcomes that added rows, and the latest of them.
+            var dataset = ps["dataset"]["value"]!.GetValue<string>();
+            List<JsonObject> events;
+            var source = Rows("upload_events");
+            lock (source) events = source.Where(e => e["dataset"]!.GetValue<string>() == dataset
+                && e["status"]!.GetValue<string>() is "loaded" or "partially_loaded" && e["rows_loaded"]!.GetValue<long>() > 0).ToList();
+            var max = events.Count == 0 ? null : events.Max(e => (DateTime.ParseExact(e["at"]!.GetValue<string>(), "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture).Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture);
+            return (Fields(("f0_", "INTEGER"), ("f1_", "INTEGER")), [Cells(events.Count.ToString(CultureInfo.InvariantCulture), max)]);
+        }
         if (sql.Contains("upload_events", StringComparison.Ordinal))
         {
             var latest = LedgerLatest();
@@ -364,17 +375,16 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
             var columns = "upload_id, dataset, status, object, generation, bytes, sha256, file_name, content_type, client, rows_loaded, rows_rejected, errors, error, job_id, at, first_at, started_at, attempts".Split(", ");
             return (Fields(columns.Select(c => (c, "STRING")).ToArray()), chosen.Select(e => Cells(columns.Select(c => e[c] is { } v ? v.ToString() : null).ToArray())).ToList());
         }
-        // SELECT `a`, `b` FROM `p.d.table` ORDER BY _upload_id, _line LIMIT @limit
-        var from = sql.IndexOf(" FROM `", StringComparison.Ordinal);
-        var tableRef = sql[(from + 7)..sql.IndexOf('`', from + 7)];
-        var table = tableRef[(tableRef.LastIndexOf('.') + 1)..];
-        var names = sql[7..from].Split(", ").Select(c => c.Trim('`')).ToArray();
-        var limit = int.Parse(ps["limit"]["value"]!.GetValue<string>(), CultureInfo.InvariantCulture);
-        List<JsonObject> all;
-        var source = Rows(table);
-        lock (source) all = source.OrderBy(r => r["_upload_id"]!.GetValue<string>(), StringComparer.Ordinal).ThenBy(r => r["_line"]!.GetValue<long>()).Take(limit).ToList();
-        return (Fields(names.Select(n => (n, "STRING")).ToArray()), all.Select(r => Cells(names.Select(n => Cell(r[n])).ToArray())).ToList());
+        if (QueryHandler?.Invoke(sql, ps) is { } answer) return answer;
+        throw new InvalidOperationException($"The fake cannot run this query: {sql}");
     }
+
+    /// <summary>Answers queries the fake does not play itself (return null to refuse): SQL and parameter values by name.</summary>
+    public Func<string, IReadOnlyDictionary<string, JsonNode>, (JsonArray Fields, List<JsonArray> Rows)?>? QueryHandler { get; set; }
+
+    /// <summary>A result for <see cref="QueryHandler"/>: STRING-typed fields and rows of text cells.</summary>
+    public static (JsonArray Fields, List<JsonArray> Rows) Result(string[] names, params string?[][] rows) =>
+        (Fields(names.Select(n => (n, "STRING")).ToArray()), rows.Select(r => Cells(r)).ToList());
 
     /// <summary>BigQuery's text of a loaded NDJSON value; timestamps as int64 microseconds (useInt64Timestamp).</summary>
     private static string? Cell(JsonNode? v)

@@ -104,18 +104,31 @@ public sealed class FunctionHostTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Query_reads_the_first_rows_from_BigQuery()
+    public async Task Query_serves_getdata_from_BigQuery_with_the_snapshot_of_the_latest_load()
     {
-        _fake.Rows("flights").Add(System.Text.Json.Nodes.JsonNode.Parse("""{"id":1,"year":2013,"month":1,"day":1,"dep_time":517,"carrier":"UA","flight":1545,"origin":"EWR","dest":"IAH","time_hour":"2013-01-01 05:00:00.000000","_upload_id":"u","_line":2}""")!.AsObject());
+        _fake.Rows("upload_events").Add(System.Text.Json.Nodes.JsonNode.Parse("""{"upload_id":"u","dataset":"flights","status":"loaded","rows_loaded":1,"at":"2026-11-28 09:00:00.000000"}""")!.AsObject());
+        var values = new Dictionary<string, string?> { ["id"] = "1", ["dep_time"] = "517", ["carrier"] = "UA", ["time_hour"] = "1357016400000000", ["dep_delay"] = "2" };
+        _fake.QueryHandler = (sql, _) =>
+        {
+            var names = sql[7..sql.IndexOf(" FROM ", StringComparison.Ordinal)].Split(", ").Select(n => n.Trim('`')).ToArray();
+            if (sql.Contains(" OFFSET @", StringComparison.Ordinal)) return FakeGoogleCloud.Result(names, names.Select(n => n == "_upload_id" ? "u" : n == "_line" ? "2" : values.GetValueOrDefault(n)).ToArray());
+            return FakeGoogleCloud.Result(names, names.Select(values.GetValueOrDefault).ToArray());
+        };
         await using var query = await GcpFunctionHost.StartAsync(Function.Query, GcpFunctionHost.Settings(_fake));
 
-        var rows = await query.Http.GetFromJsonAsync<JsonElement>("/getdata");
+        var rows = await query.Http.GetFromJsonAsync<JsonElement>("/getdata?carrier=UA");
 
         var row = Assert.Single(rows.EnumerateArray());
         Assert.Equal(517, row.GetProperty("dep_time").GetInt64());
         Assert.Equal("UA", row.GetProperty("carrier").GetString());
         Assert.Equal("2013-01-01T05:00:00Z", row.GetProperty("time_hour").GetString());
         Assert.Equal(JsonValueKind.Null, row.GetProperty("arr_time").ValueKind);
+        var sent = _fake.RequestsTo("POST", "/queries").Select(r => r.Json!).Last(j => !j["query"]!.GetValue<string>().Contains("OFFSET", StringComparison.Ordinal));
+        Assert.Contains($"FROM `{GcpFunctionHost.Project}.{GcpFunctionHost.Dataset}.flights` WHERE `_loaded_at` <= @p0 AND `carrier` = @p1", sent["query"]!.GetValue<string>(), StringComparison.Ordinal);
+        var ps = sent["queryParameters"]!.AsArray();
+        Assert.Equal("TIMESTAMP", ps[0]!["parameterType"]!["type"]!.GetValue<string>());
+        Assert.Equal("2026-11-28 09:00:00.000000+00:00", ps[0]!["parameterValue"]!["value"]!.GetValue<string>());
+        Assert.Equal("UA", ps[1]!["parameterValue"]!["value"]!.GetValue<string>());
         using var push = await query.Http.PostAsync("/pubsub/push", new StringContent("{}"));
         Assert.Equal(HttpStatusCode.NotFound, push.StatusCode); // only the process function has the push route
     }

@@ -79,6 +79,8 @@ public sealed class LiveTests
         Assert.Equal(UploadStatus.Loaded, loaded[0].Status);
         Assert.Equal(7, loaded[0].RowsLoaded);
         Assert.Equal(UploadStatus.Loaded, again[0].Status);
-        Assert.NotEmpty(await warehouse.ReadFirstRowsAsync(flights, 3, default));
+        var version = await warehouse.GetVersionAsync(flights, default);
+        Assert.True(version.Version > 0);
+        Assert.True(await warehouse.CountAsync(Tarmac.Core.Query.RowsQuery.All(flights, version.LastLoadedAt), default) >= 7);
     }
 }

@@ -122,6 +122,24 @@ public sealed class BigQueryClient
     /// </summary>
     public async Task<QueryResult> QueryAsync(string sql, IReadOnlyList<BigQueryParameter> parameters, int maxRows, CancellationToken ct)
     {
+        var rows = new List<JsonArray>();
+        var fields = await QueryPagesAsync(sql, parameters, maxRows, (_, page) =>
+        {
+            rows.AddRange(page);
+            return ValueTask.CompletedTask;
+        }, ct);
+        return new QueryResult(fields, rows);
+    }
+
+    /// <summary>
+    /// Like <see cref="QueryAsync"/>, but hands each page to <paramref name="onPage"/> as it arrives (called at least once,
+    /// when the query has completed, even with no rows), so a result streams without being held. Cancelling
+    /// <paramref name="ct"/> cancels the BigQuery job too (<c>jobs.cancel</c>), and <c>jobTimeoutMs</c> bounds it in any case.
+    /// </summary>
+    /// <returns>The result's fields (name, type).</returns>
+    public async Task<IReadOnlyList<(string Name, string Type)>> QueryPagesAsync(string sql, IReadOnlyList<BigQueryParameter> parameters, int maxRows,
+        Func<IReadOnlyList<(string Name, string Type)>, IReadOnlyList<JsonArray>, ValueTask> onPage, CancellationToken ct)
+    {
         var ps = new JsonArray();
         foreach (var p in parameters) ps.Add(p.ToJson());
         var body = new JsonObject
@@ -131,36 +149,64 @@ public sealed class BigQueryClient
             ["parameterMode"] = "NAMED",
             ["queryParameters"] = ps,
             ["timeoutMs"] = _options.QueryTimeoutMs,
+            ["jobTimeoutMs"] = _options.QueryTimeoutMs.ToString(CultureInfo.InvariantCulture),
             ["maximumBytesBilled"] = _options.MaxBytesBilled.ToString(CultureInfo.InvariantCulture),
             ["location"] = _options.Location,
             ["maxResults"] = maxRows,
             ["formatOptions"] = new JsonObject { ["useInt64Timestamp"] = true },
         };
-        var page = (JsonObject)(await SendAsync(HttpMethod.Post, $"projects/{Project}/queries", body, ct))!;
-        var jobId = page["jobReference"]?["jobId"]?.GetValue<string>();
-        var deadline = DateTimeOffset.UtcNow.AddMilliseconds(_options.QueryTimeoutMs);
-        while (page["jobComplete"]?.GetValue<bool>() == false)
+        string? jobId = null;
+        try
         {
-            if (DateTimeOffset.UtcNow > deadline || jobId is null)
-                throw new TransientFailureException($"The query did not finish within {_options.QueryTimeoutMs} ms.");
-            page = await GetQueryResultsAsync(jobId, null, maxRows, ct);
-        }
+            var page = (JsonObject)(await SendAsync(HttpMethod.Post, $"projects/{Project}/queries", body, ct))!;
+            jobId = page["jobReference"]?["jobId"]?.GetValue<string>();
+            var deadline = DateTimeOffset.UtcNow.AddMilliseconds(_options.QueryTimeoutMs);
+            while (page["jobComplete"]?.GetValue<bool>() == false)
+            {
+                if (DateTimeOffset.UtcNow > deadline || jobId is null)
+                    throw new TransientFailureException($"The query did not finish within {_options.QueryTimeoutMs} ms.");
+                page = await GetQueryResultsAsync(jobId, null, maxRows, ct);
+            }
 
-        var fields = ReadFields(page);
-        var rows = new List<JsonArray>();
-        while (true)
-        {
-            if (page["rows"] is JsonArray pageRows)
-                foreach (var r in pageRows)
-                {
-                    if (rows.Count >= maxRows) break;
-                    rows.Add((JsonArray)r!["f"]!);
-                }
-            var token = page["pageToken"]?.GetValue<string>();
-            if (token is null || rows.Count >= maxRows || jobId is null) break;
-            page = await GetQueryResultsAsync(jobId, token, maxRows - rows.Count, ct);
+            var fields = ReadFields(page);
+            var read = 0;
+            while (true)
+            {
+                var rows = new List<JsonArray>();
+                if (page["rows"] is JsonArray pageRows)
+                    foreach (var r in pageRows)
+                    {
+                        if (read >= maxRows) break;
+                        rows.Add((JsonArray)r!["f"]!);
+                        read++;
+                    }
+                await onPage(fields, rows);
+                var token = page["pageToken"]?.GetValue<string>();
+                if (token is null || read >= maxRows || jobId is null) break;
+                page = await GetQueryResultsAsync(jobId, token, maxRows - read, ct);
+            }
+            return fields;
         }
-        return new QueryResult(fields, rows);
+        catch (OperationCanceledException) when (ct.IsCancellationRequested && jobId is not null)
+        {
+            _ = CancelJobAsync(jobId);
+            throw;
+        }
+    }
+
+    /// <summary><c>jobs.cancel</c>, best effort: a query nobody waits for should stop costing.</summary>
+    private async Task CancelJobAsync(string jobId)
+    {
+        try
+        {
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"projects/{Project}/jobs/{Uri.EscapeDataString(jobId)}/cancel?location={Location}");
+            using var _ = await _http.SendAsync(request, cts.Token);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+        {
+            // The job ends by itself at jobTimeoutMs.
+        }
     }
 
     private async Task<JsonObject> GetQueryResultsAsync(string jobId, string? pageToken, int maxResults, CancellationToken ct)

@@ -219,37 +219,6 @@ public sealed partial class BigQueryWarehouse(
         : rejected > 0 ? UploadStatus.PartiallyLoaded
         : UploadStatus.Loaded;
 
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<IReadOnlyDictionary<string, object?>>> ReadFirstRowsAsync(DatasetSchema dataset, int limit, CancellationToken ct)
-    {
-        var columns = string.Join(", ", dataset.Columns.Select(c => $"`{c.Name}`"));
-        var sql = $"SELECT {columns} FROM {bigQuery.TableRef(dataset.Name)} ORDER BY _upload_id, _line LIMIT @limit";
-        var result = await bigQuery.QueryAsync(sql, [BigQueryParameter.Int64("limit", limit)], limit, ct);
-        var rows = new List<IReadOnlyDictionary<string, object?>>(result.Rows.Count);
-        foreach (var r in result.Rows)
-        {
-            var row = new Dictionary<string, object?>(dataset.Columns.Count, StringComparer.Ordinal);
-            for (var i = 0; i < dataset.Columns.Count; i++)
-                row[dataset.Columns[i].Name] = BigQueryValues.ToClr(dataset.Columns[i].Type, QueryResult.Cell(r, i));
-            rows.Add(row);
-        }
-        return rows;
-    }
-
-    /// <inheritdoc />
-    public async Task<bool> PingAsync(CancellationToken ct)
-    {
-        try
-        {
-            var result = await bigQuery.QueryAsync("SELECT 1", [], 1, ct);
-            return result.Rows.Count == 1;
-        }
-        catch (Exception e) when (e is BigQueryException or TransientFailureException or HttpRequestException)
-        {
-            return false;
-        }
-    }
-
     private sealed class Staged(int index, LoadRequest request)
     {
         public int Index { get; } = index;
@@ -270,20 +239,4 @@ public sealed partial class BigQueryWarehouse(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload {upload_id} was loaded by job {job_id} before a redelivery; adopting its outcome")]
     private static partial void LogAdopted(ILogger logger, string upload_id, string job_id);
-}
-
-/// <summary>Turns BigQuery's text cells into the CLR values the JSON writer expects for each column type.</summary>
-public static class BigQueryValues
-{
-    /// <summary>Converts one cell (timestamps as int64 microseconds, as <c>useInt64Timestamp</c> returns them).</summary>
-    public static object? ToClr(ColumnType type, string? text) => text is null ? null : type switch
-    {
-        ColumnType.Integer => long.Parse(text, CultureInfo.InvariantCulture),
-        ColumnType.Float => double.Parse(text, CultureInfo.InvariantCulture),
-        ColumnType.Numeric => decimal.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
-        ColumnType.Boolean => string.Equals(text, "true", StringComparison.OrdinalIgnoreCase),
-        ColumnType.Date => DateOnly.ParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture),
-        ColumnType.Timestamp => DateTimeOffset.UnixEpoch.AddTicks(long.Parse(text, CultureInfo.InvariantCulture) * 10),
-        _ => text,
-    };
 }

@@ -13,7 +13,13 @@ namespace Tarmac.Tests.Functional;
 /// <summary>The foundation's end-to-end flow over HTTP on loopback, on a real DuckDB file.</summary>
 public class UploadFlowTests : IDisposable
 {
-    private readonly TarmacHost _host = new();
+    private readonly TarmacHost _host;
+
+    public UploadFlowTests() : this(bulkPath: false) { }
+
+    /// <summary><paramref name="bulkPath"/> sends every plain upload through DuckDB's CSV reader (threshold 0).</summary>
+    protected UploadFlowTests(bool bulkPath) =>
+        _host = new TarmacHost(settings: bulkPath ? new Dictionary<string, string?> { ["TARMAC_BULK_THRESHOLD_BYTES"] = "0" } : null);
 
     public void Dispose() => _host.Dispose();
 

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Tarmac.Bench;
+
+/// <summary>The physical anchor for HTTP: a minimal Kestrel app with a trivial GET and a POST that writes its body to a new file.</summary>
+public sealed class AnchorServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private AnchorServer(WebApplication app, Uri baseAddress)
+    {
+        _app = app;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public static async Task<AnchorServer> StartAsync(string folder)
+    {
+        Directory.CreateDirectory(folder);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        var app = builder.Build();
+        app.MapGet("/ping", () => "ok");
+        app.MapPost("/file", async (HttpRequest request) =>
+        {
+            await using (var file = new FileStream(Path.Combine(folder, Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+                await request.Body.CopyToAsync(file);
+            return Results.Ok();
+        });
+        await app.StartAsync();
+        return new AnchorServer(app, new Uri(app.Urls.First()));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+    }
+}

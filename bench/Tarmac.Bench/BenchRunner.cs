@@ -1,0 +1,251 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using DuckDB.NET.Data;
+using Tarmac.DataGen;
+
+namespace Tarmac.Bench;
+
+/// <summary>Runs every measurement, prints the markdown table and writes it to RESULTS.md.</summary>
+public static class BenchRunner
+{
+    private const string FilterQuery = "/getdata?carrier=UA&dep_delay__gt=60&sort=-dep_delay&limit=100";
+    private const string StatsQuery = "/stats?group_by=carrier&metrics=count,avg:dep_delay";
+    private const string FilterSql = "SELECT * FROM flights WHERE carrier = 'UA' AND dep_delay > 60 ORDER BY dep_delay DESC LIMIT 100";
+    private const string StatsSql = "SELECT carrier, count(*), avg(dep_delay) FROM flights GROUP BY carrier ORDER BY carrier";
+
+    public static async Task<int> RunAsync(BenchOptions o)
+    {
+        var repo = FindRepo();
+        var work = Path.Combine(Path.GetTempPath(), $"tarmac-bench-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(work);
+        var rows = new List<(string Metric, string Tarmac, string Anchor, string Ratio, string Goal)>();
+        try
+        {
+            if (!o.NoBuild) Build(repo);
+            var csv = Path.Combine(work, "flights.csv");
+            Log($"generating {o.Rows:N0} rows");
+            await using (var f = File.Create(csv)) new FlightsGenerator(42).Write(f, o.Rows);
+            var fileBytes = new FileInfo(csv).Length;
+
+            Log("anchor: DuckDB read_csv into an on-disk table");
+            var anchorDb = Path.Combine(work, "anchor.duckdb");
+            var anchorLoad = AnchorLoad(repo, anchorDb, csv);
+
+            long takeoffsOk;
+            await using (var host = await HostProcess.StartAsync(repo, work, "host"))
+            {
+                rows.Add(("startup: process start → /readyz 200", Ms(host.Startup.TotalMilliseconds), "", "", "≤ 1 s"));
+                using var http = LoadClient.CreateClient(host.BaseAddress, o.Connections);
+                http.Timeout = TimeSpan.FromHours(1);
+
+                Log($"bulk: POST {fileBytes / 1e6:F0} MB and wait until loaded");
+                var bulk = await PostFileAsync(http, csv);
+                rows.Add(($"bulk: {o.Rows:N0}-row file ({fileBytes / 1e6:F0} MB) POST → loaded",
+                    $"{bulk.Seconds:F2} s ({o.Rows / bulk.Seconds / 1e6:F2} M rows/s, {bulk.Status})",
+                    $"{anchorLoad.TotalSeconds:F2} s (DuckDB read_csv)", $"{bulk.Seconds / anchorLoad.TotalSeconds:F2}×", "≤ 1.5×"));
+
+                Log("query");
+                rows.AddRange(await QueriesAsync(http, anchorDb));
+
+                Log($"takeoffs: {o.Connections} connections × {o.Seconds} s of single-row uploads");
+                var header = FlightsGenerator.Header + "\n";
+                var takeoffs = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, n) =>
+                {
+                    var body = new StringContent(header + Row(10_000_000_000 + n), Encoding.UTF8, "text/csv");
+                    return c.PostAsync("/upload", body);
+                });
+                takeoffsOk = takeoffs.Ok;
+                var queryable = await UntilProcessedAsync(http, 1 + takeoffs.Ok, takeoffs.LastResponseTimestamp);
+
+                Log("anchors: minimal Kestrel GET and write-a-file POST, same client");
+                await using var anchor = await AnchorServer.StartAsync(Path.Combine(work, "anchor-files"));
+                using var anchorHttp = LoadClient.CreateClient(anchor.BaseAddress, o.Connections);
+                var gets = await LoadClient.RunAsync(anchorHttp, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, _) => c.GetAsync("/ping"));
+                var files = await LoadClient.RunAsync(anchorHttp, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, n) =>
+                    c.PostAsync("/file", new StringContent(header + Row(n), Encoding.UTF8, "text/csv")));
+                rows.Add(("takeoffs: single-row uploads/s", $"{takeoffs.PerSecond:N0}/s ({takeoffs.Failed} failed)",
+                    $"{files.PerSecond:N0}/s write-a-file POST; {gets.PerSecond:N0}/s trivial GET", $"{takeoffs.PerSecond / files.PerSecond:F2}× of file POST", "≥ 5,000/s"));
+                rows.Add(("takeoffs: latency p50 / p95 / p99", $"{takeoffs.P50Ms:F1} / {takeoffs.P95Ms:F1} / {takeoffs.P99Ms:F1} ms",
+                    $"{files.P50Ms:F1} / {files.P95Ms:F1} / {files.P99Ms:F1} ms", "", "p99 ≤ 20 ms"));
+                rows.Add(("takeoffs: last response → every row queryable", queryable is { } q ? Ms(q.TotalMilliseconds) : "timed out", "", "", "≤ 1 s"));
+            }
+            var loaded = CountRows(Path.Combine(work, "host", "warehouse.duckdb"));
+            rows.Add(("check: rows in the warehouse after the run", $"{loaded:N0}", $"{o.Rows + takeoffsOk:N0} expected", loaded == o.Rows + takeoffsOk ? "exact" : "MISMATCH", "exact"));
+            File.Delete(csv);
+
+            if (!o.SkipMemory) rows.Add(await MemoryAsync(repo, work, o.MemoryBytes));
+        }
+        finally
+        {
+            try { Directory.Delete(work, recursive: true); } catch (IOException) { }
+        }
+
+        var table = Render(rows, o);
+        Console.WriteLine(table);
+        if (o.Results is not null)
+        {
+            var path = Path.IsPathRooted(o.Results) ? o.Results : Path.Combine(repo, o.Results);
+            var notes = File.Exists(path) ? ExistingNotes(File.ReadAllText(path)) : "";
+            await File.WriteAllTextAsync(path, table + notes);
+            Log($"wrote {path}");
+        }
+        return 0;
+    }
+
+    private static string Render(List<(string Metric, string Tarmac, string Anchor, string Ratio, string Goal)> rows, BenchOptions o)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Tarmac benchmark results").AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Run {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC on {Environment.ProcessorCount} cores, {Environment.OSVersion}, .NET {Environment.Version}; " +
+                      $"`--rows {o.Rows} --seconds {o.Seconds} --connections {o.Connections}`{(o.SkipMemory ? " --skip-memory" : "")}. Command: `dotnet run -c Release --project bench/Tarmac.Bench`.").AppendLine();
+        sb.AppendLine("| Measure | Tarmac | Anchor (same run) | Ratio | Goal |");
+        sb.AppendLine("|---|---|---|---|---|");
+        foreach (var r in rows) sb.AppendLine(CultureInfo.InvariantCulture, $"| {r.Metric} | {r.Tarmac} | {r.Anchor} | {r.Ratio} | {r.Goal} |");
+        return sb.ToString();
+    }
+
+    private const string NotesMarker = "\n## Notes";
+
+    private static string ExistingNotes(string text) => text.IndexOf(NotesMarker, StringComparison.Ordinal) is var i and >= 0 ? text[i..] : "";
+
+    private static async Task<(double Seconds, string Status)> PostFileAsync(HttpClient http, string path)
+    {
+        var clock = Stopwatch.StartNew();
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        var content = new StreamContent(file, 1 << 16);
+        content.Headers.ContentType = new MediaTypeHeaderValue("text/csv");
+        using var response = await http.PostAsync("/upload?wait=true", content);
+        var doc = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        var seconds = clock.Elapsed.TotalSeconds;
+        var status = doc.RootElement.TryGetProperty("status", out var s) ? s.GetString()! : $"HTTP {(int)response.StatusCode}";
+        return (seconds, status);
+    }
+
+    private static async Task<IEnumerable<(string, string, string, string, string)>> QueriesAsync(HttpClient http, string anchorDb)
+    {
+        var probe = await http.GetAsync(StatsQuery);
+        if (probe.StatusCode != HttpStatusCode.OK)
+            return [("query: filtered, sorted page", "n/a (query API not merged)", "", "", "≤ 1.5× + HTTP"), ("query: group-by", "n/a (query API not merged)", "", "", "≤ 1.5× + HTTP")];
+        var result = new List<(string, string, string, string, string)>();
+        using var c = new DuckDBConnection($"Data Source={anchorDb}");
+        c.Open();
+        foreach (var (name, url, sql) in new[] { ("query: filtered, sorted page", FilterQuery, FilterSql), ("query: group-by", StatsQuery, StatsSql) })
+        {
+            var api = await TimeAsync(async () => (await http.GetAsync(url)).EnsureSuccessStatusCode());
+            var direct = await TimeAsync(() =>
+            {
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = sql;
+                using var r = cmd.ExecuteReader();
+                while (r.Read()) { }
+                return Task.CompletedTask;
+            });
+            result.Add(($"{name} p50 / p95 (`{url}`)", $"{api.P50:F1} / {api.P95:F1} ms", $"{direct.P50:F1} / {direct.P95:F1} ms (same SQL on DuckDB)", $"{api.P50 / direct.P50:F2}×", "≤ 1.5× + HTTP"));
+        }
+        return result;
+    }
+
+    private static async Task<(double P50, double P95)> TimeAsync(Func<Task> action)
+    {
+        for (var i = 0; i < 3; i++) await action();
+        var samples = new double[40];
+        for (var i = 0; i < samples.Length; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await action();
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+        Array.Sort(samples);
+        return (LoadClient.Percentile(samples, 0.5), LoadClient.Percentile(samples, 0.95));
+    }
+
+    /// <summary>Polls /metrics until the processed-uploads counter reaches <paramref name="expected"/>; returns the time since <paramref name="since"/>.</summary>
+    private static async Task<TimeSpan?> UntilProcessedAsync(HttpClient http, long expected, long since)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromMinutes(5))
+        {
+            var text = await http.GetStringAsync("/metrics");
+            var processed = text.Split('\n').Where(l => l.StartsWith("tarmac_uploads_processed_total", StringComparison.Ordinal))
+                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            if (processed >= expected) return Stopwatch.GetElapsedTime(since);
+            await Task.Delay(10);
+        }
+        return null;
+    }
+
+    private static async Task<(string, string, string, string, string)> MemoryAsync(string repo, string work, long bytes)
+    {
+        var rowsFor = bytes / 128;
+        var big = Path.Combine(work, "big.csv");
+        Log($"memory: generating ~{bytes >> 20} MB ({rowsFor:N0} rows)");
+        await using (var f = File.Create(big)) new FlightsGenerator(7).Write(f, rowsFor);
+        var size = new FileInfo(big).Length;
+        await using var host = await HostProcess.StartAsync(repo, work, "memory");
+        using var http = LoadClient.CreateClient(host.BaseAddress, 1);
+        http.Timeout = TimeSpan.FromHours(1);
+        long peak = 0;
+        using var sampling = new CancellationTokenSource();
+        var sampler = Task.Run(async () =>
+        {
+            while (!sampling.IsCancellationRequested) { peak = Math.Max(peak, host.PeakRss()); await Task.Delay(100); }
+        });
+        var (seconds, status) = await PostFileAsync(http, big);
+        await sampling.CancelAsync();
+        await sampler;
+        peak = Math.Max(peak, host.PeakRss());
+        File.Delete(big);
+        return ($"memory: peak RSS (VmHWM) while a {size / 1e6:F0} MB file is uploaded and loaded", $"{peak / 1e6:F0} MB ({status} in {seconds:F1} s)", "", "", "≤ 300 MB");
+    }
+
+    private static TimeSpan AnchorLoad(string repo, string db, string csv)
+    {
+        using var schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(repo, "schemas", "flights.json")));
+        var columns = string.Join(", ", schema.RootElement.EnumerateArray().Select(c =>
+            $"'{c.GetProperty("name").GetString()}': '{c.GetProperty("type").GetString() switch { "INTEGER" => "BIGINT", "FLOAT" => "DOUBLE", "TIMESTAMP" => "TIMESTAMP", _ => "VARCHAR" }}'"));
+        using var c = new DuckDBConnection($"Data Source={db}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"CREATE TABLE flights AS FROM read_csv('{csv}', header = true, auto_detect = false, columns = {{{columns}}}); CHECKPOINT;";
+        var clock = Stopwatch.StartNew();
+        cmd.ExecuteNonQuery();
+        return clock.Elapsed;
+    }
+
+    private static long CountRows(string db)
+    {
+        using var c = new DuckDBConnection($"Data Source={db}");
+        c.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM flights";
+        return Convert.ToInt64(cmd.ExecuteScalar(), CultureInfo.InvariantCulture);
+    }
+
+    private static string Row(long id) =>
+        $"{id},2013,1,1,517.0,515,2.0,830.0,819,11.0,UA,1545,N14228,EWR,IAH,227.0,1400,5,15,2013-01-01 05:00:00,United Air Lines Inc.\n";
+
+    private static string Ms(double ms) => ms >= 1000 ? $"{ms / 1000:F2} s" : $"{ms:F0} ms";
+
+    private static void Build(string repo)
+    {
+        Log("building Tarmac.Local (Release)");
+        using var p = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", "--nologo", "-v", "q", Path.Combine(repo, "src", "Tarmac.Local")]) { UseShellExecute = false })!;
+        p.WaitForExit();
+        if (p.ExitCode != 0) throw new InvalidOperationException("dotnet build failed");
+    }
+
+    private static string FindRepo()
+    {
+        for (var d = new DirectoryInfo(AppContext.BaseDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Tarmac.slnx"))) return d.FullName;
+        for (var d = new DirectoryInfo(Environment.CurrentDirectory); d is not null; d = d.Parent)
+            if (File.Exists(Path.Combine(d.FullName, "Tarmac.slnx"))) return d.FullName;
+        throw new DirectoryNotFoundException("Run from inside the Tarmac repository.");
+    }
+
+    private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
+}

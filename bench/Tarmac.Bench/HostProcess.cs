@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace Tarmac.Bench;
+
+/// <summary>Tarmac.Local (Release build) as a separate process on a free port with a fresh data folder.</summary>
+public sealed class HostProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+
+    private HostProcess(Process process, Uri baseAddress, string dataDir, StreamWriter log)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+        DataDir = dataDir;
+        _log = log;
+    }
+
+    public Uri BaseAddress { get; }
+    public string DataDir { get; }
+    public int Pid => _process.Id;
+
+    /// <summary>Time from process start to the first <c>/readyz</c> 200.</summary>
+    public TimeSpan Startup { get; private set; }
+
+    public static async Task<HostProcess> StartAsync(string repo, string workDir, string name)
+    {
+        var dll = Path.Combine(repo, "src", "Tarmac.Local", "bin", "Release", "net10.0", "Tarmac.Local.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build Release first (or drop --no-build).");
+        var dataDir = Path.Combine(workDir, name);
+        Directory.CreateDirectory(dataDir);
+        var port = FreePort();
+        var psi = new ProcessStartInfo("dotnet", [dll])
+        {
+            RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false, WorkingDirectory = dataDir,
+        };
+        psi.Environment["PORT"] = port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        psi.Environment["TARMAC_DATA_DIR"] = dataDir;
+        psi.Environment["TARMAC_SCHEMAS"] = Path.Combine(repo, "schemas");
+        psi.Environment["TARMAC_WAIT_TIMEOUT_SECONDS"] = "3600";
+        psi.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        var log = new StreamWriter(Path.Combine(workDir, name + ".log")) { AutoFlush = false };
+        var clock = Stopwatch.StartNew();
+        var process = Process.Start(psi)!;
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (log) log.WriteLine(e.Data); };
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        var host = new HostProcess(process, new Uri($"http://127.0.0.1:{port}"), dataDir, log);
+        using var http = new HttpClient { BaseAddress = host.BaseAddress, Timeout = TimeSpan.FromSeconds(2) };
+        while (true)
+        {
+            if (process.HasExited) throw new InvalidOperationException($"Tarmac.Local exited with {process.ExitCode}; see {name}.log");
+            try
+            {
+                if ((await http.GetAsync("/readyz")).StatusCode == HttpStatusCode.OK) break;
+            }
+            catch (HttpRequestException) { }
+            catch (TaskCanceledException) { }
+            if (clock.Elapsed > TimeSpan.FromMinutes(1)) throw new TimeoutException("Tarmac.Local did not become ready within a minute.");
+            await Task.Delay(5);
+        }
+        host.Startup = clock.Elapsed;
+        return host;
+    }
+
+    /// <summary>Peak resident set size of the host (VmHWM), in bytes.</summary>
+    public long PeakRss()
+    {
+        foreach (var line in File.ReadLines($"/proc/{_process.Id}/status"))
+            if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                return long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1], System.Globalization.CultureInfo.InvariantCulture) * 1024;
+        return -1;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: false);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+        lock (_log) _log.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var l = new TcpListener(IPAddress.Loopback, 0);
+        l.Start();
+        return ((IPEndPoint)l.LocalEndpoint).Port;
+    }
+}

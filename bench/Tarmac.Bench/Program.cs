@@ -1,0 +1,3 @@
+using Tarmac.Bench;
+
+return await BenchRunner.RunAsync(BenchOptions.Parse(args));

@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(Tarmac.MicroBench.ValidatorBenchmarks).Assembly).Run(args);

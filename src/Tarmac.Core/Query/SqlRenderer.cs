@@ -1,0 +1,287 @@
+using System.Globalization;
+using System.Text;
+using Tarmac.Core.Datasets;
+
+namespace Tarmac.Core.Query;
+
+/// <summary>
+/// Writes a query tree as SQL. Identifiers come only from the schema (and are quoted all the same); every value
+/// becomes a named parameter. The two dialects differ only in quoting, parameter sigils, the table reference,
+/// <c>starts_with</c>, casts and percentiles.
+/// </summary>
+internal sealed class SqlRenderer
+{
+    private const string UploadIdColumn = "_upload_id";
+    private const string LineColumn = "_line";
+    private const string LoadedAtColumn = "_loaded_at";
+
+    private readonly SqlDialect _dialect;
+    private readonly string _table;
+    private readonly StringBuilder _sql = new();
+    private readonly List<QueryParameter> _parameters = [];
+
+    internal SqlRenderer(SqlDialect dialect, string table)
+    {
+        _dialect = dialect;
+        _table = table;
+    }
+
+    internal RenderedSql Rows(RowsQuery q)
+    {
+        _sql.Append("SELECT ").AppendJoin(", ", q.Fields.Select(f => Quote(f.Name)));
+        FromWhere(q.Filters, q.Snapshot);
+        if (q.After is not null)
+        {
+            _sql.Append(" AND ");
+            After(q.Sort, q.After);
+        }
+        OrderBy(q.Sort);
+        _sql.Append(" LIMIT ").Append(Param(ColumnType.Integer, (long)q.Limit));
+        return Result();
+    }
+
+    /// <summary>
+    /// The sort keys of the page's last row and of the row after it (the next page's first), so the <c>Link</c> header
+    /// can be written before the page is streamed. The OFFSET is within one page, never the depth of paging.
+    /// </summary>
+    internal RenderedSql PageBoundary(RowsQuery q)
+    {
+        _sql.Append("SELECT ").AppendJoin(", ", q.Sort.Select(k => Quote(k.Column.Name)).Append(Quote(UploadIdColumn)).Append(Quote(LineColumn)));
+        FromWhere(q.Filters, q.Snapshot);
+        if (q.After is not null)
+        {
+            _sql.Append(" AND ");
+            After(q.Sort, q.After);
+        }
+        OrderBy(q.Sort);
+        _sql.Append(" LIMIT 2 OFFSET ").Append(Param(ColumnType.Integer, (long)q.Limit - 1));
+        return Result();
+    }
+
+    internal RenderedSql Count(RowsQuery q)
+    {
+        _sql.Append("SELECT COUNT(*)");
+        FromWhere(q.Filters, q.Snapshot);
+        return Result();
+    }
+
+    internal RenderedSql Stats(StatsQuery q)
+    {
+        _sql.Append("SELECT ");
+        var first = true;
+        foreach (var g in q.GroupBy)
+        {
+            if (!first) _sql.Append(", ");
+            first = false;
+            _sql.Append(Quote(g.Name));
+        }
+        foreach (var m in q.Metrics)
+        {
+            if (!first) _sql.Append(", ");
+            first = false;
+            _sql.Append(Aggregate(m)).Append(" AS ").Append(Quote(m.OutputKey));
+        }
+        FromWhere(q.Filters, q.Snapshot);
+        if (q.GroupBy.Count > 0) _sql.Append(" GROUP BY ").AppendJoin(", ", q.GroupBy.Select(g => Quote(g.Name)));
+        if (q.MinCount is { } min) _sql.Append(" HAVING COUNT(*) >= ").Append(Param(ColumnType.Integer, min));
+        var order = q.Sort.Select(k => Quote(k.OutputKey) + (k.Descending ? " DESC" : " ASC") + " NULLS LAST")
+            .Concat(q.GroupBy.Where(g => !q.Sort.Any(k => k.OutputKey == g.Name)).Select(g => Quote(g.Name) + " ASC NULLS LAST"))
+            .ToList();
+        if (order.Count > 0) _sql.Append(" ORDER BY ").AppendJoin(", ", order);
+        _sql.Append(" LIMIT ").Append(Param(ColumnType.Integer, (long)q.Limit));
+        return Result();
+    }
+
+    private string Aggregate(Metric m)
+    {
+        if (m.Column is null) return "COUNT(*)";
+        var c = Quote(m.Column.Name);
+        return m.Function switch
+        {
+            MetricFunction.Sum when m.Column.Type == ColumnType.Integer => _dialect.CastInteger($"SUM({c})"),
+            MetricFunction.Sum => $"SUM({c})",
+            MetricFunction.Min => $"MIN({c})",
+            MetricFunction.Max => $"MAX({c})",
+            MetricFunction.Avg => _dialect.CastFloat($"AVG({c})"),
+            MetricFunction.P50 or MetricFunction.P95 => _dialect.CastFloat(_dialect.Percentile(c, m.Quantile!.Value)),
+            _ => throw new InvalidOperationException($"Unknown metric {m.Function}."),
+        };
+    }
+
+    private void FromWhere(IReadOnlyList<Filter> filters, DateTimeOffset? snapshot)
+    {
+        _sql.Append(" FROM ").Append(_table).Append(" WHERE ");
+        // Nothing was ever loaded: no row is visible, even one being committed right now.
+        if (snapshot is null) _sql.Append("FALSE");
+        else _sql.Append(Quote(LoadedAtColumn)).Append(" <= ").Append(Param(ColumnType.Timestamp, snapshot.Value.ToUniversalTime()));
+        foreach (var f in filters)
+        {
+            _sql.Append(" AND ");
+            Filter(f);
+        }
+    }
+
+    private void Filter(Filter f)
+    {
+        var c = Quote(f.Column.Name);
+        var t = f.Column.Type;
+        switch (f.Operator)
+        {
+            case FilterOperator.Eq: _sql.Append(c).Append(" = ").Append(Param(t, f.Values[0])); break;
+            case FilterOperator.Ne: _sql.Append(c).Append(" <> ").Append(Param(t, f.Values[0])); break;
+            case FilterOperator.Gt: _sql.Append(c).Append(" > ").Append(Param(t, f.Values[0])); break;
+            case FilterOperator.Gte: _sql.Append(c).Append(" >= ").Append(Param(t, f.Values[0])); break;
+            case FilterOperator.Lt: _sql.Append(c).Append(" < ").Append(Param(t, f.Values[0])); break;
+            case FilterOperator.Lte: _sql.Append(c).Append(" <= ").Append(Param(t, f.Values[0])); break;
+            case FilterOperator.In or FilterOperator.NotIn:
+                _sql.Append(c).Append(f.Operator == FilterOperator.In ? " IN (" : " NOT IN (")
+                    .AppendJoin(", ", f.Values.Select(v => Param(t, v))).Append(')');
+                break;
+            case FilterOperator.Between:
+                _sql.Append(c).Append(" BETWEEN ").Append(Param(t, f.Values[0])).Append(" AND ").Append(Param(t, f.Values[1]));
+                break;
+            case FilterOperator.StartsWith: _sql.Append(_dialect.StartsWith(c, Param(t, f.Values[0]))); break;
+            case FilterOperator.IsNull: _sql.Append(c).Append((bool)f.Values[0] ? " IS NULL" : " IS NOT NULL"); break;
+            default: throw new InvalidOperationException($"Unknown operator {f.Operator}.");
+        }
+    }
+
+    /// <summary>
+    /// Rows strictly after the keyset position in the order (keys..., _upload_id, _line) with NULLs last:
+    /// an OR over each key of "all earlier keys equal and this key after". The NULL-ness of a cursor value
+    /// decides the shape of the SQL, never its text.
+    /// </summary>
+    private void After(IReadOnlyList<SortKey> sort, KeysetPosition at)
+    {
+        var keys = new List<(string Column, ColumnType Type, bool Desc, object? Value)>();
+        for (var i = 0; i < sort.Count; i++) keys.Add((Quote(sort[i].Column.Name), sort[i].Column.Type, sort[i].Descending, at.SortValues[i]));
+        keys.Add((Quote(UploadIdColumn), ColumnType.String, false, at.UploadId));
+        keys.Add((Quote(LineColumn), ColumnType.Integer, false, at.Line));
+
+        var terms = new List<string>();
+        for (var i = 0; i < keys.Count; i++)
+        {
+            var (column, type, desc, value) = keys[i];
+            // After a NULL (NULLs last) only equal NULLs follow, which the next key orders.
+            if (value is null) continue;
+            var parts = new List<string>();
+            for (var j = 0; j < i; j++)
+            {
+                var prior = keys[j];
+                parts.Add(prior.Value is null ? $"{prior.Column} IS NULL" : $"{prior.Column} = {Param(prior.Type, prior.Value)}");
+            }
+            var after = $"{column} {(desc ? "<" : ">")} {Param(type, value)}";
+            // NULLs come after every value in both directions; system columns are never NULL.
+            parts.Add(i < sort.Count ? $"({after} OR {column} IS NULL)" : after);
+            terms.Add("(" + string.Join(" AND ", parts) + ")");
+        }
+        _sql.Append(terms.Count == 0 ? "FALSE" : "(" + string.Join(" OR ", terms) + ")");
+    }
+
+    private void OrderBy(IReadOnlyList<SortKey> sort)
+    {
+        _sql.Append(" ORDER BY ");
+        foreach (var k in sort) _sql.Append(Quote(k.Column.Name)).Append(k.Descending ? " DESC" : " ASC").Append(" NULLS LAST, ");
+        _sql.Append(Quote(UploadIdColumn)).Append(", ").Append(Quote(LineColumn));
+    }
+
+    private string Quote(string identifier) => _dialect.Quote(identifier);
+
+    private string Param(ColumnType type, object? value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var name = "p" + _parameters.Count.ToString(CultureInfo.InvariantCulture);
+        _parameters.Add(new QueryParameter(name, type, value));
+        return _dialect.ParameterPrefix + name;
+    }
+
+    private RenderedSql Result() => new(_sql.ToString(), _parameters.ToArray());
+}
+
+/// <summary>What differs between the SQL dialects Tarmac writes.</summary>
+internal abstract class SqlDialect
+{
+    internal abstract char ParameterPrefix { get; }
+    internal abstract string Quote(string identifier);
+    internal abstract string StartsWith(string column, string parameter);
+    internal abstract string CastFloat(string expression);
+    internal abstract string CastInteger(string expression);
+    internal abstract string Percentile(string column, double quantile);
+}
+
+/// <summary>DuckDB SQL: <c>"identifiers"</c>, <c>$p0</c> parameters, exact <c>quantile_cont</c> percentiles.</summary>
+public static class DuckDbSqlRenderer
+{
+    private static readonly SqlDialect Dialect = new DuckDbDialect();
+
+    /// <summary>A page of rows.</summary>
+    public static RenderedSql Render(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).Rows(query);
+
+    /// <summary>The keys of the page's last row and of the next page's first row (see <see cref="RowsQuery"/>).</summary>
+    public static RenderedSql RenderPageBoundary(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).PageBoundary(query);
+
+    /// <summary>The number of rows matching the query's filters (ignoring fields, sort, cursor and limit).</summary>
+    public static RenderedSql RenderCount(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).Count(query);
+
+    /// <summary>An aggregate query.</summary>
+    public static RenderedSql Render(StatsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).Stats(query);
+
+    private static string Table(DatasetSchema dataset) => Dialect.Quote(dataset.Name);
+
+    private sealed class DuckDbDialect : SqlDialect
+    {
+        internal override char ParameterPrefix => '$';
+        internal override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+        internal override string StartsWith(string column, string parameter) => $"starts_with({column}, {parameter})";
+        internal override string CastFloat(string expression) => $"CAST({expression} AS DOUBLE)";
+        internal override string CastInteger(string expression) => $"CAST({expression} AS BIGINT)";
+        internal override string Percentile(string column, double quantile) =>
+            $"quantile_cont({column}, {quantile.ToString("0.0#", CultureInfo.InvariantCulture)})";
+    }
+}
+
+/// <summary>
+/// BigQuery Standard SQL: <c>`identifiers`</c>, <c>@p0</c> parameters with BigQuery types (send them as
+/// <c>jobs.query</c> <c>queryParameters</c> with <c>parameterMode: NAMED</c>). Percentiles are
+/// <c>APPROX_QUANTILES(x, 100)[OFFSET(n)]</c>: one pass, any data size, approximate (DuckDB's are exact).
+/// Pure: no I/O, so the Google Cloud adapter and the tests call it directly.
+/// </summary>
+public static partial class BigQuerySqlRenderer
+{
+    private static readonly SqlDialect Dialect = new BigQueryDialect();
+
+    /// <summary>A page of rows from <c>`projectDataset.table`</c>, e.g. <paramref name="projectDataset"/> = <c>my-project.tarmac</c>.</summary>
+    public static RenderedSql Render(RowsQuery query, string projectDataset) => new SqlRenderer(Dialect, Table(query.Dataset, projectDataset)).Rows(query);
+
+    /// <summary>The keys of the page's last row and of the next page's first row.</summary>
+    public static RenderedSql RenderPageBoundary(RowsQuery query, string projectDataset) =>
+        new SqlRenderer(Dialect, Table(query.Dataset, projectDataset)).PageBoundary(query);
+
+    /// <summary>The number of rows matching the query's filters.</summary>
+    public static RenderedSql RenderCount(RowsQuery query, string projectDataset) => new SqlRenderer(Dialect, Table(query.Dataset, projectDataset)).Count(query);
+
+    /// <summary>An aggregate query.</summary>
+    public static RenderedSql Render(StatsQuery query, string projectDataset) => new SqlRenderer(Dialect, Table(query.Dataset, projectDataset)).Stats(query);
+
+    private static string Table(DatasetSchema dataset, string projectDataset)
+    {
+        // Configuration, not user input, but it is written into SQL text: accept only what a project.dataset can be.
+        if (!ProjectDatasetPattern().IsMatch(projectDataset))
+            throw new ArgumentException($"'{projectDataset}' is not a BigQuery project.dataset.", nameof(projectDataset));
+        return $"`{projectDataset}.{dataset.Name}`";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9-]{4,61}[a-z0-9]\\.[A-Za-z0-9_]{1,1024}$")]
+    private static partial System.Text.RegularExpressions.Regex ProjectDatasetPattern();
+
+    private sealed class BigQueryDialect : SqlDialect
+    {
+        internal override char ParameterPrefix => '@';
+        internal override string Quote(string identifier) => "`" + identifier.Replace("`", "", StringComparison.Ordinal) + "`";
+        internal override string StartsWith(string column, string parameter) => $"STARTS_WITH({column}, {parameter})";
+        internal override string CastFloat(string expression) => $"CAST({expression} AS FLOAT64)";
+        internal override string CastInteger(string expression) => expression; // SUM(INT64) is INT64 already
+        internal override string Percentile(string column, double quantile) =>
+            $"APPROX_QUANTILES({column}, 100 IGNORE NULLS)[SAFE_OFFSET({(int)Math.Round(quantile * 100)})]";
+    }
+}

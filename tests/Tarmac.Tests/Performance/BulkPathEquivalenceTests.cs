@@ -1,0 +1,133 @@
+using System.Globalization;
+using System.Text;
+using Tarmac.Core.Datasets;
+using Tarmac.Core.Ports;
+using Tarmac.Core.Uploads;
+using Tarmac.Core.Validation;
+using Tarmac.DataGen;
+using Tarmac.Embedded;
+using Tarmac.Testing;
+
+namespace Tarmac.Tests.Performance;
+
+/// <summary>
+/// The bulk path (DuckDB's CSV reader) and the C# path (the reference) load the same file to the same outcome:
+/// status, counts, errors (line, column, value, reason) and every loaded value including the line numbers.
+/// Each case is loaded into two real DuckDB files, one per path.
+/// </summary>
+public class BulkPathEquivalenceTests
+{
+    private static readonly string FlightsSchema = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "schemas", "flights.json"));
+    private static readonly string FlightsHeader = SampleData.SeedCsv.Split('\n')[0];
+
+    private static readonly DatasetSchema Things = SchemaCatalog.Parse("things", """
+        [{"name":"id","type":"INTEGER","mode":"REQUIRED"},
+         {"name":"label","type":"STRING"},
+         {"name":"score","type":"FLOAT"},
+         {"name":"at","type":"TIMESTAMP"}]
+        """);
+
+    private static readonly DatasetSchema Airports = SchemaCatalog.Parse("airports", """
+        [{"name":"code","type":"STRING","mode":"REQUIRED"},{"name":"opened","type":"DATE"},{"name":"elevation","type":"NUMERIC"},{"name":"hub","type":"BOOLEAN"}]
+        """, """{"all_or_nothing": true}""");
+
+    private static readonly DatasetSchema AirportsPartial = SchemaCatalog.Parse("airports_partial", """
+        [{"name":"code","type":"STRING","mode":"REQUIRED"},{"name":"opened","type":"DATE"},{"name":"elevation","type":"NUMERIC"},{"name":"hub","type":"BOOLEAN"}]
+        """);
+
+    private static readonly DatasetSchema Flights = SchemaCatalog.Parse("flights", FlightsSchema);
+
+    public static TheoryData<string, string, bool> Cases => new()
+    {
+        // name, csv, whether the bulk path must take it (plain) or decline it (the C# path then loads it)
+        { "things: columns in any order, absent nullable columns", "label,id\nalpha,1\nbeta,2", true },
+        { "things: hostile numbers", "id,label,score\n1,a,1.5\n517.0,b,2\n517.5,c,3\n1_000,d,4\n+5,e,5\n 7 ,f,6\n0x10,g,7\n1e3,h,1e3\n-0,i,-0.0\n8,j,inf\n9,k,NaN\n10,l,1_0.5\n11,m,0.1\n12,n,.5\n13,o,5.\n14,p,1E+20\n9223372036854775807,q,1\n9223372036854775808,r,1\n-9223372036854775808,s,2.50\n", true },
+        { "things: timestamps", "id,at\n1,2013-01-01 05:00:00\n2,2013-01-01T05:00:00Z\n3,2013-01-01 05:00\n4,2013-1-1 05:00:00\n5,2013-01-01 05:00:00+02:00\n6,2013-01-01\n7,0000-01-01 00:00:00\n8,2013-02-30 00:00:00\n9,2013-01-01 05:00:00.123\n10,yesterday\n11,\n", true },
+        { "things: strings keep their spaces and unicode", "id,label\n1, padded \n2,ñandú €\n3,\n4,   \n", true },
+        { "things: required value missing and several bad fields", "id,score,at\n,abc,yesterday\n1,2,2013-01-01 00:00:00\n", true },
+        { "things: crlf line endings", "id,label,score\r\n1,a,1.0\r\n2,b,x\r\n3,c,3\r\n", true },
+        { "things: byte order mark", "\uFEFFid,label\n1,a\n", true },
+        { "things: no trailing newline", "id,label\n1,a\n2,b", true },
+        { "things: quoted newline (declined)", "id,label,score\n1,\"two\nlines\",1.5\r\nx,ok,2\n3,ok,not-a-number\n\n4,ok\n5,ok,5", false },
+        { "things: wrong field count (declined)", "id,label\n1,a\n2\n3,c,d\n", false },
+        { "things: blank line (declined)", "id,label\n1,a\n\n2,b\n", false },
+        { "things: header mismatch (declined)", "label,color\na,b", false },
+        { "things: 250 bad rows keep the first 100 errors", "id,label\n" + string.Join("\n", Enumerable.Range(0, 250).Select(i => $"bad{i},x")), true },
+        { "airports: all or nothing, all good", "code,opened,elevation,hub\nEWR,1928-10-01,5.5,true\nJFK,1948-07-01,4,FALSE\nLGA,1939-10-15,-3.25,Y\n", true },
+        { "airports: all or nothing, one bad", "code,hub\nLGA,true\nXXX,maybe\n", true },
+        { "airports: all or nothing, good rows only the C# parser vouches for", "code,opened,elevation,hub\nEWR, 1928-10-01,+5.5, true\n", true },
+        { "airports_partial: dates, decimals, booleans", "code,opened,elevation,hub\nA,1928-10-01,5.5,t\nB,1928-13-01,1e2,no\nC,2013-1-1,12345678901234567890.123456789,0\nD,,abc,2\n,2000-01-01,1,1\n", true },
+        { "flights: seed sample", SampleData.SeedCsv, true },
+        { "flights: bad rows among good", string.Join('\n', SampleData.SeedCsv.Split('\n')[0], SampleData.SeedCsv.Split('\n')[1], SampleData.SeedCsv.Split('\n')[2].Replace("517.0", "x").Replace("533.0", "533.5"), SampleData.SeedCsv.Split('\n')[3], SampleData.SeedCsv.Split('\n')[4].Replace(",2013,", ",,")), true },
+        { "flights: 3000 generated rows", Encoding.UTF8.GetString(new FlightsGenerator(7).ToArray(3000)), true },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Both_paths_give_the_same_outcome_and_the_same_rows(string name, string csv, bool plain)
+    {
+        var dataset = name.Split(':')[0] switch
+        {
+            "things" => Things, "airports" => Airports, "airports_partial" => AirportsPartial, _ => Flights,
+        };
+        var reference = await LoadAsync(dataset, csv, bulk: false);
+        var bulk = await LoadAsync(dataset, csv, bulk: true);
+        Assert.Equal(0, reference.BulkLoads);
+        Assert.Equal(plain ? 1 : 0, bulk.BulkLoads);
+        Assert.Equal(reference.Record.Status, bulk.Record.Status);
+        Assert.Equal((reference.Record.RowsLoaded, reference.Record.RowsRejected), (bulk.Record.RowsLoaded, bulk.Record.RowsRejected));
+        Assert.Equal(reference.Record.Errors, bulk.Record.Errors);
+        Assert.Equal(reference.Rows, bulk.Rows);
+        Assert.Equal(reference.Record.RowsLoaded, reference.Rows.Count);
+    }
+
+    [Fact]
+    public async Task The_bulk_path_reports_hostile_values_exactly_as_the_reference_does()
+    {
+        var csv = "id,label,score\n1,a,1.5\n517.5,b,2\n1_000,c,3\n+5,d,4\n6,e,inf\n";
+        var bulk = await LoadAsync(Things, csv, bulk: true);
+        Assert.Equal(1, bulk.BulkLoads);
+        Assert.Equal(UploadStatus.PartiallyLoaded, bulk.Record.Status);
+        Assert.Equal((2L, 3L), (bulk.Record.RowsLoaded, bulk.Record.RowsRejected));
+        Assert.Equal(
+            [
+                new RowError(3, "id", "517.5", "must be an integer (a whole number such as 517 or 517.0)"),
+                new RowError(4, "id", "1_000", "must be an integer"),
+                new RowError(6, "score", "inf", "must be a finite number"),
+            ],
+            bulk.Record.Errors);
+        Assert.Equal(["2|1|a|1.5|", "5|5|d|4|"], bulk.Rows);
+    }
+
+    private sealed record Loaded(UploadRecord Record, List<string> Rows, long BulkLoads);
+
+    private static async Task<Loaded> LoadAsync(DatasetSchema dataset, string csv, bool bulk)
+    {
+        var dir = TempDirs.Create("tarmac-bulk");
+        var bytes = Encoding.UTF8.GetBytes(csv);
+        using var warehouse = new DuckDbWarehouse(Path.Combine(dir, "w.duckdb"), new SchemaCatalog([dataset]), TimeProvider.System)
+        {
+            BulkThresholdBytes = bulk ? 0 : long.MaxValue,
+        };
+        var id = UploadIds.New();
+        var upload = new UploadRecord
+        {
+            UploadId = id, Dataset = dataset.Name, Object = $"raw/{dataset.Name}/x/{id}.csv", Bytes = bytes.Length,
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), Status = UploadStatus.Stored, ReceivedAt = DateTimeOffset.UtcNow,
+        };
+        await warehouse.RegisterAsync(upload, default);
+        var record = (await warehouse.LoadAsync([new LoadRequest(upload, dataset, _ => Task.FromResult<Stream>(new MemoryStream(bytes)))], default))[0];
+        var stored = (await warehouse.GetAsync(id, default))!;
+        Assert.Equal((record.Status, record.RowsLoaded, record.RowsRejected), (stored.Status, stored.RowsLoaded, stored.RowsRejected));
+        Assert.Equal(record.Errors, stored.Errors);
+
+        var rows = new List<string>();
+        using var c = warehouse.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT _line, * EXCLUDE (_line, _upload_id, _loaded_at) FROM \"{dataset.Name}\" ORDER BY _line";
+        using var r = cmd.ExecuteReader();
+        while (r.Read())
+            rows.Add(string.Join('|', Enumerable.Range(0, r.FieldCount).Select(i => r.IsDBNull(i) ? "" : Convert.ToString(r.GetValue(i), CultureInfo.InvariantCulture))));
+        return new Loaded(record, rows, warehouse.BulkLoads);
+    }
+}

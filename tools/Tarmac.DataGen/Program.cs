@@ -1,0 +1,3 @@
+using Tarmac.DataGen;
+
+return GeneratorCommand.Run(args);

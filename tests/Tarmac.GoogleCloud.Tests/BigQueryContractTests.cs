@@ -129,6 +129,23 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""[{"name":"dataset","parameterType":{"type":"STRING"},"parameterValue":{"value":"flights"}}]"""), versionQuery["queryParameters"]));
     }
 
+    [Fact]
+    public async Task A_cancelled_query_cancels_its_BigQuery_job()
+    {
+        _fake.QueriesNeverComplete = true;
+        var warehouse = new BigQueryWarehouse(_client, _ledger, _bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance);
+        using var cts = new CancellationTokenSource();
+        var running = warehouse.CountAsync(RowsQuery.All(Flights, DateTimeOffset.UnixEpoch), cts.Token);
+        while (!_fake.RequestsTo("GET", "/projects/proj-one/queries/slow_query_1").Any()) await Task.Delay(10); // polling the fake's log
+
+        await cts.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+        using var wait = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!_fake.RequestsTo("POST", "/projects/proj-one/jobs/slow_query_1/cancel").Any()) await Task.Delay(10, wait.Token);
+        Assert.Contains("location=europe-west1", _fake.RequestsTo("POST", "/jobs/slow_query_1/cancel").Single().Query, StringComparison.Ordinal);
+    }
+
     /// <summary>Keeps what a query streamed, each row as its values joined by '|'.</summary>
     private sealed class RecordingWriter : IRowWriter
     {
@@ -271,6 +288,8 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         Assert.False(error.IsTransient);
         Assert.Contains("bad row", error.Message, StringComparison.Ordinal);
         Assert.True(new BigQueryException("x", null, "backendError").IsTransient);
+        Assert.True(new BigQueryException("x", System.Net.HttpStatusCode.Forbidden, "quotaExceeded").IsTransient);
+        Assert.False(new BigQueryException("x", System.Net.HttpStatusCode.Forbidden, "accessDenied").IsTransient);
     }
 
     [Fact]

@@ -69,6 +69,9 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
     /// <summary>The next insertAll answers 200 with an insertErrors entry for its first row (and stores nothing).</summary>
     public bool RejectNextInsertAll { get; set; }
 
+    /// <summary>Queries never complete: jobs.query and getQueryResults answer jobComplete=false (after a short server-side wait).</summary>
+    public bool QueriesNeverComplete { get; set; }
+
     /// <summary>Rows per query page, so results over several pages exercise page tokens.</summary>
     public int QueryPageSize { get; set; } = 1000;
 
@@ -272,6 +275,18 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
                 if (!Jobs.TryGetValue(jobId, out var job)) { await Error(ctx, 404, "notFound", $"Not found: Job {project}:{jobId}"); return; }
                 if (job["status"]!["state"]!.GetValue<string>() == "RUNNING") job["status"]!["state"] = "DONE";
                 await Json(ctx, 200, job.DeepClone());
+                return;
+            }
+            case ("POST", ["jobs", var cancelId, "cancel"]):
+            {
+                await Json(ctx, 200, new JsonObject { ["kind"] = "bigquery#jobCancelResponse", ["job"] = new JsonObject { ["jobReference"] = new JsonObject { ["jobId"] = cancelId } } });
+                return;
+            }
+            case ("POST", ["queries"]) when QueriesNeverComplete:
+            case ("GET", ["queries", _]) when QueriesNeverComplete:
+            {
+                await Task.Delay(50, ctx.RequestAborted);
+                await Json(ctx, 200, new JsonObject { ["jobReference"] = new JsonObject { ["projectId"] = project, ["jobId"] = "slow_query_1" }, ["jobComplete"] = false });
                 return;
             }
             case ("POST", ["queries"]):

@@ -77,6 +77,18 @@ public sealed class StorageContractTests : IAsyncLifetime
         Assert.Equal(["raw/flights/2026-11-28/a.csv", "raw/flights/2026-11-29/b.csv"], names);
     }
 
+    [Fact]
+    public async Task Storage_5xx_and_429_are_transient_failures_and_other_errors_are_not()
+    {
+        _fake.PutObject("b1", "raw/x/t.csv", "x"u8.ToArray());
+        _fake.Fail("GET", "/storage/v1/b/b1/o/raw/x/t.csv", 503, times: 10);
+        await Assert.ThrowsAsync<TransientFailureException>(() => _store.GetAsync("raw/x/t.csv", default));
+        _fake.PutObject("b1", "raw/x/u.csv", "x"u8.ToArray());
+        _fake.Fail("GET", "/storage/v1/b/b1/o/raw/x/u.csv", 403, times: 1, reason: "forbidden");
+        var e = await Assert.ThrowsAnyAsync<Exception>(() => _store.OpenReadAsync("raw/x/u.csv", default));
+        Assert.IsNotType<TransientFailureException>(e);
+    }
+
     private sealed class NonSeekable(byte[] data) : MemoryStream(data)
     {
         public override bool CanSeek => false;

@@ -27,6 +27,7 @@ public static class IngestEndpoints
             .ProducesProblem(StatusCodes.Status404NotFound).DisableAntiforgery();
         app.MapGet("/uploads/{id}", GetUpload).WithName("GetUpload").WithTags("Uploads")
             .WithSummary("Status, row counts and row errors of an upload").ProducesProblem(StatusCodes.Status404NotFound);
+        app.MapSignedUploads();
         return app;
     }
 

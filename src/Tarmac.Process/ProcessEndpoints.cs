@@ -1,7 +1,12 @@
 namespace Tarmac.Process;
 
-/// <summary>The process function's routes (the Pub/Sub push endpoint joins them with the Google Cloud backend).</summary>
+/// <summary>The process function's routes.</summary>
 public static class ProcessEndpoints
 {
-    public static IEndpointRouteBuilder MapProcess(this IEndpointRouteBuilder app) => app;
+    /// <summary>Maps <c>POST /pubsub/push</c> when the Google Cloud backend is on (locally, events are in-process).</summary>
+    public static IEndpointRouteBuilder MapProcess(this IEndpointRouteBuilder app)
+    {
+        if (app.ServiceProvider.GetService<PushBatcher>() is not null) app.MapPubSubPush();
+        return app;
+    }
 }

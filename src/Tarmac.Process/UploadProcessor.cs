@@ -47,7 +47,7 @@ public sealed partial class UploadProcessor(
             {
                 results = await loader.LoadAsync(requests, ct);
             }
-            catch (Exception e) when (!ct.IsCancellationRequested)
+            catch (Exception e) when (!ct.IsCancellationRequested && e is not TransientFailureException)
             {
                 // One bad apple must not fail the batch: load each upload on its own to find it.
                 LogBatchFailed(logger, requests.Count, e.Message);
@@ -73,7 +73,9 @@ public sealed partial class UploadProcessor(
                 await ledger.MarkFailedAsync(request.Upload.UploadId, $"The raw object vanished: {e.Message}", ct);
                 return await ledger.GetAsync(request.Upload.UploadId, ct) ?? request.Upload;
             }
-            catch (Exception e) when (!ct.IsCancellationRequested)
+            // A TransientFailureException (quota, rate limit, warehouse unreachable, already retried with backoff)
+            // propagates: the upload stays stored and the event is redelivered, instead of being marked failed.
+            catch (Exception e) when (!ct.IsCancellationRequested && e is not TransientFailureException)
             {
                 if (attempt < MaxAttempts)
                 {

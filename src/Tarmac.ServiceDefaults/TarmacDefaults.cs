@@ -13,6 +13,7 @@ using OpenTelemetry.Metrics;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Embedded;
+using Tarmac.GoogleCloud;
 
 namespace Tarmac.ServiceDefaults;
 
@@ -60,7 +61,8 @@ public static class TarmacDefaults
         builder.Services.AddSingleton(_ => SchemaCatalog.Load(options.ResolveSchemas()));
         builder.Services.AddSingleton<TarmacMetrics>();
         if (options.IsLocal) AddEmbeddedBackend(builder.Services, options);
-        else throw new InvalidOperationException($"TARMAC_BACKEND='{options.Backend}' is not available in this build (supported: local).");
+        else if (options.IsGoogleCloud) AddGoogleCloudBackend(builder.Services, builder.Configuration);
+        else throw new InvalidOperationException($"TARMAC_BACKEND='{options.Backend}' is not a backend (supported: local, gcp).");
         return builder;
     }
 
@@ -77,6 +79,13 @@ public static class TarmacDefaults
         services.AddSingleton<IWarehouseReader>(sp => sp.GetRequiredService<DuckDbWarehouse>());
         services.AddSingleton<InProcessObjectEvents>();
         services.AddSingleton<IObjectEventPublisher>(sp => sp.GetRequiredService<InProcessObjectEvents>());
+        services.AddHealthChecks().AddCheck<WarehouseReadyCheck>("warehouse", tags: ["ready"]);
+    }
+
+    private static void AddGoogleCloudBackend(IServiceCollection services, IConfiguration configuration)
+    {
+        // Fails here, at startup, naming every missing setting.
+        services.AddGoogleCloudBackend(configuration.Get<GoogleCloudOptions>() ?? new GoogleCloudOptions());
         services.AddHealthChecks().AddCheck<WarehouseReadyCheck>("warehouse", tags: ["ready"]);
     }
 

@@ -50,6 +50,9 @@ public sealed class TarmacOptions
 
     public bool IsLocal => string.Equals(Backend, "local", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>True for <c>TARMAC_BACKEND=gcp</c>: Cloud Storage, Pub/Sub push and BigQuery.</summary>
+    public bool IsGoogleCloud => string.Equals(Backend, "gcp", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The effective upload limit: 4 GiB locally, 32 MiB on Google Cloud (API Gateway and Cloud Run cap bodies there).</summary>
     public long EffectiveMaxUploadBytes => MaxUploadBytes ?? (IsLocal ? 4L << 30 : 32L << 20);
 

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using Tarmac.Core.Datasets;
+using Tarmac.Core.Ports;
+using Tarmac.Core.Query;
+using Tarmac.Core.Uploads;
+
+namespace Tarmac.GoogleCloud.BigQuery;
+
+public sealed partial class BigQueryWarehouse
+{
+    /// <summary>Most rows one page may hold; the query API caps its limit well below this.</summary>
+    private const int MaxRows = 1_000_000;
+
+    private string ProjectDataset => $"{bigQuery.Project}.{bigQuery.Dataset}";
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Derived from the ledger: the number of outcomes that added rows to the dataset, and the time of the latest.
+    /// Rows are stamped <c>_loaded_at</c> when staged, before their job runs and before that outcome is recorded,
+    /// so every loaded row is at or before <see cref="DatasetVersion.LastLoadedAt"/>.
+    /// </remarks>
+    public async Task<DatasetVersion> GetVersionAsync(DatasetSchema dataset, CancellationToken ct)
+    {
+        var sql = $"SELECT COUNT(*), UNIX_MICROS(MAX(at)) FROM {bigQuery.TableRef(BigQueryUploadLedger.Table)} "
+            + "WHERE dataset = @dataset AND status IN ('loaded', 'partially_loaded') AND rows_loaded > 0";
+        var result = await bigQuery.QueryAsync(sql, [BigQueryParameter.String("dataset", dataset.Name)], 1, ct);
+        if (result.Rows.Count == 0) return new DatasetVersion(0, null);
+        var version = long.Parse(QueryResult.Cell(result.Rows[0], 0) ?? "0", CultureInfo.InvariantCulture);
+        var last = QueryResult.Cell(result.Rows[0], 1) is { } us ? DateTimeOffset.UnixEpoch.AddTicks(long.Parse(us, CultureInfo.InvariantCulture) * 10) : (DateTimeOffset?)null;
+        return new DatasetVersion(version, version == 0 ? null : last);
+    }
+
+    /// <inheritdoc />
+    public Task QueryRowsAsync(RowsQuery query, IRowWriter writer, CancellationToken ct) =>
+        StreamAsync(BigQuerySqlRenderer.Render(query, ProjectDataset), query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray(), writer, ct);
+
+    /// <inheritdoc />
+    public Task QueryStatsAsync(StatsQuery query, IRowWriter writer, CancellationToken ct) =>
+        StreamAsync(BigQuerySqlRenderer.Render(query, ProjectDataset),
+            query.GroupBy.Select(g => new ResultColumn(g.Name, g.Type)).Concat(query.Metrics.Select(m => new ResultColumn(m.OutputKey, m.ResultType))).ToArray(),
+            writer, ct);
+
+    /// <inheritdoc />
+    public async Task<KeysetPosition?> FindPageEndAsync(RowsQuery query, CancellationToken ct)
+    {
+        var result = await RunAsync(BigQuerySqlRenderer.RenderPageBoundary(query, ProjectDataset), 2, ct);
+        if (result.Rows.Count < 2) return null;
+        // Row 1 is the page's last row, row 2 the next page's first.
+        var row = new CellRow { Cells = result.Rows[0] };
+        var values = new object?[query.Sort.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = row.IsNull(i) ? null : row.ToClr(query.Sort[i].Column.Type, i);
+        return new KeysetPosition(values, row.GetString(values.Length), row.GetInt64(values.Length + 1));
+    }
+
+    /// <inheritdoc />
+    public async Task<long> CountAsync(RowsQuery query, CancellationToken ct)
+    {
+        var result = await RunAsync(BigQuerySqlRenderer.RenderCount(query, ProjectDataset), 1, ct);
+        return result.Rows.Count == 0 ? 0 : long.Parse(QueryResult.Cell(result.Rows[0], 0)!, CultureInfo.InvariantCulture);
+    }
+
+    /// <inheritdoc />
+    public async Task<bool> PingAsync(CancellationToken ct)
+    {
+        try
+        {
+            var result = await bigQuery.QueryAsync("SELECT 1", [], 1, ct);
+            return result.Rows.Count == 1;
+        }
+        catch (Exception e) when (e is BigQueryException or TransientFailureException or HttpRequestException)
+        {
+            return false;
+        }
+    }
+
+    private Task<QueryResult> RunAsync(RenderedSql sql, int maxRows, CancellationToken ct) =>
+        bigQuery.QueryAsync(sql.Sql, Parameters(sql), maxRows, ct);
+
+    private async Task StreamAsync(RenderedSql sql, ResultColumn[] columns, IRowWriter writer, CancellationToken ct)
+    {
+        var row = new CellRow();
+        var begun = false;
+        await bigQuery.QueryPagesAsync(sql.Sql, Parameters(sql), MaxRows, async (_, page) =>
+        {
+            if (!begun)
+            {
+                // The first page arrives once BigQuery finished the query: only then may the response start.
+                begun = true;
+                await writer.BeginAsync(columns, ct);
+            }
+            foreach (var cells in page)
+            {
+                row.Cells = cells;
+                await writer.WriteRowAsync(row, ct);
+            }
+        }, ct);
+    }
+
+    /// <summary>The renderer's typed parameters as <c>jobs.query</c> takes them.</summary>
+    internal static List<BigQueryParameter> Parameters(RenderedSql sql) =>
+        sql.Parameters.Select(p => new BigQueryParameter(p.Name, p.BigQueryType, p.BigQueryValue)).ToList();
+
+    /// <summary>A result row of BigQuery's text cells, read by the column types (timestamps as int64 microseconds).</summary>
+    private sealed class CellRow : IResultRow
+    {
+        public JsonArray Cells { get; set; } = [];
+        private string Text(int i) => QueryResult.Cell(Cells, i) ?? throw new InvalidOperationException($"Column {i} is NULL.");
+        public bool IsNull(int ordinal) => QueryResult.Cell(Cells, ordinal) is null;
+        public long GetInt64(int ordinal) => long.Parse(Text(ordinal), CultureInfo.InvariantCulture);
+        public double GetDouble(int ordinal) => Text(ordinal) switch
+        {
+            "NaN" => double.NaN,
+            "Infinity" => double.PositiveInfinity,
+            "-Infinity" => double.NegativeInfinity,
+            var t => double.Parse(t, NumberStyles.Float, CultureInfo.InvariantCulture),
+        };
+        public decimal GetDecimal(int ordinal) => decimal.Parse(Text(ordinal), NumberStyles.Float, CultureInfo.InvariantCulture);
+        public bool GetBoolean(int ordinal) => string.Equals(Text(ordinal), "true", StringComparison.OrdinalIgnoreCase);
+        public string GetString(int ordinal) => Text(ordinal);
+        public DateOnly GetDate(int ordinal) => DateOnly.ParseExact(Text(ordinal), "yyyy-MM-dd", CultureInfo.InvariantCulture);
+        public DateTimeOffset GetTimestamp(int ordinal) => DateTimeOffset.UnixEpoch.AddTicks(GetInt64(ordinal) * 10);
+
+        public object ToClr(ColumnType type, int i) => type switch
+        {
+            ColumnType.Integer => GetInt64(i),
+            ColumnType.Float => GetDouble(i),
+            ColumnType.Numeric => GetDecimal(i),
+            ColumnType.Boolean => GetBoolean(i),
+            ColumnType.String => GetString(i),
+            ColumnType.Date => GetDate(i),
+            ColumnType.Timestamp => GetTimestamp(i),
+            _ => throw new InvalidOperationException($"Unknown column type {type}."),
+        };
+    }
+}

@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace Tarmac.GoogleCloud.Push;
+
+/// <summary>What a push token check concluded.</summary>
+public enum PushAuthResult
+{
+    /// <summary>A Google-signed token for our audience from the push service account.</summary>
+    Valid,
+    /// <summary>No token, or not a valid one for us (signature, issuer, audience, expiry): 401.</summary>
+    Unauthenticated,
+    /// <summary>A valid token of another identity, or an unverified email: 403.</summary>
+    Forbidden,
+}
+
+/// <summary>
+/// Verifies the OIDC token Pub/Sub puts on each push: signed by a key from the JWKS URL, issued by Google,
+/// for the configured audience, not expired, with <c>email</c> = the push service account and <c>email_verified</c>.
+/// Keys are cached for an hour and re-read (at most once a minute) when a token names an unknown key.
+/// </summary>
+public sealed partial class PushTokenValidator(HttpClient http, GoogleCloudOptions options, TimeProvider time, ILogger<PushTokenValidator> logger) : IDisposable
+{
+    private readonly JsonWebTokenHandler _handler = new();
+    private readonly SemaphoreSlim _refresh = new(1, 1);
+    private JsonWebKeySet? _keys;
+    private DateTimeOffset _keysReadAt = DateTimeOffset.MinValue;
+
+    /// <summary>Checks the bearer token of a push request.</summary>
+    public async Task<PushAuthResult> ValidateAsync(string? authorization, CancellationToken ct)
+    {
+        if (authorization is null || !authorization.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)) return PushAuthResult.Unauthenticated;
+        var token = authorization["Bearer ".Length..].Trim();
+        if (!_handler.CanReadToken(token)) return PushAuthResult.Unauthenticated;
+
+        string? kid;
+        try { kid = _handler.ReadJsonWebToken(token).Kid; }
+        catch (ArgumentException) { return PushAuthResult.Unauthenticated; } // SecurityTokenMalformedException derives from it
+        var keys = await KeysAsync(forceRefresh: false, ct);
+        if (kid is not null && keys.Keys.All(k => k.KeyId != kid)) keys = await KeysAsync(forceRefresh: true, ct);
+
+        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuers = GoogleCloudOptions.GoogleIssuers,
+            ValidAudience = options.PushAudience,
+            IssuerSigningKeys = keys.GetSigningKeys(),
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = true,
+            ClockSkew = TimeSpan.FromSeconds(30),
+            LifetimeValidator = (notBefore, expires, _, p) =>
+                expires is { } e && e.ToUniversalTime() + p.ClockSkew >= time.GetUtcNow().UtcDateTime
+                && (notBefore is not { } nb || nb.ToUniversalTime() - p.ClockSkew <= time.GetUtcNow().UtcDateTime),
+        });
+        if (!result.IsValid)
+        {
+            LogRejected(logger, result.Exception?.GetType().Name ?? "invalid");
+            return PushAuthResult.Unauthenticated;
+        }
+        var identity = result.ClaimsIdentity;
+        var email = identity.FindFirst("email")?.Value;
+        var verified = identity.FindFirst("email_verified")?.Value;
+        if (!string.Equals(email, options.PushServiceAccount, StringComparison.OrdinalIgnoreCase) || !string.Equals(verified, "true", StringComparison.OrdinalIgnoreCase))
+        {
+            LogForbidden(logger, email ?? "(none)");
+            return PushAuthResult.Forbidden;
+        }
+        return PushAuthResult.Valid;
+    }
+
+    private async Task<JsonWebKeySet> KeysAsync(bool forceRefresh, CancellationToken ct)
+    {
+        var now = time.GetUtcNow();
+        var age = now - _keysReadAt;
+        if (_keys is not null && (forceRefresh ? age < TimeSpan.FromMinutes(1) : age < TimeSpan.FromHours(1))) return _keys;
+        await _refresh.WaitAsync(ct);
+        try
+        {
+            if (_keys is not null && now - _keysReadAt < TimeSpan.FromMinutes(1)) return _keys;
+            var json = await http.GetStringAsync(options.PushJwksUrl, ct);
+            _keys = new JsonWebKeySet(json);
+            _keysReadAt = now;
+            return _keys;
+        }
+        finally
+        {
+            _refresh.Release();
+        }
+    }
+
+    public void Dispose() => _refresh.Dispose();
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Push token refused: {reason}")]
+    private static partial void LogRejected(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Push token of {email} refused: not the push service account, or email not verified")]
+    private static partial void LogForbidden(ILogger logger, string email);
+}

@@ -1,0 +1,65 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tarmac.Core.Datasets;
+using Tarmac.Core.Uploads;
+using Tarmac.GoogleCloud.Signing;
+using Tarmac.ServiceDefaults;
+
+namespace Tarmac.Ingest;
+
+/// <summary>
+/// <c>POST /uploads</c>: how to send a file too large for a direct POST. On Google Cloud the answer is a signed
+/// resumable-upload URL straight into the bucket (the object notification then processes it like any other);
+/// locally it points to the direct upload route, which has no such limit.
+/// </summary>
+public static class SignedUploadEndpoints
+{
+    /// <summary>Largest object a single upload to Cloud Storage may be (5 TiB).</summary>
+    public const long MaxObjectBytes = 5L << 40;
+
+    public static IEndpointRouteBuilder MapSignedUploads(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/uploads", CreateUpload).WithName("CreateUpload").WithTags("Uploads")
+            .WithSummary("Get a URL to upload a large file directly").DisableAntiforgery();
+        return app;
+    }
+
+    /// <summary>Request of <c>POST /uploads</c>.</summary>
+    public sealed record UploadRequest(string? Dataset, string? FileName, long? Bytes);
+
+    /// <summary>
+    /// Where and how to send the file. On Google Cloud: POST to <see cref="UploadUrl"/> with exactly <see cref="Headers"/>
+    /// to open a resumable session, then PUT the bytes to the session URI it returns in <c>Location</c>.
+    /// </summary>
+    public sealed record UploadTicket(
+        string? UploadId, string? Object, string UploadUrl, string Method, IReadOnlyDictionary<string, string> Headers,
+        DateTimeOffset? ExpiresAt, string? StatusUrl);
+
+    private static async Task<Results<Ok<UploadTicket>, ProblemHttpResult>> CreateUpload(
+        UploadRequest? request, HttpContext http, SchemaCatalog catalog, TarmacOptions options, TimeProvider time, IServiceProvider services, CancellationToken ct)
+    {
+        if (request?.Dataset is not { Length: > 0 } name)
+            return Problems.BadParameter("dataset", $"Name the dataset the file is for, e.g. {{\"dataset\": \"flights\"}}. Known datasets: {catalog.NameList}.", catalog.Datasets.Select(d => d.Name));
+        if (!catalog.TryGet(name, out var dataset)) return Problems.UnknownDataset(name, catalog.NameList);
+        if (request.Bytes is < 1 or > MaxObjectBytes)
+            return Problems.BadParameter("bytes", $"bytes must be between 1 and {MaxObjectBytes} (5 TiB), or left out.");
+        var fileName = request.FileName is { Length: > 0 } f ? Path.GetFileName(f) : null;
+        if (fileName is not null && (fileName.Length > 200 || fileName.Any(c => c < 0x20 || c > 0x7E)))
+            return Problems.BadParameter("file_name", "file_name must be at most 200 printable ASCII characters (it travels in a signed header).");
+
+        var signer = services.GetService<ResumableUploadSigner>();
+        if (signer is null)
+        {
+            // Local backend: no size cap worth a detour; the direct upload route streams files of any size.
+            var direct = $"{http.Request.Scheme}://{http.Request.Host}/datasets/{dataset.Name}/upload";
+            return TypedResults.Ok(new UploadTicket(null, null, direct, "POST",
+                new Dictionary<string, string> { ["content-type"] = "text/csv" }, null, null));
+        }
+
+        var uploadId = UploadIds.New();
+        var objectName = UploadIds.ObjectName(dataset.Name, uploadId, time.GetUtcNow());
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["upload_id"] = uploadId, ["dataset"] = dataset.Name };
+        if (fileName is not null) metadata["file_name"] = fileName;
+        var signed = await signer.SignAsync(objectName, metadata, ct);
+        return TypedResults.Ok(new UploadTicket(uploadId, objectName, signed.Url, signed.Method, signed.Headers, signed.ExpiresAt, $"/uploads/{uploadId}"));
+    }
+}

@@ -1,0 +1,86 @@
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging.Abstractions;
+using Tarmac.Core.Datasets;
+using Tarmac.Core.Ports;
+using Tarmac.Core.Uploads;
+using Tarmac.GoogleCloud.BigQuery;
+
+namespace Tarmac.GoogleCloud.Tests;
+
+/// <summary>
+/// The same flows against a real project. Runs when TARMAC_GCP_PROJECT, TARMAC_RAW_BUCKET, TARMAC_BQ_DATASET and
+/// TARMAC_BQ_LOCATION are set and application-default credentials exist (gcloud auth application-default login, or
+/// GOOGLE_APPLICATION_CREDENTIALS); skipped otherwise. Writes under raw/, claims/, loads/ and into the flights table.
+/// </summary>
+[Trait("Category", "Live")]
+public sealed class LiveTests
+{
+    private static GoogleCloudOptions? Options()
+    {
+        var o = new GoogleCloudOptions
+        {
+            Project = Environment.GetEnvironmentVariable("TARMAC_GCP_PROJECT"),
+            RawBucket = Environment.GetEnvironmentVariable("TARMAC_RAW_BUCKET"),
+            Dataset = Environment.GetEnvironmentVariable("TARMAC_BQ_DATASET"),
+            Location = Environment.GetEnvironmentVariable("TARMAC_BQ_LOCATION"),
+        };
+        if (o.MissingCommon().Any()) return null;
+        try { Google.Apis.Auth.OAuth2.GoogleCredential.GetApplicationDefault(); }
+        catch (InvalidOperationException) { return null; }
+        return o;
+    }
+
+    private static (GcsObjectStore Bucket, BigQueryClient Client, BigQueryUploadLedger Ledger, BigQueryWarehouse Warehouse) Adapters(GoogleCloudOptions o)
+    {
+        var bucket = new GcsObjectStore(GcsObjectStore.CreateClient(o), o.RawBucket!);
+        var http = new HttpClient(new Auth.GoogleAccessTokenHandler("https://www.googleapis.com/auth/bigquery") { InnerHandler = new HttpClientHandler() }) { BaseAddress = o.BigQueryBaseUri };
+        var client = new BigQueryClient(http, o, TimeSpan.FromMilliseconds(500));
+        var ledger = new BigQueryUploadLedger(client, bucket, TimeProvider.System);
+        return (bucket, client, ledger, new BigQueryWarehouse(client, ledger, bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance));
+    }
+
+    [SkippableFact]
+    public async Task Bucket_is_create_only_and_reads_back()
+    {
+        var o = Options();
+        Skip.If(o is null, "No Google Cloud project or credentials configured.");
+        var (bucket, _, _, _) = Adapters(o!);
+        var name = $"raw/live-test/{UploadIds.New()}.csv";
+        await bucket.CreateAsync(name, new MemoryStream("a\n1\n"u8.ToArray()), null, default);
+        await Assert.ThrowsAsync<ObjectAlreadyExistsException>(() => bucket.CreateAsync(name, new MemoryStream("b"u8.ToArray()), null, default));
+        await using var s = await bucket.OpenReadAsync(name, default);
+        Assert.Equal("a\n1\n", await new StreamReader(s).ReadToEndAsync());
+    }
+
+    [SkippableFact]
+    public async Task An_upload_registers_loads_once_and_reads_back()
+    {
+        var o = Options();
+        Skip.If(o is null, "No Google Cloud project or credentials configured.");
+        var (bucket, _, ledger, warehouse) = Adapters(o!);
+        var catalog = SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
+        catalog.TryGet("flights", out var flights);
+        var csv = SampleData.SeedCsv.Replace("UA,1545", $"UA,{Random.Shared.Next(10_000, 99_999)}", StringComparison.Ordinal);
+        var id = UploadIds.New();
+        var name = UploadIds.ObjectName("flights", id, DateTimeOffset.UtcNow);
+        var stored = await bucket.CreateAsync(name, new MemoryStream(Encoding.UTF8.GetBytes(csv)), null, default);
+        var record = new UploadRecord
+        {
+            UploadId = id, Dataset = "flights", Object = name, Bytes = stored.Size, Status = UploadStatus.Stored, ReceivedAt = DateTimeOffset.UtcNow,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(csv))),
+        };
+        Assert.Equal(RegisterOutcome.Created, (await ledger.RegisterAsync(record, default)).Outcome);
+        var request = new LoadRequest(record, flights, ct => bucket.OpenReadAsync(name, ct));
+
+        var loaded = await warehouse.LoadAsync([request], default);
+        var again = await warehouse.LoadAsync([request], default);
+
+        Assert.Equal(UploadStatus.Loaded, loaded[0].Status);
+        Assert.Equal(7, loaded[0].RowsLoaded);
+        Assert.Equal(UploadStatus.Loaded, again[0].Status);
+        var version = await warehouse.GetVersionAsync(flights, default);
+        Assert.True(version.Version > 0);
+        Assert.True(await warehouse.CountAsync(Tarmac.Core.Query.RowsQuery.All(flights, version.LastLoadedAt), default) >= 7);
+    }
+}

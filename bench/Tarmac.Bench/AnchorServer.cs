@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Tarmac.Bench;
 
-/// <summary>The physical anchor for HTTP: a minimal Kestrel app with a trivial GET and a POST that writes its body to a new file.</summary>
+/// <summary>The physical anchor for HTTP: a minimal Kestrel app with a trivial GET and a POST that writes its body to a new file, and one that also flushes it to disk.</summary>
 public sealed class AnchorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
@@ -30,6 +30,16 @@ public sealed class AnchorServer : IAsyncDisposable
         {
             await using (var file = new FileStream(Path.Combine(folder, Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
                 await request.Body.CopyToAsync(file);
+            return Results.Ok();
+        });
+        // The durable variant: what "stored before 200" costs on this disk (Tarmac flushes every object before answering).
+        app.MapPost("/durable-file", async (HttpRequest request) =>
+        {
+            await using (var file = new FileStream(Path.Combine(folder, Guid.NewGuid().ToString("N")), FileMode.CreateNew, FileAccess.Write, FileShare.None, 4096, FileOptions.Asynchronous))
+            {
+                await request.Body.CopyToAsync(file);
+                file.Flush(flushToDisk: true);
+            }
             return Results.Ok();
         });
         await app.StartAsync();

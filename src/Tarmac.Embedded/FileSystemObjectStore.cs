@@ -13,6 +13,8 @@ public sealed class FileSystemObjectStore : IObjectStore
 {
     private const string TempFolder = ".tmp";
     private const string MetaFolder = ".meta";
+    private const string MetadataAttribute = "user.tarmac.metadata";
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, byte> _directories = new(StringComparer.Ordinal);
     private readonly string _root;
 
     public FileSystemObjectStore(string root, string bucket = "local")
@@ -31,19 +33,25 @@ public sealed class FileSystemObjectStore : IObjectStore
         var temp = Path.Combine(_root, TempFolder, Guid.NewGuid().ToString("N"));
         try
         {
-            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, FileOptions.Asynchronous))
+            // No FileStream buffer: CopyToAsync already copies through a pooled buffer.
+            await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
             {
                 await content.CopyToAsync(file, 1 << 16, ct);
-                await file.FlushAsync(ct);
                 file.Flush(flushToDisk: true);
             }
             if (metadata is { Count: > 0 })
             {
-                var meta = MetaPathOf(name);
-                Directory.CreateDirectory(Path.GetDirectoryName(meta)!);
-                await File.WriteAllTextAsync(meta, JsonSerializer.Serialize(metadata), ct);
+                // Metadata travels with the file as an extended attribute (one syscall, flushed with the rename's journal
+                // commit); where the file system has none, it goes to a sidecar file.
+                var json = JsonSerializer.SerializeToUtf8Bytes(metadata);
+                if (!ExtendedAttributes.TrySet(temp, MetadataAttribute, json))
+                {
+                    var meta = MetaPathOf(name);
+                    EnsureDirectory(Path.GetDirectoryName(meta)!);
+                    await File.WriteAllBytesAsync(meta, json, ct);
+                }
             }
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+            EnsureDirectory(Path.GetDirectoryName(path)!);
             try { File.Move(temp, path, overwrite: false); }
             catch (IOException) when (File.Exists(path)) { throw new ObjectAlreadyExistsException(name); }
             return Describe(name, path, metadata);
@@ -96,9 +104,19 @@ public sealed class FileSystemObjectStore : IObjectStore
 
     private async Task<IReadOnlyDictionary<string, string>?> ReadMetadataAsync(string name, CancellationToken ct)
     {
+        if (ExtendedAttributes.TryGet(PathOf(name), MetadataAttribute) is { } xattr)
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(xattr);
         var meta = MetaPathOf(name);
         if (!File.Exists(meta)) return null;
-        return JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllTextAsync(meta, ct));
+        return JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllBytesAsync(meta, ct));
+    }
+
+    private void EnsureDirectory(string directory)
+    {
+        // Object names share a few date folders: create each once per process, not once per upload.
+        if (_directories.ContainsKey(directory)) return;
+        Directory.CreateDirectory(directory);
+        _directories.TryAdd(directory, 0);
     }
 
     private string MetaPathOf(string name) => PathOf(MetaFolder + "/" + name) + ".json";

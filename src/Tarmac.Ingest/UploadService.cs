@@ -78,7 +78,8 @@ public sealed partial class UploadService(
     private static ProblemHttpResult TooLarge(long limit) =>
         Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The upload exceeds the limit of {limit} bytes. {UploadLimits.LargeFileHint}");
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {upload_id} to {dataset} stored ({bytes} bytes, {outcome})")]
+    // Debug: every upload is in the ledger already, and a line per takeoff would cost more than the takeoff.
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Upload {upload_id} to {dataset} stored ({bytes} bytes, {outcome})")]
     private static partial void LogAccepted(ILogger logger, string upload_id, string dataset, long bytes, string outcome);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload to {dataset} refused with {status}: {reason}")]

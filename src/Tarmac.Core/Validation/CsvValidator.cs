@@ -15,8 +15,10 @@ public static class CsvValidator
     /// <summary>Validates <paramref name="csv"/> (UTF-8) and appends accepted rows to <paramref name="sink"/>.</summary>
     public static async Task<ValidationResult> ValidateAsync(Stream csv, DatasetSchema schema, IRowSink sink, CancellationToken ct)
     {
-        using var text = new StreamReader(csv, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: 1 << 16, leaveOpen: true);
-        var options = new CsvDataReaderOptions { HasHeaders = true, BufferSize = 1 << 16, MaxBufferSize = 1 << 24, HeaderComparer = StringComparer.Ordinal };
+        // A takeoff is one row: size the buffers to the file, so thousands of small loads don't each allocate 64K chars twice.
+        var bufferSize = csv.CanSeek ? (int)Math.Clamp(csv.Length + 16, 1024, 1 << 16) : 1 << 16;
+        using var text = new StreamReader(csv, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: bufferSize, leaveOpen: true);
+        var options = new CsvDataReaderOptions { HasHeaders = true, BufferSize = bufferSize, MaxBufferSize = 1 << 24, HeaderComparer = StringComparer.Ordinal };
         CsvDataReader reader;
         try
         {

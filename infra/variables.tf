@@ -103,7 +103,7 @@ variable "services" {
   description = "Sizing per function (keys ingest, process, query)."
   default = {
     ingest  = { max_instances = 20, concurrency = 80, cpu = "1", memory = "512Mi", timeout_seconds = 300 }
-    process = { max_instances = 5, concurrency = 4, cpu = "2", memory = "2Gi", timeout_seconds = 600 }
+    process = { max_instances = 2, concurrency = 250, cpu = "2", memory = "2Gi", timeout_seconds = 600 }
     query   = { max_instances = 10, concurrency = 40, cpu = "1", memory = "512Mi", timeout_seconds = 60 }
   }
 
@@ -164,12 +164,12 @@ variable "push_jwks_url" {
 
 variable "batch_window_ms" {
   type        = number
-  description = "TARMAC_BATCH_WINDOW_MS: how long process gathers finalized objects into one load job."
-  default     = 2000
+  description = "TARMAC_BATCH_WINDOW_MS: how long process gathers finalized objects into one load job. BigQuery allows 1,500 load jobs per table per day, so at low traffic jobs/day <= 86,400,000 / window × process instances (180 s × 2 instances = 960)."
+  default     = 180000
 
   validation {
-    condition     = var.batch_window_ms >= 0 && var.batch_window_ms <= 300000
-    error_message = "batch_window_ms must be between 0 and 300000."
+    condition     = var.batch_window_ms >= 60000 && var.batch_window_ms <= 480000
+    error_message = "batch_window_ms must be between 60000 (else a trickle of uploads exceeds 1,500 load jobs per table per day) and 480000 (the push ack deadline is 600 s)."
   }
 }
 

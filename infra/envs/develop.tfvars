@@ -15,7 +15,7 @@ force_destroy_buckets   = true
 
 services = {
   ingest  = { max_instances = 3, concurrency = 80, cpu = "1", memory = "512Mi", timeout_seconds = 300 }
-  process = { max_instances = 2, concurrency = 4, cpu = "1", memory = "1Gi", timeout_seconds = 600 }
+  process = { max_instances = 1, concurrency = 250, cpu = "1", memory = "1Gi", timeout_seconds = 600 }
   query   = { max_instances = 3, concurrency = 40, cpu = "1", memory = "512Mi", timeout_seconds = 60 }
 }
 

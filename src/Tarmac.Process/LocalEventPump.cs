@@ -21,31 +21,33 @@ public sealed partial class LocalEventPump(
         var reader = events.Reader;
         var window = TimeSpan.FromMilliseconds(Math.Max(0, options.BatchWindowMs));
         var batch = new List<ObjectFinalized>();
-        while (await reader.WaitToReadAsync(stoppingToken))
+        while (await reader.ReadBatchAsync(batch, Math.Max(1, options.BatchMaxUploads), window, time, stoppingToken))
         {
-            batch.Clear();
-            var deadline = time.GetUtcNow() + window;
-            while (batch.Count < options.BatchMaxUploads)
-            {
-                if (reader.TryRead(out var evt)) { batch.Add(evt); continue; }
-                var left = deadline - time.GetUtcNow();
-                if (left <= TimeSpan.Zero) break;
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                timeout.CancelAfter(left);
-                try { if (!await reader.WaitToReadAsync(timeout.Token)) break; }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested) { break; }
-            }
             try
             {
                 await processor.ProcessAsync(batch, stoppingToken);
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // Uploads stay in status stored and are picked up again at the next start.
+                // Only transient failures get here (the processor settles everything else): the uploads stay
+                // stored, and their events go back on the queue after a pause rather than wait for a restart.
                 LogPumpError(logger, e, batch.Count);
+                _ = RequeueLaterAsync(batch.ToList(), stoppingToken);
             }
         }
     }
+
+    private async Task RequeueLaterAsync(List<ObjectFinalized> failed, CancellationToken ct)
+    {
+        try
+        {
+            await Task.Delay(RetryPause, time, ct);
+            foreach (var evt in failed) await events.PublishAsync(evt, ct);
+        }
+        catch (OperationCanceledException) { } // shutting down: the startup scan picks them up
+    }
+
+    private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(5);
 
     private async Task RecoverAsync(CancellationToken ct)
     {
@@ -71,7 +73,7 @@ public sealed partial class LocalEventPump(
             await processor.ProcessAsync(chunk, ct);
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Processing a batch of {count} events failed; its uploads stay stored and are retried at the next start")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Processing a batch of {count} events failed; its uploads stay stored and are retried shortly")]
     private static partial void LogPumpError(ILogger logger, Exception e, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovering {count} uploads left unprocessed by an earlier run")]

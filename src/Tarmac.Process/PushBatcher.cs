@@ -29,22 +29,8 @@ public sealed partial class PushBatcher(UploadProcessor processor, TarmacOptions
         var window = TimeSpan.FromMilliseconds(Math.Max(0, options.BatchWindowMs));
         var max = Math.Clamp(options.BatchMaxUploads, 1, 10_000);
         var batch = new List<Pending>();
-        while (await reader.WaitToReadAsync(stoppingToken))
-        {
-            batch.Clear();
-            var deadline = time.GetUtcNow() + window;
-            while (batch.Count < max)
-            {
-                if (reader.TryRead(out var p)) { batch.Add(p); continue; }
-                var left = deadline - time.GetUtcNow();
-                if (left <= TimeSpan.Zero) break;
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
-                timeout.CancelAfter(left);
-                try { if (!await reader.WaitToReadAsync(timeout.Token)) break; }
-                catch (OperationCanceledException) when (!stoppingToken.IsCancellationRequested) { break; }
-            }
+        while (await reader.ReadBatchAsync(batch, max, window, time, stoppingToken))
             await RunAsync(batch, stoppingToken);
-        }
     }
 
     private async Task RunAsync(List<Pending> batch, CancellationToken ct)
@@ -52,9 +38,11 @@ public sealed partial class PushBatcher(UploadProcessor processor, TarmacOptions
         try
         {
             var results = await processor.ProcessAsync(batch.Select(p => p.Event).ToList(), ct);
+            var byObject = results.GroupBy(r => r.Object, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+            var byId = results.GroupBy(r => r.UploadId, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
             foreach (var p in batch)
-                p.Done.TrySetResult(results.FirstOrDefault(r => r.Object == p.Event.Name)
-                    ?? (UploadIds.TryParseObjectName(p.Event.Name, out _, out var id) ? results.FirstOrDefault(r => r.UploadId == id) : null));
+                p.Done.TrySetResult(byObject.GetValueOrDefault(p.Event.Name)
+                    ?? (UploadIds.TryParseObjectName(p.Event.Name, out _, out var id) ? byId.GetValueOrDefault(id) : null));
         }
         catch (Exception e)
         {

@@ -44,9 +44,11 @@ public sealed partial class DuckDbWarehouse : IUploadLedger, IWarehouseLoader, I
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         if (memoryLimit is not null && !System.Text.RegularExpressions.Regex.IsMatch(memoryLimit, "^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$"))
             throw new ArgumentException($"DuckDB memory limit '{memoryLimit}' must look like 256MB or 1GB.", nameof(memoryLimit));
+        // Rows are always read in an explicit order (_upload_id, _line), never in insertion order, so DuckDB may
+        // load in parallel without keeping it: that lets big loads stream through a small buffer pool.
         _connectionString = memoryLimit is null
-            ? $"Data Source={full}"
-            : $"Data Source={full};memory_limit={memoryLimit};temp_directory={full}.tmp";
+            ? $"Data Source={full};preserve_insertion_order=false"
+            : $"Data Source={full};preserve_insertion_order=false;memory_limit={memoryLimit};temp_directory={full}.tmp";
         _catalog = catalog;
         _time = time;
         // Held open for the process lifetime: DuckDB.NET shares one database instance among the

@@ -19,8 +19,78 @@ public sealed partial class DuckDbWarehouse
     }
 
     /// <inheritdoc />
-    public Task QueryRowsAsync(RowsQuery query, IRowWriter writer, CancellationToken ct) =>
-        StreamAsync(DuckDbSqlRenderer.Render(query), query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray(), writer, streaming: true, ct);
+    public async Task QueryRowsAsync(RowsQuery query, IRowWriter writer, CancellationToken ct)
+    {
+        var columns = query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray();
+        if (_bufferedPages.TryGetValue(query, out var page))
+        {
+            _bufferedPages.Remove(query);
+            await writer.BeginAsync(columns, ct);
+            var row = new BufferedRow();
+            foreach (var values in page)
+            {
+                row.Values = values;
+                await writer.WriteRowAsync(row, ct);
+            }
+            return;
+        }
+        await StreamAsync(DuckDbSqlRenderer.Render(query), columns, writer, streaming: true, ct);
+    }
+
+    /// <summary>
+    /// Pages of up to this many rows are read in one query, with their boundary, and served from memory; larger ones
+    /// (NDJSON/CSV exports) run a boundary query and then stream. 0 streams every page.
+    /// </summary>
+    public int BufferedPageMaxRows { get; set; } = 10_000;
+
+    // The page that FindPageEndAsync read for a query, kept for the QueryRowsAsync call on the same query object
+    // that follows it; dropped with the query if that call never comes.
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<RowsQuery, List<object?[]>> _bufferedPages = new();
+
+    /// <summary>
+    /// Reads a bounded page and the row after it in one query (instead of a boundary query and then the page), keeps
+    /// the page for <see cref="QueryRowsAsync"/>, and returns where the next page starts.
+    /// </summary>
+    private async Task<KeysetPosition?> ReadBufferedPageAsync(RowsQuery query, CancellationToken ct)
+    {
+        var page = new List<object?[]>(Math.Min(query.Limit, 1024));
+        KeysetPosition? last = null;
+        var more = false;
+        var fields = query.Fields;
+        await RunAsync(DuckDbSqlRenderer.RenderPageWithKeys(query), streaming: false, r =>
+        {
+            while (r.Read())
+            {
+                if (page.Count == query.Limit) { more = true; break; }
+                var values = new object?[fields.Count];
+                for (var i = 0; i < values.Length; i++) values[i] = r.IsDBNull(i) ? null : ToClr(fields[i].Type, r, i);
+                page.Add(values);
+                if (page.Count == query.Limit)
+                {
+                    var keys = new object?[query.Sort.Count];
+                    for (var k = 0; k < keys.Length; k++) keys[k] = r.IsDBNull(fields.Count + k) ? null : ToClr(query.Sort[k].Column.Type, r, fields.Count + k);
+                    last = new KeysetPosition(keys, r.GetString(fields.Count + keys.Length), r.GetInt64(fields.Count + keys.Length + 1));
+                }
+            }
+            return Task.CompletedTask;
+        }, ct);
+        _bufferedPages.AddOrUpdate(query, page);
+        return more ? last : null;
+    }
+
+    /// <summary>A buffered row, read with the same typed getters as a live reader.</summary>
+    private sealed class BufferedRow : IResultRow
+    {
+        public object?[] Values { get; set; } = [];
+        public bool IsNull(int ordinal) => Values[ordinal] is null;
+        public long GetInt64(int ordinal) => (long)Values[ordinal]!;
+        public double GetDouble(int ordinal) => (double)Values[ordinal]!;
+        public decimal GetDecimal(int ordinal) => (decimal)Values[ordinal]!;
+        public bool GetBoolean(int ordinal) => (bool)Values[ordinal]!;
+        public string GetString(int ordinal) => (string)Values[ordinal]!;
+        public DateOnly GetDate(int ordinal) => (DateOnly)Values[ordinal]!;
+        public DateTimeOffset GetTimestamp(int ordinal) => (DateTimeOffset)Values[ordinal]!;
+    }
 
     /// <inheritdoc />
     public Task QueryStatsAsync(StatsQuery query, IRowWriter writer, CancellationToken ct) =>
@@ -31,6 +101,7 @@ public sealed partial class DuckDbWarehouse
     /// <inheritdoc />
     public async Task<KeysetPosition?> FindPageEndAsync(RowsQuery query, CancellationToken ct)
     {
+        if (query.Limit <= BufferedPageMaxRows) return await ReadBufferedPageAsync(query, ct);
         KeysetPosition? last = null;
         var rows = 0;
         await RunAsync(DuckDbSqlRenderer.RenderPageBoundary(query), streaming: false, r =>

@@ -73,6 +73,7 @@ public static class TarmacDefaults
         services.AddSingleton(sp => new DuckDbWarehouse(Path.Combine(dataDir, "warehouse.duckdb"), sp.GetRequiredService<SchemaCatalog>(), sp.GetRequiredService<TimeProvider>(), options.DuckDbMemoryLimit)
         {
             BulkThresholdBytes = options.BulkThresholdBytes < 0 ? long.MaxValue : options.BulkThresholdBytes,
+            BufferedPageMaxRows = Math.Max(0, options.BufferedPageRows),
         });
         services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbWarehouse>());
         services.AddSingleton<IWarehouseLoader>(sp => sp.GetRequiredService<DuckDbWarehouse>());

@@ -48,6 +48,10 @@ public sealed class TarmacOptions
     [ConfigurationKeyName("TARMAC_DUCKDB_MEMORY_LIMIT")]
     public string DuckDbMemoryLimit { get; set; } = "256MB";
 
+    /// <summary>Local warehouse: pages up to this many rows are answered from one query and buffered; larger ones stream.</summary>
+    [ConfigurationKeyName("TARMAC_BUFFERED_PAGE_ROWS")]
+    public int BufferedPageRows { get; set; } = 10_000;
+
     public bool IsLocal => string.Equals(Backend, "local", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>True for <c>TARMAC_BACKEND=gcp</c>: Cloud Storage, Pub/Sub push and BigQuery.</summary>

@@ -58,6 +58,25 @@ internal sealed class SqlRenderer
         return Result();
     }
 
+    /// <summary>
+    /// The page plus one row, with the sort keys and tie-breakers after the requested fields: enough to answer a
+    /// bounded page and its <c>Link</c> from a single query.
+    /// </summary>
+    internal RenderedSql PageWithKeys(RowsQuery q)
+    {
+        _sql.Append("SELECT ").AppendJoin(", ", q.Fields.Select(f => Quote(f.Name))
+            .Concat(q.Sort.Select(k => Quote(k.Column.Name))).Append(Quote(UploadIdColumn)).Append(Quote(LineColumn)));
+        FromWhere(q.Filters, q.Snapshot);
+        if (q.After is not null)
+        {
+            _sql.Append(" AND ");
+            After(q.Sort, q.After);
+        }
+        OrderBy(q.Sort);
+        _sql.Append(" LIMIT ").Append(Param(ColumnType.Integer, (long)q.Limit + 1));
+        return Result();
+    }
+
     internal RenderedSql Count(RowsQuery q)
     {
         _sql.Append("SELECT COUNT(*)");
@@ -219,6 +238,9 @@ public static class DuckDbSqlRenderer
 
     /// <summary>The keys of the page's last row and of the next page's first row (see <see cref="RowsQuery"/>).</summary>
     public static RenderedSql RenderPageBoundary(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).PageBoundary(query);
+
+    /// <summary>A bounded page plus one row, with sort keys and tie-breakers after the fields (see <see cref="RenderPageBoundary"/>).</summary>
+    public static RenderedSql RenderPageWithKeys(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).PageWithKeys(query);
 
     /// <summary>The number of rows matching the query's filters (ignoring fields, sort, cursor and limit).</summary>
     public static RenderedSql RenderCount(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).Count(query);

@@ -136,7 +136,8 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         var warehouse = new BigQueryWarehouse(_client, _ledger, _bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance);
         using var cts = new CancellationTokenSource();
         var running = warehouse.CountAsync(RowsQuery.All(Flights, DateTimeOffset.UnixEpoch), cts.Token);
-        while (!_fake.RequestsTo("GET", "/projects/proj-one/queries/slow_query_1").Any()) await Task.Delay(10); // polling the fake's log
+        using var started = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        while (!_fake.RequestsTo("GET", "/projects/proj-one/queries/slow_query_1").Any()) await Task.Delay(10, started.Token); // polling the fake's log
 
         await cts.CancelAsync();
 

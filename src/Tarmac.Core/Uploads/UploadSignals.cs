@@ -22,16 +22,26 @@ public sealed class UploadSignals(IUploadLedger ledger, TimeProvider time)
     {
         var deadline = time.GetUtcNow() + timeout;
         var poll = TimeSpan.FromMilliseconds(20);
-        while (true)
+        TaskCompletionSource? tcs = null;
+        try
         {
-            var tcs = _waiters.GetOrAdd(uploadId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
-            var record = await ledger.GetAsync(uploadId, ct);
-            if (record is null || record.Status.IsFinal()) return record;
-            var left = deadline - time.GetUtcNow();
-            if (left <= TimeSpan.Zero) return record;
-            await Task.WhenAny(tcs.Task, Task.Delay(poll < left ? poll : left, time, ct));
-            ct.ThrowIfCancellationRequested();
-            poll = TimeSpan.FromMilliseconds(Math.Min(poll.TotalMilliseconds * 2, 1000));
+            while (true)
+            {
+                tcs = _waiters.GetOrAdd(uploadId, _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+                var record = await ledger.GetAsync(uploadId, ct);
+                if (record is null || record.Status.IsFinal()) return record;
+                var left = deadline - time.GetUtcNow();
+                if (left <= TimeSpan.Zero) return record;
+                await Task.WhenAny(tcs.Task, Task.Delay(poll < left ? poll : left, time, ct));
+                ct.ThrowIfCancellationRequested();
+                poll = TimeSpan.FromMilliseconds(Math.Min(poll.TotalMilliseconds * 2, 1000));
+            }
+        }
+        finally
+        {
+            // Where the loader runs in another service (Google Cloud) nobody ever signals: drop the entry rather than
+            // keep one per waited upload forever. Only our own entry is removed; a newer waiter re-adds its own.
+            if (tcs is not null) _waiters.TryRemove(KeyValuePair.Create(uploadId, tcs));
         }
     }
 }

@@ -33,7 +33,16 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
 
     public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var n = await inner.ReadAsync(buffer, cancellationToken);
+        int n;
+        try
+        {
+            n = await inner.ReadAsync(buffer, cancellationToken);
+        }
+        catch (IOException e) // only the request body is read here: a truncated multipart body, a client that broke off
+        {
+            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Malformed body",
+                $"The request body could not be read to its end ({e.Message}). Send the whole file; for a form, end it with its closing boundary.");
+        }
         if (n == 0) { Finish(); return 0; }
         Inspect(buffer.Span[..n]);
         return n;

@@ -43,13 +43,11 @@ public sealed partial class UploadService(
             LogRejected(logger, dataset.Name, e.Status, e.Message);
             return Problems.Create(e.Status, e.Title, e.Message);
         }
-        catch (InvalidDataException e) // gzip stream is corrupt
+        catch (InvalidDataException e) // a corrupt gzip stream or a malformed multipart body
         {
-            return Problems.Create(StatusCodes.Status400BadRequest, "Malformed gzip body", $"The body could not be decompressed: {e.Message}");
-        }
-        catch (IOException e) when (e.InnerException is not null || e.Message.Contains("multipart", StringComparison.OrdinalIgnoreCase))
-        {
-            return Problems.Create(StatusCodes.Status400BadRequest, "Malformed body", $"The request body could not be read: {e.Message}");
+            return http.Request.Headers.ContentEncoding.Count > 0
+                ? Problems.Create(StatusCodes.Status400BadRequest, "Malformed gzip body", $"The body could not be decompressed: {e.Message}")
+                : Problems.Create(StatusCodes.Status400BadRequest, "Malformed multipart body", $"The multipart/form-data body could not be read: {e.Message}");
         }
 
         var candidate = new UploadRecord

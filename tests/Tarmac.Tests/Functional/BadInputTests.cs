@@ -115,4 +115,14 @@ public class BadInputTests : IDisposable
         using var form = new MultipartFormDataContent { { new StringContent("hello"), "note" } };
         await AssertProblem(await _host.Http.PostAsync("/upload", form), HttpStatusCode.BadRequest, "no file part");
     }
+
+    [Fact]
+    public async Task A_truncated_multipart_body_is_400()
+    {
+        var body = "--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.csv\"\r\nContent-Type: text/csv\r\n\r\n"
+            + Header + "\n1,2013,1,1,,,,,,,,,,,,,,,,,\n"; // no closing boundary
+        var content = new StringContent(body, Encoding.UTF8);
+        content.Headers.ContentType = System.Net.Http.Headers.MediaTypeHeaderValue.Parse("multipart/form-data; boundary=b0undary");
+        await AssertProblem(await _host.Http.PostAsync("/upload", content), HttpStatusCode.BadRequest, "closing boundary");
+    }
 }

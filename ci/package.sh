@@ -10,7 +10,7 @@
 #   .dockerignore  global.json  Directory.Build.props  Directory.Packages.props  (+ NuGet.config,
 #   Directory.Build.targets, .editorconfig when the repository has them)
 #   schemas/                        <- every dataset schema
-#   src/Tarmac.<Function>/ and the projects it needs: Core, ServiceDefaults, Embedded, GoogleCloud,
+#   src/Tarmac.<Function>/ and the projects it needs: Core, ServiceDefaults, GoogleCloud (never Embedded),
 #                                      plus anything else its ProjectReferences reach (transitively)
 #
 # bin/ obj/ TestResults/ are never packed. Files are added in byte-wise sorted order with a fixed
@@ -20,7 +20,7 @@ set -euo pipefail
 
 FUNCTIONS=(ingest process query)
 # Projects every function bundle carries, besides its own (the brief's list; ProjectReferences add more).
-COMMON_PROJECTS=(Tarmac.Core Tarmac.ServiceDefaults Tarmac.Embedded Tarmac.GoogleCloud)
+COMMON_PROJECTS=(Tarmac.Core Tarmac.ServiceDefaults Tarmac.GoogleCloud)
 ROOT_FILES=(.dockerignore global.json Directory.Build.props Directory.Packages.props)
 OPTIONAL_ROOT_FILES=(Directory.Build.targets NuGet.config nuget.config NuGet.Config .editorconfig)
 

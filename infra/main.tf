@@ -32,7 +32,6 @@ locals {
 
   # Environment every service reads.
   common_env = {
-    TARMAC_BACKEND     = "gcp"
     TARMAC_GCP_PROJECT = var.project_id
     TARMAC_RAW_BUCKET  = module.storage.raw_bucket
     TARMAC_BQ_DATASET  = module.warehouse.dataset_id

@@ -110,14 +110,5 @@ public sealed class GoogleCloudOptions
         if (string.IsNullOrWhiteSpace(PushJwksUrl)) yield return "TARMAC_PUSH_JWKS_URL";
     }
 
-    /// <summary>Throws naming every missing setting, so a misconfigured service stops at startup, not at its first request.</summary>
-    public static void ThrowIfMissing(string function, IEnumerable<string> missing)
-    {
-        var names = missing.ToList();
-        if (names.Count > 0)
-            throw new InvalidOperationException(
-                $"The {function} service on TARMAC_BACKEND=gcp needs these settings, which are not set: {string.Join(", ", names)}.");
-    }
-
     private static string WithSlash(string url) => url.EndsWith('/') ? url : url + "/";
 }

@@ -1,16 +1,17 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tarmac.Core.Uploads;
-using Tarmac.GoogleCloud;
 
 namespace Tarmac.Ingest;
 
+/// <summary>Registration of the ingest function.</summary>
 public static class IngestServiceCollectionExtensions
 {
-    /// <summary>Registers the ingest function's services (on Google Cloud also the upload URL signer).</summary>
-    /// <exception cref="InvalidOperationException">On Google Cloud, <c>TARMAC_SIGNER_EMAIL</c> is missing.</exception>
+    /// <summary>
+    /// The ingest function's services. On Google Cloud the host adds the upload URL signer
+    /// (<c>AddGoogleCloudSignedUploads</c>); without it, <c>POST /uploads</c> points at the direct upload route.
+    /// </summary>
     public static IServiceCollection AddIngest(this IServiceCollection services)
     {
-        if (services.FindGoogleCloudOptions() is { } gcp) services.AddGoogleCloudSignedUploads(gcp);
         services.AddSingleton<UploadService>();
         services.TryAddSingleton<UploadSignals>();
         return services;

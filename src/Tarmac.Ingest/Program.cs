@@ -1,8 +1,10 @@
+using Tarmac.GoogleCloud;
 using Tarmac.Ingest;
 using Tarmac.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddTarmacDefaults(loopbackOnly: false);
+builder.AddTarmacDefaults(TarmacHosting.CloudRun);
+builder.AddGoogleCloudBackend().AddGoogleCloudSignedUploads();
 builder.Services.AddIngest();
 
 var app = builder.Build();

@@ -1,16 +1,19 @@
+using Tarmac.Embedded;
 using Tarmac.Ingest;
+using Tarmac.Local;
 using Tarmac.Process;
 using Tarmac.Query;
 using Tarmac.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddTarmacDefaults(loopbackOnly: true);
+builder.AddTarmacDefaults(TarmacHosting.Local);
+builder.AddEmbeddedBackend();
 builder.Services.AddIngest().AddProcess().AddQuery();
+builder.Services.AddHostedService<LocalEventPump>();
 
 var app = builder.Build();
 app.MapTarmacDefaults();
 app.MapIngest();
-app.MapProcess();
 app.MapQuery();
 app.Run();
 

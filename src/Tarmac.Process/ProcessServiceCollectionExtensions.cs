@@ -1,29 +1,29 @@
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Tarmac.Core.Uploads;
-using Tarmac.Embedded;
-using Tarmac.GoogleCloud;
 
 namespace Tarmac.Process;
 
+/// <summary>Registration of the process function.</summary>
 public static class ProcessServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers the process function's services: with the local backend (in-process events registered) the pump
-    /// that consumes them; with the Google Cloud backend the push token check and the push batcher. Call after
-    /// <c>AddTarmacDefaults</c>.
+    /// The process function: validation and outcomes (<see cref="UploadLoader"/>) and the event handling around them
+    /// (<see cref="UploadProcessor"/>). What delivers the events is the host's choice: an in-process pump locally, or
+    /// <see cref="AddPubSubPush"/> on Google Cloud.
     /// </summary>
-    /// <exception cref="InvalidOperationException">On Google Cloud, a push setting is missing.</exception>
     public static IServiceCollection AddProcess(this IServiceCollection services)
     {
+        services.AddSingleton<UploadLoader>();
         services.AddSingleton<UploadProcessor>();
         services.TryAddSingleton<UploadSignals>();
-        if (services.Any(d => d.ServiceType == typeof(InProcessObjectEvents))) services.AddHostedService<LocalEventPump>();
-        if (services.FindGoogleCloudOptions() is { } gcp)
-        {
-            services.AddGoogleCloudPush(gcp);
-            services.AddSingleton<PushBatcher>();
-            services.AddHostedService(sp => sp.GetRequiredService<PushBatcher>());
-        }
+        return services;
+    }
+
+    /// <summary>Events by Pub/Sub push (<c>POST /pubsub/push</c>, mapped by <c>MapPubSubPush</c>), gathered into batches.</summary>
+    public static IServiceCollection AddPubSubPush(this IServiceCollection services)
+    {
+        services.AddSingleton<PushBatcher>();
+        services.AddHostedService(sp => sp.GetRequiredService<PushBatcher>());
         return services;
     }
 }

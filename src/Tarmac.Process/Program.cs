@@ -1,13 +1,15 @@
+using Tarmac.GoogleCloud;
 using Tarmac.Process;
 using Tarmac.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddTarmacDefaults(loopbackOnly: false);
-builder.Services.AddProcess();
+builder.AddTarmacDefaults(TarmacHosting.CloudRun);
+builder.AddGoogleCloudBackend().AddGoogleCloudPushAuth();
+builder.Services.AddProcess().AddPubSubPush();
 
 var app = builder.Build();
 app.MapTarmacDefaults();
-app.MapProcess();
+app.MapPubSubPush();
 app.Run();
 
 // Internal: only the all-in-one host (Tarmac.Local) exposes its Program to the functional tests.

@@ -8,10 +8,10 @@ namespace Tarmac.Process;
 
 /// <summary>
 /// Turns object-finalized events into loads. Delivery is at-least-once, so every step is idempotent:
-/// an upload that is not in status stored is left alone, and the loader re-checks that inside its transaction.
+/// an upload that is not in status stored is left alone, and the <see cref="UploadLoader"/> re-checks that inside its unit of work.
 /// </summary>
 public sealed partial class UploadProcessor(
-    SchemaCatalog catalog, IObjectStore store, IUploadLedger ledger, IWarehouseLoader loader,
+    SchemaCatalog catalog, IObjectStore store, IUploadLedger ledger, UploadLoader loader,
     UploadSignals signals, TarmacMetrics metrics, TimeProvider time, ILogger<UploadProcessor> logger)
 {
     /// <summary>How often a load that failed with an internal error is retried before the upload is marked failed.</summary>

@@ -3,7 +3,7 @@ using System.Threading.Channels;
 namespace Tarmac.Process;
 
 /// <summary>Reads a channel in batches: everything that arrives within a window after the first item, up to a maximum.</summary>
-internal static class WindowedBatches
+public static class WindowedBatches
 {
     /// <summary>
     /// Waits for one item, then keeps reading until <paramref name="window"/> has passed since it arrived or

@@ -1,8 +1,10 @@
+using Tarmac.GoogleCloud;
 using Tarmac.Query;
 using Tarmac.ServiceDefaults;
 
 var builder = WebApplication.CreateBuilder(args);
-builder.AddTarmacDefaults(loopbackOnly: false);
+builder.AddTarmacDefaults(TarmacHosting.CloudRun);
+builder.AddGoogleCloudBackend();
 builder.Services.AddQuery();
 
 var app = builder.Build();

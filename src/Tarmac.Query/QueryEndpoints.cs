@@ -11,7 +11,7 @@ namespace Tarmac.Query;
 public static class QueryEndpoints
 {
     /// <summary>The dataset <c>GET /getdata</c> and <c>GET /stats</c> read (the seed's path).</summary>
-    public const string DefaultDataset = "flights";
+    public const string DefaultDataset = SchemaCatalog.DefaultDataset;
 
     public static IEndpointRouteBuilder MapQuery(this IEndpointRouteBuilder app)
     {

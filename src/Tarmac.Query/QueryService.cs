@@ -1,4 +1,5 @@
 using System.Buffers.Text;
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -47,12 +48,21 @@ public sealed class QueryService(SchemaCatalog catalog, IWarehouseReader reader,
 
             var query = request.ToQuery(dataset, after, snapshot);
             if (request.Count) http.Response.Headers["X-Total-Count"] = (await reader.CountAsync(query, ct)).ToString(CultureInfo.InvariantCulture);
-            if (await reader.FindPageEndAsync(query, ct) is { } end)
+            void LinkNext(KeysetPosition end) =>
                 http.Response.Headers.Link = $"<{NextPageUrl(http.Request, Cursor.Encode(request, snapshot, end))}>; rel=\"next\"";
 
             using var writer = ResponseRowWriter.For(request.Format, http.Response.BodyWriter, startResponse);
             http.Response.ContentType = writer.ContentType;
-            await reader.QueryRowsAsync(query, writer, ct);
+            if (query.Limit <= Math.Min(options.BufferedPageRows, RowsPage.MaxRows))
+            {
+                var page = await reader.ReadPageAsync(query, ct);
+                if (page.Next is { } end) LinkNext(end);
+                await page.WriteToAsync(writer, ct);
+            }
+            else
+            {
+                await reader.ExportRowsAsync(query, LinkNext, writer, ct);
+            }
             await writer.CompleteAsync(ct);
             return Results.Empty;
         });
@@ -116,11 +126,21 @@ public sealed class QueryService(SchemaCatalog catalog, IWarehouseReader reader,
     private async Task<IResult> TimedAsync(HttpContext http, Func<CancellationToken, Action, Task<IResult>> work, Action<ProblemHttpResult>? onTimeout = null)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        limit.CancelAfter(options.QueryTimeoutMs);
+        var timeout = TimeSpan.FromMilliseconds(options.QueryTimeoutMs);
+        limit.CancelAfter(timeout);
+        var started = Stopwatch.GetTimestamp();
+        void StartResponse()
+        {
+            // The timer's callback can run late on a busy thread pool: the clock, not the callback, decides whether the
+            // limit passed before the first byte.
+            if (Stopwatch.GetElapsedTime(started) > timeout) limit.Cancel();
+            limit.Token.ThrowIfCancellationRequested();
+            limit.CancelAfter(Timeout.Infinite);
+        }
         try
         {
-            // The writer calls the second argument when the first row (or the end of an empty result) is there.
-            return await work(limit.Token, () => limit.CancelAfter(Timeout.Infinite));
+            // The writer calls StartResponse when the first row (or the end of an empty result) is there.
+            return await work(limit.Token, StartResponse);
         }
         catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
         {

@@ -12,43 +12,50 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
-using Tarmac.Embedded;
-using Tarmac.GoogleCloud;
 
 namespace Tarmac.ServiceDefaults;
 
 /// <summary>Registration shared by every Tarmac host (each function alone, or all three in Tarmac.Local).</summary>
 public static class TarmacDefaults
 {
+    /// <summary>
+    /// Cloud Run refuses HTTP/1 request bodies over 32 MiB (https://cloud.google.com/run/quotas#cloud_run_limits), so the
+    /// direct upload limit there defaults to it; larger files take the signed resumable URL of <c>POST /uploads</c>.
+    /// </summary>
+    public const long CloudRunMaxRequestBytes = 32L << 20;
+
     /// <summary>Name of the meter every Tarmac metric is recorded on.</summary>
     public const string MeterName = "Tarmac";
 
     /// <summary>
-    /// Options, listening address (<c>PORT</c>), JSON, problem details, health checks, logs, metrics, the schema
-    /// catalog and the backend's adapters. <paramref name="loopbackOnly"/> binds 127.0.0.1 (the local host).
+    /// What every host needs whatever its backend: options (checked at startup), the listening address (<c>PORT</c>), JSON,
+    /// problem details, health checks, logs, metrics and the schema catalog. The host adds its backend explicitly
+    /// (<c>AddEmbeddedBackend()</c> or <c>AddGoogleCloudBackend()</c>).
     /// </summary>
-    public static WebApplicationBuilder AddTarmacDefaults(this WebApplicationBuilder builder, bool loopbackOnly)
+    public static WebApplicationBuilder AddTarmacDefaults(this WebApplicationBuilder builder, TarmacHosting hosting)
     {
-        var options = builder.Configuration.Get<TarmacOptions>() ?? new TarmacOptions();
-        builder.Services.AddSingleton(Options.Create(options));
-        builder.Services.AddSingleton(options);
+        builder.Services.AddOptions<TarmacOptions>().Bind(builder.Configuration)
+            .PostConfigure(o => o.DefaultMaxUploadBytes = hosting == TarmacHosting.CloudRun ? CloudRunMaxRequestBytes : o.DefaultMaxUploadBytes)
+            .ValidateOnStart();
+        builder.Services.AddSingleton<IValidateOptions<TarmacOptions>, TarmacOptionsValidator>();
+        builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<TarmacOptions>>().Value);
 
         if (string.IsNullOrEmpty(builder.Configuration["ASPNETCORE_URLS"]) && string.IsNullOrEmpty(builder.Configuration["URLS"]))
         {
             var port = builder.Configuration["PORT"] is { Length: > 0 } p ? p : "8080";
-            builder.WebHost.UseUrls($"http://{(loopbackOnly ? "127.0.0.1" : "0.0.0.0")}:{port}");
+            builder.WebHost.UseUrls($"http://{(hosting == TarmacHosting.Local ? "127.0.0.1" : "0.0.0.0")}:{port}");
         }
         // Uploads are streamed and their size is enforced by ingest (after decompression), not by Kestrel's 30 MB default.
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
         builder.Services.AddProblemDetails();
-        builder.Services.AddHealthChecks();
+        builder.Services.AddHealthChecks().AddCheck<WarehouseReadyCheck>("warehouse", tags: ["ready"]);
         builder.Services.AddTarmacOpenApi();
 
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
-        if (options.IsLocal) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
+        if (hosting == TarmacHosting.Local) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         else builder.Logging.AddConsole(o => o.FormatterName = CloudLoggingFormatter.FormatterName).AddConsoleFormatter<CloudLoggingFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 
         builder.Services.AddOpenTelemetry().WithMetrics(m => m
@@ -58,36 +65,9 @@ public static class TarmacDefaults
             .AddPrometheusExporter());
 
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(_ => SchemaCatalog.Load(options.ResolveSchemas()));
+        builder.Services.AddSingleton(sp => SchemaCatalog.Load(sp.GetRequiredService<TarmacOptions>().ResolveSchemas()));
         builder.Services.AddSingleton<TarmacMetrics>();
-        if (options.IsLocal) AddEmbeddedBackend(builder.Services, options);
-        else if (options.IsGoogleCloud) AddGoogleCloudBackend(builder.Services, builder.Configuration);
-        else throw new InvalidOperationException($"TARMAC_BACKEND='{options.Backend}' is not a backend (supported: local, gcp).");
         return builder;
-    }
-
-    private static void AddEmbeddedBackend(IServiceCollection services, TarmacOptions options)
-    {
-        var dataDir = Path.GetFullPath(options.DataDir);
-        services.AddSingleton<IObjectStore>(_ => new FileSystemObjectStore(Path.Combine(dataDir, "bucket")));
-        services.AddSingleton(sp => new DuckDbWarehouse(Path.Combine(dataDir, "warehouse.duckdb"), sp.GetRequiredService<SchemaCatalog>(), sp.GetRequiredService<TimeProvider>(), options.DuckDbMemoryLimit)
-        {
-            BulkThresholdBytes = options.BulkThresholdBytes < 0 ? long.MaxValue : options.BulkThresholdBytes,
-            BufferedPageMaxRows = Math.Max(0, options.BufferedPageRows),
-        });
-        services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbWarehouse>());
-        services.AddSingleton<IWarehouseLoader>(sp => sp.GetRequiredService<DuckDbWarehouse>());
-        services.AddSingleton<IWarehouseReader>(sp => sp.GetRequiredService<DuckDbWarehouse>());
-        services.AddSingleton<InProcessObjectEvents>();
-        services.AddSingleton<IObjectEventPublisher>(sp => sp.GetRequiredService<InProcessObjectEvents>());
-        services.AddHealthChecks().AddCheck<WarehouseReadyCheck>("warehouse", tags: ["ready"]);
-    }
-
-    private static void AddGoogleCloudBackend(IServiceCollection services, IConfiguration configuration)
-    {
-        // Fails here, at startup, naming every missing setting.
-        services.AddGoogleCloudBackend(configuration.Get<GoogleCloudOptions>() ?? new GoogleCloudOptions());
-        services.AddHealthChecks().AddCheck<WarehouseReadyCheck>("warehouse", tags: ["ready"]);
     }
 
     /// <summary>The JSON conventions of the API: snake_case names, enums as snake_case strings, timestamps in UTC with Z.</summary>
@@ -114,6 +94,13 @@ public static class TarmacDefaults
         app.MapTarmacOpenApi();
         app.MapPrometheusScrapingEndpoint("/metrics");
         return app;
+    }
+
+    /// <summary>Names every bad setting, so a misconfigured host stops at startup saying what to fix.</summary>
+    private sealed class TarmacOptionsValidator : IValidateOptions<TarmacOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, TarmacOptions options) =>
+            options.Problems().ToList() is { Count: > 0 } problems ? ValidateOptionsResult.Fail(problems) : ValidateOptionsResult.Success;
     }
 
     private sealed class WarehouseReadyCheck(IWarehouseReader reader) : IHealthCheck

@@ -5,14 +5,6 @@ namespace Tarmac.ServiceDefaults;
 /// <summary>Settings shared by all functions, read from <c>TARMAC_*</c> environment variables.</summary>
 public sealed class TarmacOptions
 {
-    /// <summary><c>local</c> (embedded adapters, the default) or <c>gcp</c>.</summary>
-    [ConfigurationKeyName("TARMAC_BACKEND")]
-    public string Backend { get; set; } = "local";
-
-    /// <summary>Where the local backend keeps its bucket and warehouse; created on first run.</summary>
-    [ConfigurationKeyName("TARMAC_DATA_DIR")]
-    public string DataDir { get; set; } = "data";
-
     /// <summary>Folder of dataset schema files; default <c>./schemas</c>, else the copy next to the binaries.</summary>
     [ConfigurationKeyName("TARMAC_SCHEMAS")]
     public string? Schemas { get; set; }
@@ -29,10 +21,6 @@ public sealed class TarmacOptions
     [ConfigurationKeyName("TARMAC_BATCH_MAX_UPLOADS")]
     public int BatchMaxUploads { get; set; } = 1000;
 
-    /// <summary>Uploads of at least this many bytes are loaded by DuckDB's CSV reader (the bulk path); 0 for all, -1 for none.</summary>
-    [ConfigurationKeyName("TARMAC_BULK_THRESHOLD_BYTES")]
-    public long BulkThresholdBytes { get; set; } = 16L << 20;
-
     /// <summary>Longest <c>?wait=true</c> waits before answering 202 with the current status.</summary>
     [ConfigurationKeyName("TARMAC_WAIT_TIMEOUT_SECONDS")]
     public int WaitTimeoutSeconds { get; set; } = 120;
@@ -44,21 +32,29 @@ public sealed class TarmacOptions
     [ConfigurationKeyName("TARMAC_QUERY_TIMEOUT_MS")]
     public int QueryTimeoutMs { get; set; } = 10_000;
 
-    /// <summary>DuckDB's memory cap for the local warehouse; beyond it, work spills to disk.</summary>
-    [ConfigurationKeyName("TARMAC_DUCKDB_MEMORY_LIMIT")]
-    public string DuckDbMemoryLimit { get; set; } = "256MB";
-
-    /// <summary>Local warehouse: pages up to this many rows are answered from one query and buffered; larger ones stream.</summary>
+    /// <summary>Pages up to this many rows (at most 10,000) are read in one query and held; larger ones (exports) stream.</summary>
     [ConfigurationKeyName("TARMAC_BUFFERED_PAGE_ROWS")]
     public int BufferedPageRows { get; set; } = 10_000;
 
-    public bool IsLocal => string.Equals(Backend, "local", StringComparison.OrdinalIgnoreCase);
+    /// <summary>
+    /// Largest upload accepted on a direct POST, in bytes (after decompression): <see cref="MaxUploadBytes"/>, else 4 GiB.
+    /// A backend may lower the default (on Google Cloud, API Gateway and Cloud Run cap request bodies at 32 MiB).
+    /// </summary>
+    public long EffectiveMaxUploadBytes => MaxUploadBytes ?? DefaultMaxUploadBytes;
 
-    /// <summary>True for <c>TARMAC_BACKEND=gcp</c>: Cloud Storage, Pub/Sub push and BigQuery.</summary>
-    public bool IsGoogleCloud => string.Equals(Backend, "gcp", StringComparison.OrdinalIgnoreCase);
+    /// <summary>The upload limit when <c>TARMAC_MAX_UPLOAD_BYTES</c> is not set (set by the hosting, never by configuration).</summary>
+    public long DefaultMaxUploadBytes { get; internal set; } = 4L << 30;
 
-    /// <summary>The effective upload limit: 4 GiB locally, 32 MiB on Google Cloud (API Gateway and Cloud Run cap bodies there).</summary>
-    public long EffectiveMaxUploadBytes => MaxUploadBytes ?? (IsLocal ? 4L << 30 : 32L << 20);
+    /// <summary>What is wrong with the settings, one sentence each; empty when they are usable.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (MaxUploadBytes is < 1) yield return "TARMAC_MAX_UPLOAD_BYTES must be a positive number of bytes.";
+        if (BatchWindowMs < 0) yield return "TARMAC_BATCH_WINDOW_MS must be 0 or more.";
+        if (BatchMaxUploads is < 1 or > 10_000) yield return "TARMAC_BATCH_MAX_UPLOADS must be between 1 and 10000.";
+        if (WaitTimeoutSeconds < 0) yield return "TARMAC_WAIT_TIMEOUT_SECONDS must be 0 or more.";
+        if (QueryTimeoutMs < 1) yield return "TARMAC_QUERY_TIMEOUT_MS must be at least 1.";
+        if (BufferedPageRows is < 0 or > 10_000) yield return "TARMAC_BUFFERED_PAGE_ROWS must be between 0 and 10000.";
+    }
 
     /// <summary>Resolves the schema folder.</summary>
     public string ResolveSchemas()

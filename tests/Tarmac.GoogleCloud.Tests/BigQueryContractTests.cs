@@ -52,7 +52,9 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     public async Task Rows_queries_send_the_renderers_SQL_with_named_typed_parameters_timeout_byte_cap_and_location_and_follow_page_tokens()
     {
         _fake.QueryPageSize = 2;
-        _fake.QueryHandler = (_, _) => FakeGoogleCloud.Result(["id", "carrier", "dep_delay", "time_hour", "day"],
+        // The export first asks where its page ends (a LIMIT 2 OFFSET query: here, no row follows), then streams the page.
+        _fake.QueryHandler = (sql, _) => sql.Contains(" OFFSET @", StringComparison.Ordinal) ? FakeGoogleCloud.Result(["dep_delay", "_upload_id", "_line"])
+            : FakeGoogleCloud.Result(["id", "carrier", "dep_delay", "time_hour", "day"],
             ["1", "UA", "2.5", "1357016400000000", "2013-01-01"], ["2", "AA", null, null, "2013-01-02"], ["3", "DL", "-1", "1357020000000000", "2013-01-01"],
             ["4", "B6", "1.0E10", "1357023600000000", "2013-01-03"], ["5", "WN", "0", "1357027200000000", "2013-01-01"]);
         var snapshot = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
@@ -60,9 +62,10 @@ public sealed class BigQueryContractTests : IAsyncLifetime
             [new Filter(Col("carrier"), FilterOperator.In, ["UA", "AA"]), new Filter(Col("dep_delay"), FilterOperator.Gte, [-5.5]), new Filter(Col("day"), FilterOperator.Lt, [new DateOnly(2013, 2, 1)])],
             [new SortKey(Col("dep_delay"), true)], 4, new KeysetPosition([3.0], "u1", 7), snapshot);
         var writer = new RecordingWriter();
-        var warehouse = new BigQueryWarehouse(_client, _ledger, _bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance);
+        var warehouse = new BigQueryWarehouseReader(_client);
+        KeysetPosition? next = null;
 
-        await warehouse.QueryRowsAsync(query, writer, default);
+        await warehouse.ExportRowsAsync(query, p => next = p, writer, default);
 
         Assert.Equal(["id:Integer", "carrier:String", "dep_delay:Float", "time_hour:Timestamp", "day:Date"], writer.Columns.Select(c => $"{c.Name}:{c.Type}"));
         Assert.Equal(5, writer.Rows.Count);
@@ -70,8 +73,9 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         Assert.Equal("2|AA|null|null|2013-01-02", writer.Rows[1]);
         Assert.Equal("4|B6|10000000000|2013-01-01T07:00:00.0000000+00:00|2013-01-03", writer.Rows[3]);
 
-        var expected = BigQuerySqlRenderer.Render(query, "proj-one.d1");
-        var sent = Assert.Single(_fake.RequestsTo("POST", "/projects/proj-one/queries")).Json!;
+        Assert.Null(next);
+        var expected = BigQuerySql.Renderer(query.Dataset, "proj-one.d1").Rows(query);
+        var sent = Assert.Single(_fake.RequestsTo("POST", "/projects/proj-one/queries"), r => !r.Json!["query"]!.GetValue<string>().Contains(" OFFSET @", StringComparison.Ordinal)).Json!;
         Assert.Equal(expected.Sql, sent["query"]!.GetValue<string>());
         Assert.Contains("FROM `proj-one.d1.flights` WHERE `_loaded_at` <= @p0", expected.Sql, StringComparison.Ordinal);
         var types = sent["queryParameters"]!.AsArray().Select(p => $"{p!["name"]}:{p["parameterType"]!["type"]}={p["parameterValue"]!["value"]}").ToList();
@@ -100,15 +104,17 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     [Fact]
     public async Task Page_end_count_stats_and_version_read_typed_values()
     {
-        var warehouse = new BigQueryWarehouse(_client, _ledger, _bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance);
+        var warehouse = new BigQueryWarehouseReader(_client);
         var query = new RowsQuery(Flights, [Col("id")], [], [new SortKey(Col("time_hour"), false)], 10, null, DateTimeOffset.UnixEpoch.AddDays(1));
         _fake.QueryHandler = (sql, ps) =>
             sql.StartsWith("SELECT COUNT(*)", StringComparison.Ordinal) ? FakeGoogleCloud.Result(["f0_"], ["42"])
             : sql.Contains(" OFFSET @", StringComparison.Ordinal) ? FakeGoogleCloud.Result(["time_hour", "_upload_id", "_line"], ["1357016400000000", "u9", "12"], [null, "u9", "13"])
             : sql.Contains("GROUP BY", StringComparison.Ordinal) ? FakeGoogleCloud.Result(["carrier", "count", "avg_dep_delay"], ["UA", "3", "2.5"], ["AA", "1", null])
+            : sql.StartsWith("SELECT `id` FROM", StringComparison.Ordinal) ? FakeGoogleCloud.Result(["id"], ["1"])
             : null;
 
-        var end = await warehouse.FindPageEndAsync(query, default);
+        KeysetPosition? end = null;
+        await warehouse.ExportRowsAsync(query, p => end = p, new RecordingWriter(), default);
         var count = await warehouse.CountAsync(query, default);
         var writer = new RecordingWriter();
         await warehouse.QueryStatsAsync(new StatsQuery(Flights, [Col("carrier")], [new Metric(MetricFunction.Count, null), new Metric(MetricFunction.Avg, Col("dep_delay"))],
@@ -133,7 +139,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     public async Task A_cancelled_query_cancels_its_BigQuery_job()
     {
         _fake.QueriesNeverComplete = true;
-        var warehouse = new BigQueryWarehouse(_client, _ledger, _bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance);
+        var warehouse = new BigQueryWarehouseReader(_client);
         using var cts = new CancellationTokenSource();
         var running = warehouse.CountAsync(RowsQuery.All(Flights, DateTimeOffset.UnixEpoch), cts.Token);
         using var started = new CancellationTokenSource(TimeSpan.FromSeconds(10));
@@ -318,7 +324,7 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     [Fact]
     public async Task Ping_answers_false_when_BigQuery_does_not()
     {
-        var warehouse = new BigQueryWarehouse(_client, _ledger, _bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance);
+        var warehouse = new BigQueryWarehouseReader(_client);
         Assert.True(await warehouse.PingAsync(default));
         _fake.Fail("POST", "/queries", 500, times: 6);
         Assert.False(await warehouse.PingAsync(default));

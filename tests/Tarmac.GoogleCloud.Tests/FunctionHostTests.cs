@@ -6,7 +6,7 @@ using Tarmac.Core.Ports;
 
 namespace Tarmac.GoogleCloud.Tests;
 
-/// <summary>Each function started alone on TARMAC_BACKEND=gcp, as Cloud Run runs it, against the fake.</summary>
+/// <summary>Each function started alone on the Google Cloud backend, as Cloud Run runs it, against the fake.</summary>
 public sealed class FunctionHostTests : IAsyncLifetime
 {
     private readonly FakeGoogleCloud _fake = new();
@@ -139,8 +139,11 @@ public sealed class FunctionHostTests : IAsyncLifetime
         await using var process = await GcpFunctionHost.StartAsync(Function.Process, GcpFunctionHost.Settings(_fake));
         Assert.IsType<GcsObjectStore>(process.Service<IObjectStore>());
         Assert.IsType<BigQuery.BigQueryUploadLedger>(process.Service<IUploadLedger>());
-        Assert.IsType<BigQuery.BigQueryWarehouse>(process.Service<IWarehouseLoader>());
-        Assert.Null(process.App.Services.GetService(typeof(Tarmac.Embedded.DuckDbWarehouse)));
+        Assert.IsType<BigQuery.BigQueryWarehouseLoader>(process.Service<IWarehouseLoader>());
+        // No Cloud Run image carries the embedded backend: no function references it or DuckDB, even indirectly.
+        foreach (var function in new[] { typeof(Tarmac.Ingest.UploadService), typeof(Tarmac.Process.UploadProcessor), typeof(Tarmac.Query.QueryService) })
+            Assert.DoesNotContain(function.Assembly.GetReferencedAssemblies(), a => a.Name is "Tarmac.Embedded" or "DuckDB.NET.Data" or "DuckDB.NET.Bindings");
+        Assert.DoesNotContain(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name is "Tarmac.Embedded" or "DuckDB.NET.Data");
         using var health = await process.Http.GetAsync("/healthz");
         Assert.Equal(HttpStatusCode.OK, health.StatusCode);
         using var ready = await process.Http.GetAsync("/readyz");
@@ -152,11 +155,11 @@ public sealed class FunctionHostTests : IAsyncLifetime
     [InlineData(Function.Query, "TARMAC_BQ_DATASET,TARMAC_RAW_BUCKET", "TARMAC_RAW_BUCKET, TARMAC_BQ_DATASET")]
     [InlineData(Function.Process, "TARMAC_PUSH_AUDIENCE,TARMAC_PUSH_SERVICE_ACCOUNT", "TARMAC_PUSH_AUDIENCE, TARMAC_PUSH_SERVICE_ACCOUNT")]
     [InlineData(Function.Ingest, "TARMAC_SIGNER_EMAIL", "TARMAC_SIGNER_EMAIL")]
-    public void Missing_settings_stop_the_function_at_startup_naming_them(Function function, string unset, string named)
+    public async Task Missing_settings_stop_the_function_at_startup_naming_them(Function function, string unset, string named)
     {
         var settings = GcpFunctionHost.Settings(_fake);
         foreach (var name in unset.Split(',')) settings[name] = "";
-        var e = Assert.Throws<InvalidOperationException>(() => GcpFunctionHost.Build(function, settings));
+        var e = await Assert.ThrowsAsync<Microsoft.Extensions.Options.OptionsValidationException>(() => GcpFunctionHost.StartAsync(function, settings));
         Assert.EndsWith($"needs these settings, which are not set: {named}.", e.Message, StringComparison.Ordinal);
     }
 

@@ -16,7 +16,7 @@ namespace Tarmac.GoogleCloud.Tests;
 public enum Function { Ingest, Process, Query }
 
 /// <summary>
-/// One Tarmac function alone on TARMAC_BACKEND=gcp, wired exactly as its Program.cs wires it, on a Kestrel
+/// One Tarmac function alone on the Google Cloud backend, wired exactly as its Program.cs wires it, on a Kestrel
 /// socket on 127.0.0.1, talking to a <see cref="FakeGoogleCloud"/>.
 /// </summary>
 public sealed class GcpFunctionHost : IAsyncDisposable
@@ -39,7 +39,6 @@ public sealed class GcpFunctionHost : IAsyncDisposable
     /// <summary>The settings a deployed function gets (infra's app contract), pointed at the fake.</summary>
     public static Dictionary<string, string?> Settings(FakeGoogleCloud fake) => new()
     {
-        ["TARMAC_BACKEND"] = "gcp",
         ["TARMAC_GCP_PROJECT"] = Project,
         ["TARMAC_RAW_BUCKET"] = Bucket,
         ["TARMAC_BQ_DATASET"] = Dataset,
@@ -65,24 +64,25 @@ public sealed class GcpFunctionHost : IAsyncDisposable
         switch (function)
         {
             case Function.Ingest: app.MapIngest(); break;
-            case Function.Process: app.MapProcess(); break;
+            case Function.Process: app.MapPubSubPush(); break;
             case Function.Query: app.MapQuery(); break;
         }
         await app.StartAsync();
         return new GcpFunctionHost(app);
     }
 
-    /// <summary>The builder as Program.cs sets it up (throws where a misconfigured service would stop).</summary>
+    /// <summary>The builder as Program.cs sets it up (a misconfigured service stops when it starts).</summary>
     public static WebApplicationBuilder Build(Function function, IDictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.AddTarmacDefaults(loopbackOnly: true);
+        builder.AddTarmacDefaults(TarmacHosting.CloudRun);
         builder.WebHost.UseUrls("http://127.0.0.1:0");
+        builder.AddGoogleCloudBackend();
         switch (function)
         {
-            case Function.Ingest: builder.Services.AddIngest(); break;
-            case Function.Process: builder.Services.AddProcess(); break;
+            case Function.Ingest: builder.AddGoogleCloudSignedUploads(); builder.Services.AddIngest(); break;
+            case Function.Process: builder.AddGoogleCloudPushAuth(); builder.Services.AddProcess().AddPubSubPush(); break;
             case Function.Query: builder.Services.AddQuery(); break;
         }
         return builder;

@@ -5,6 +5,7 @@ using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
 using Tarmac.GoogleCloud.BigQuery;
+using Tarmac.Process;
 
 namespace Tarmac.GoogleCloud.Tests;
 
@@ -31,13 +32,14 @@ public sealed class LiveTests
         return o;
     }
 
-    private static (GcsObjectStore Bucket, BigQueryClient Client, BigQueryUploadLedger Ledger, BigQueryWarehouse Warehouse) Adapters(GoogleCloudOptions o)
+    private static (GcsObjectStore Bucket, BigQueryClient Client, BigQueryUploadLedger Ledger, UploadLoader Loader, BigQueryWarehouseReader Reader) Adapters(GoogleCloudOptions o)
     {
         var bucket = new GcsObjectStore(GcsObjectStore.CreateClient(o), o.RawBucket!);
         var http = new HttpClient(new Auth.GoogleAccessTokenHandler("https://www.googleapis.com/auth/bigquery") { InnerHandler = new HttpClientHandler() }) { BaseAddress = o.BigQueryBaseUri };
         var client = new BigQueryClient(http, o, TimeSpan.FromMilliseconds(500));
         var ledger = new BigQueryUploadLedger(client, bucket, TimeProvider.System);
-        return (bucket, client, ledger, new BigQueryWarehouse(client, ledger, bucket, TimeProvider.System, NullLogger<BigQueryWarehouse>.Instance));
+        var loader = new BigQueryWarehouseLoader(client, ledger, bucket, TimeProvider.System, NullLogger<BigQueryWarehouseLoader>.Instance);
+        return (bucket, client, ledger, new UploadLoader(loader, TimeProvider.System), new BigQueryWarehouseReader(client));
     }
 
     [SkippableFact]
@@ -45,7 +47,7 @@ public sealed class LiveTests
     {
         var o = Options();
         Skip.If(o is null, "No Google Cloud project or credentials configured.");
-        var (bucket, _, _, _) = Adapters(o!);
+        var (bucket, _, _, _, _) = Adapters(o!);
         var name = $"raw/live-test/{UploadIds.New()}.csv";
         await bucket.CreateAsync(name, new MemoryStream("a\n1\n"u8.ToArray()), null, default);
         await Assert.ThrowsAsync<ObjectAlreadyExistsException>(() => bucket.CreateAsync(name, new MemoryStream("b"u8.ToArray()), null, default));
@@ -58,7 +60,7 @@ public sealed class LiveTests
     {
         var o = Options();
         Skip.If(o is null, "No Google Cloud project or credentials configured.");
-        var (bucket, _, ledger, warehouse) = Adapters(o!);
+        var (bucket, _, ledger, loader, warehouse) = Adapters(o!);
         var catalog = SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
         catalog.TryGet("flights", out var flights);
         var csv = SampleData.SeedCsv.Replace("UA,1545", $"UA,{Random.Shared.Next(10_000, 99_999)}", StringComparison.Ordinal);
@@ -73,8 +75,8 @@ public sealed class LiveTests
         Assert.Equal(RegisterOutcome.Created, (await ledger.RegisterAsync(record, default)).Outcome);
         var request = new LoadRequest(record, flights, ct => bucket.OpenReadAsync(name, ct));
 
-        var loaded = await warehouse.LoadAsync([request], default);
-        var again = await warehouse.LoadAsync([request], default);
+        var loaded = await loader.LoadAsync([request], default);
+        var again = await loader.LoadAsync([request], default);
 
         Assert.Equal(UploadStatus.Loaded, loaded[0].Status);
         Assert.Equal(7, loaded[0].RowsLoaded);

@@ -8,7 +8,7 @@ using System.Text.Json.Nodes;
 namespace Tarmac.GoogleCloud.Tests;
 
 /// <summary>
-/// The process function alone on TARMAC_BACKEND=gcp, over HTTP on loopback: Pub/Sub pushes with OIDC tokens
+/// The process function alone on the Google Cloud backend, over HTTP on loopback: Pub/Sub pushes with OIDC tokens
 /// signed by a test key served from an in-test JWKS URL, loading into the fake BigQuery.
 /// </summary>
 public sealed class PushEndpointTests : IAsyncLifetime

@@ -70,7 +70,7 @@ public class FreshnessTests
         var (host, _) = NewHost(new Dictionary<string, string?> { ["TARMAC_QUERY_TIMEOUT_MS"] = "1" });
         using var __ = host;
         await Generate.UploadAsync(host, "flights", SampleData.SeedCsv);
-        BulkInsertFlights(host.Services.GetRequiredService<DuckDbWarehouse>(), 2_000_000);
+        BulkInsertFlights(host.Services.GetRequiredService<DuckDbDatabase>(), 2_000_000);
 
         foreach (var url in new[] { "/stats?group_by=tailnum,flight&metrics=p95:dep_delay,p50:arr_delay", "/getdata?sort=-name,-dep_delay&count=true" })
         {
@@ -90,9 +90,10 @@ public class FreshnessTests
         var schemas = Generate.SchemaDir();
         var catalog = SchemaCatalog.Load(schemas);
         catalog.TryGet("flights", out var flights);
-        using var warehouse = new DuckDbWarehouse(Path.Combine(TempDirs.Create("interrupt"), "w.duckdb"), catalog, TimeProvider.System);
-        BulkInsertFlights(warehouse, 1_500_000);
-        await using (var c = warehouse.Open())
+        using var db = new DuckDbDatabase(Path.Combine(TempDirs.Create("interrupt"), "w.duckdb"), catalog);
+        var warehouse = new DuckDbWarehouseReader(db);
+        BulkInsertFlights(db, 1_500_000);
+        await using (var c = db.Open())
         await using (var cmd = c.CreateCommand())
         {
             cmd.CommandText = "INSERT INTO _tarmac_datasets VALUES ('flights', 1, TIMESTAMP '2030-01-01')";
@@ -114,9 +115,9 @@ public class FreshnessTests
     private static ColumnSchema Col(DatasetSchema ds, string name) => ds.TryGetColumn(name, out var c) ? c : throw new ArgumentException(name);
 
     /// <summary>Rows straight into DuckDB (older than any load), to make queries heavy without uploading gigabytes.</summary>
-    private static void BulkInsertFlights(DuckDbWarehouse warehouse, int rows)
+    private static void BulkInsertFlights(DuckDbDatabase db, int rows)
     {
-        using var c = warehouse.Open();
+        using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"""
             INSERT INTO flights SELECT i, 2013, 1 + i % 12, 1 + i % 28, i % 2400, i % 2400, (i * 7919) % 1000 - 100.0, i % 2400, i % 2400, (i * 104729) % 997 - 50.0,

@@ -1,5 +1,7 @@
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Query;
+using Tarmac.Embedded;
+using Tarmac.GoogleCloud.BigQuery;
 
 namespace Tarmac.Query.Tests;
 
@@ -16,15 +18,22 @@ public class SqlRendererTests
     private static StatsRequest Stats(DatasetSchema ds, string query) =>
         QueryGrammar.ParseStats(ds, query.Split('&', StringSplitOptions.RemoveEmptyEntries).Select(p => p.Split('=', 2)).Select(p => KeyValuePair.Create(p[0], p[1])));
 
+    private static RenderedSql Duck(RowsQuery q) => DuckDbSql.Renderer(q.Dataset).Rows(q);
+    private static RenderedSql Duck(StatsQuery q) => DuckDbSql.Renderer(q.Dataset).Stats(q);
+    private static RenderedSql DuckBoundary(RowsQuery q) => DuckDbSql.Renderer(q.Dataset).PageBoundary(q);
+    private static RenderedSql Bq(RowsQuery q, string projectDataset) => BigQuerySql.Renderer(q.Dataset, projectDataset).Rows(q);
+    private static RenderedSql Bq(StatsQuery q, string projectDataset) => BigQuerySql.Renderer(q.Dataset, projectDataset).Stats(q);
+    private static RenderedSql BqCount(RowsQuery q, string projectDataset) => BigQuerySql.Renderer(q.Dataset, projectDataset).Count(q);
+
     private static string Types(RenderedSql r) => string.Join(", ", r.Parameters.Select(p => $"{p.Name}:{p.BigQueryType}={p.BigQueryValue}"));
 
     [Fact]
     public void Default_rows_query()
     {
         var q = Rows(Flights, "fields=id,carrier").ToQuery(Flights, null, Snapshot);
-        var duck = DuckDbSqlRenderer.Render(q);
+        var duck = Duck(q);
         Assert.Equal("""SELECT "id", "carrier" FROM "flights" WHERE "_loaded_at" <= $p0 ORDER BY "_upload_id", "_line" LIMIT $p1""", duck.Sql);
-        var bq = BigQuerySqlRenderer.Render(q, "my-project.tarmac");
+        var bq = Bq(q, "my-project.tarmac");
         Assert.Equal("SELECT `id`, `carrier` FROM `my-project.tarmac.flights` WHERE `_loaded_at` <= @p0 ORDER BY `_upload_id`, `_line` LIMIT @p1", bq.Sql);
         Assert.Equal("p0:TIMESTAMP=2026-01-02 03:04:05.000000+00:00, p1:INT64=10", Types(bq));
     }
@@ -34,13 +43,13 @@ public class SqlRendererTests
     {
         var q = Rows(Typed, "i__in=1,2&f__between=-1.5,2&s__startswith=al'pha&b__isnull=false&d__gte=2024-01-05&t__lt=2024-01-01T10:00:00Z&n__ne=1.25&fields=k&limit=50")
             .ToQuery(Typed, null, Snapshot);
-        var bq = BigQuerySqlRenderer.Render(q, "my-project.tarmac");
+        var bq = Bq(q, "my-project.tarmac");
         Assert.Equal(
             "SELECT `k` FROM `my-project.tarmac.typed` WHERE `_loaded_at` <= @p0 AND `i` IN (@p1, @p2) AND `f` BETWEEN @p3 AND @p4 AND STARTS_WITH(`s`, @p5) " +
             "AND `b` IS NOT NULL AND `d` >= @p6 AND `t` < @p7 AND `n` <> @p8 ORDER BY `_upload_id`, `_line` LIMIT @p9", bq.Sql);
         Assert.Equal("p0:TIMESTAMP=2026-01-02 03:04:05.000000+00:00, p1:INT64=1, p2:INT64=2, p3:FLOAT64=-1.5, p4:FLOAT64=2, p5:STRING=al'pha, " +
             "p6:DATE=2024-01-05, p7:TIMESTAMP=2024-01-01 10:00:00.000000+00:00, p8:NUMERIC=1.25, p9:INT64=50", Types(bq));
-        var duck = DuckDbSqlRenderer.Render(q);
+        var duck = Duck(q);
         Assert.Equal(
             """SELECT "k" FROM "typed" WHERE "_loaded_at" <= $p0 AND "i" IN ($p1, $p2) AND "f" BETWEEN $p3 AND $p4 AND starts_with("s", $p5) """ +
             """AND "b" IS NOT NULL AND "d" >= $p6 AND "t" < $p7 AND "n" <> $p8 ORDER BY "_upload_id", "_line" LIMIT $p9""", duck.Sql);
@@ -52,7 +61,7 @@ public class SqlRendererTests
     {
         var request = Rows(Flights, "sort=-dep_delay,carrier&fields=id&limit=5");
         var after = new KeysetPosition([12.5, null], "01a2", 7);
-        var bq = BigQuerySqlRenderer.Render(request.ToQuery(Flights, after, Snapshot), "my-project.tarmac");
+        var bq = Bq(request.ToQuery(Flights, after, Snapshot), "my-project.tarmac");
         Assert.Equal(
             "SELECT `id` FROM `my-project.tarmac.flights` WHERE `_loaded_at` <= @p0 AND (" +
             "((`dep_delay` < @p1 OR `dep_delay` IS NULL)) OR " +
@@ -60,7 +69,7 @@ public class SqlRendererTests
             "(`dep_delay` = @p4 AND `carrier` IS NULL AND `_upload_id` = @p5 AND `_line` > @p6)) " +
             "ORDER BY `dep_delay` DESC NULLS LAST, `carrier` ASC NULLS LAST, `_upload_id`, `_line` LIMIT @p7", bq.Sql);
         Assert.Equal("p0:TIMESTAMP=2026-01-02 03:04:05.000000+00:00, p1:FLOAT64=12.5, p2:FLOAT64=12.5, p3:STRING=01a2, p4:FLOAT64=12.5, p5:STRING=01a2, p6:INT64=7, p7:INT64=5", Types(bq));
-        var boundary = DuckDbSqlRenderer.RenderPageBoundary(request.ToQuery(Flights, null, Snapshot));
+        var boundary = DuckBoundary(request.ToQuery(Flights, null, Snapshot));
         Assert.Equal("""SELECT "dep_delay", "carrier", "_upload_id", "_line" FROM "flights" WHERE "_loaded_at" <= $p0 ORDER BY "dep_delay" DESC NULLS LAST, "carrier" ASC NULLS LAST, "_upload_id", "_line" LIMIT 2 OFFSET $p1""", boundary.Sql);
         Assert.Equal(4L, boundary.Parameters[1].Value);
     }
@@ -74,21 +83,21 @@ public class SqlRendererTests
             "CAST(APPROX_QUANTILES(`arr_delay`, 100 IGNORE NULLS)[SAFE_OFFSET(95)] AS FLOAT64) AS `p95_arr_delay` FROM `my-project.tarmac.flights` " +
             "WHERE `_loaded_at` <= @p0 AND `month` = @p1 GROUP BY `carrier`, `origin` HAVING COUNT(*) >= @p2 " +
             "ORDER BY `count` DESC NULLS LAST, `carrier` ASC NULLS LAST, `origin` ASC NULLS LAST LIMIT @p3",
-            BigQuerySqlRenderer.Render(q, "my-project.tarmac").Sql);
-        Assert.Equal("p0:TIMESTAMP=2026-01-02 03:04:05.000000+00:00, p1:INT64=1, p2:INT64=5, p3:INT64=100", Types(BigQuerySqlRenderer.Render(q, "my-project.tarmac")));
+            Bq(q, "my-project.tarmac").Sql);
+        Assert.Equal("p0:TIMESTAMP=2026-01-02 03:04:05.000000+00:00, p1:INT64=1, p2:INT64=5, p3:INT64=100", Types(Bq(q, "my-project.tarmac")));
         Assert.Equal(
             """SELECT "carrier", "origin", COUNT(*) AS "count", CAST(SUM("dep_time") AS BIGINT) AS "sum_dep_time", CAST(AVG("dep_delay") AS DOUBLE) AS "avg_dep_delay", """ +
             """CAST(quantile_cont("arr_delay", 0.95) AS DOUBLE) AS "p95_arr_delay" FROM "flights" WHERE "_loaded_at" <= $p0 AND "month" = $p1 GROUP BY "carrier", "origin" """ +
             """HAVING COUNT(*) >= $p2 ORDER BY "count" DESC NULLS LAST, "carrier" ASC NULLS LAST, "origin" ASC NULLS LAST LIMIT $p3""",
-            DuckDbSqlRenderer.Render(q).Sql);
+            Duck(q).Sql);
     }
 
     [Fact]
     public void Count_and_an_empty_dataset()
     {
         var q = Rows(Flights, "carrier__notin=UA,AA").ToQuery(Flights, null, null);
-        Assert.Equal("SELECT COUNT(*) FROM `my-project.tarmac.flights` WHERE FALSE AND `carrier` NOT IN (@p0, @p1)", BigQuerySqlRenderer.RenderCount(q, "my-project.tarmac").Sql);
-        Assert.Throws<ArgumentException>(() => BigQuerySqlRenderer.Render(q, "p.d`; DROP TABLE x; --"));
+        Assert.Equal("SELECT COUNT(*) FROM `my-project.tarmac.flights` WHERE FALSE AND `carrier` NOT IN (@p0, @p1)", BqCount(q, "my-project.tarmac").Sql);
+        Assert.Throws<ArgumentException>(() => Bq(q, "p.d`; DROP TABLE x; --"));
     }
 
     [Fact]

@@ -11,6 +11,9 @@ namespace Tarmac.Core.Datasets;
 /// </summary>
 public sealed partial class SchemaCatalog
 {
+    /// <summary>The dataset the seed's routes (<c>POST /upload</c>, <c>GET /getdata</c>, <c>GET /stats</c>) read and write.</summary>
+    public const string DefaultDataset = "flights";
+
     private const string OptionsSuffix = ".options.json";
     private readonly FrozenDictionary<string, DatasetSchema> _datasets;
 

@@ -7,26 +7,29 @@ namespace Tarmac.Core.Query;
 /// <summary>
 /// Writes a query tree as SQL. Identifiers come only from the schema (and are quoted all the same); every value
 /// becomes a named parameter. The two dialects differ only in quoting, parameter sigils, the table reference,
-/// <c>starts_with</c>, casts and percentiles.
+/// <c>starts_with</c>, casts and percentiles: each adapter brings its <see cref="SqlDialect"/>. One renderer writes one statement.
 /// </summary>
-internal sealed class SqlRenderer
+public sealed class SqlRenderer
 {
-    private const string UploadIdColumn = "_upload_id";
-    private const string LineColumn = "_line";
-    private const string LoadedAtColumn = "_loaded_at";
+    private const string UploadIdColumn = SystemColumns.UploadId;
+    private const string LineColumn = SystemColumns.Line;
+    private const string LoadedAtColumn = SystemColumns.LoadedAt;
 
     private readonly SqlDialect _dialect;
     private readonly string _table;
     private readonly StringBuilder _sql = new();
     private readonly List<QueryParameter> _parameters = [];
 
-    internal SqlRenderer(SqlDialect dialect, string table)
+    /// <param name="dialect">The warehouse's dialect.</param>
+    /// <param name="table">The table reference, already quoted.</param>
+    public SqlRenderer(SqlDialect dialect, string table)
     {
         _dialect = dialect;
         _table = table;
     }
 
-    internal RenderedSql Rows(RowsQuery q)
+    /// <summary>A page of rows.</summary>
+    public RenderedSql Rows(RowsQuery q)
     {
         _sql.Append("SELECT ").AppendJoin(", ", q.Fields.Select(f => Quote(f.Name)));
         FromWhere(q.Filters, q.Snapshot);
@@ -44,7 +47,7 @@ internal sealed class SqlRenderer
     /// The sort keys of the page's last row and of the row after it (the next page's first), so the <c>Link</c> header
     /// can be written before the page is streamed. The OFFSET is within one page, never the depth of paging.
     /// </summary>
-    internal RenderedSql PageBoundary(RowsQuery q)
+    public RenderedSql PageBoundary(RowsQuery q)
     {
         _sql.Append("SELECT ").AppendJoin(", ", q.Sort.Select(k => Quote(k.Column.Name)).Append(Quote(UploadIdColumn)).Append(Quote(LineColumn)));
         FromWhere(q.Filters, q.Snapshot);
@@ -62,7 +65,7 @@ internal sealed class SqlRenderer
     /// The page plus one row, with the sort keys and tie-breakers after the requested fields: enough to answer a
     /// bounded page and its <c>Link</c> from a single query.
     /// </summary>
-    internal RenderedSql PageWithKeys(RowsQuery q)
+    public RenderedSql PageWithKeys(RowsQuery q)
     {
         _sql.Append("SELECT ").AppendJoin(", ", q.Fields.Select(f => Quote(f.Name))
             .Concat(q.Sort.Select(k => Quote(k.Column.Name))).Append(Quote(UploadIdColumn)).Append(Quote(LineColumn)));
@@ -77,14 +80,16 @@ internal sealed class SqlRenderer
         return Result();
     }
 
-    internal RenderedSql Count(RowsQuery q)
+    /// <summary>The number of rows matching the query's filters (ignoring fields, sort, cursor and limit).</summary>
+    public RenderedSql Count(RowsQuery q)
     {
         _sql.Append("SELECT COUNT(*)");
         FromWhere(q.Filters, q.Snapshot);
         return Result();
     }
 
-    internal RenderedSql Stats(StatsQuery q)
+    /// <summary>An aggregate query.</summary>
+    public RenderedSql Stats(StatsQuery q)
     {
         _sql.Append("SELECT ");
         var first = true;
@@ -215,95 +220,4 @@ internal sealed class SqlRenderer
     }
 
     private RenderedSql Result() => new(_sql.ToString(), _parameters.ToArray());
-}
-
-/// <summary>What differs between the SQL dialects Tarmac writes.</summary>
-internal abstract class SqlDialect
-{
-    internal abstract char ParameterPrefix { get; }
-    internal abstract string Quote(string identifier);
-    internal abstract string StartsWith(string column, string parameter);
-    internal abstract string CastFloat(string expression);
-    internal abstract string CastInteger(string expression);
-    internal abstract string Percentile(string column, double quantile);
-}
-
-/// <summary>DuckDB SQL: <c>"identifiers"</c>, <c>$p0</c> parameters, exact <c>quantile_cont</c> percentiles.</summary>
-public static class DuckDbSqlRenderer
-{
-    private static readonly SqlDialect Dialect = new DuckDbDialect();
-
-    /// <summary>A page of rows.</summary>
-    public static RenderedSql Render(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).Rows(query);
-
-    /// <summary>The keys of the page's last row and of the next page's first row (see <see cref="RowsQuery"/>).</summary>
-    public static RenderedSql RenderPageBoundary(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).PageBoundary(query);
-
-    /// <summary>A bounded page plus one row, with sort keys and tie-breakers after the fields (see <see cref="RenderPageBoundary"/>).</summary>
-    public static RenderedSql RenderPageWithKeys(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).PageWithKeys(query);
-
-    /// <summary>The number of rows matching the query's filters (ignoring fields, sort, cursor and limit).</summary>
-    public static RenderedSql RenderCount(RowsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).Count(query);
-
-    /// <summary>An aggregate query.</summary>
-    public static RenderedSql Render(StatsQuery query) => new SqlRenderer(Dialect, Table(query.Dataset)).Stats(query);
-
-    private static string Table(DatasetSchema dataset) => Dialect.Quote(dataset.Name);
-
-    private sealed class DuckDbDialect : SqlDialect
-    {
-        internal override char ParameterPrefix => '$';
-        internal override string Quote(string identifier) => "\"" + identifier.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-        internal override string StartsWith(string column, string parameter) => $"starts_with({column}, {parameter})";
-        internal override string CastFloat(string expression) => $"CAST({expression} AS DOUBLE)";
-        internal override string CastInteger(string expression) => $"CAST({expression} AS BIGINT)";
-        internal override string Percentile(string column, double quantile) =>
-            $"quantile_cont({column}, {quantile.ToString("0.0#", CultureInfo.InvariantCulture)})";
-    }
-}
-
-/// <summary>
-/// BigQuery Standard SQL: <c>`identifiers`</c>, <c>@p0</c> parameters with BigQuery types (send them as
-/// <c>jobs.query</c> <c>queryParameters</c> with <c>parameterMode: NAMED</c>). Percentiles are
-/// <c>APPROX_QUANTILES(x, 100)[OFFSET(n)]</c>: one pass, any data size, approximate (DuckDB's are exact).
-/// Pure: no I/O, so the Google Cloud adapter and the tests call it directly.
-/// </summary>
-public static partial class BigQuerySqlRenderer
-{
-    private static readonly SqlDialect Dialect = new BigQueryDialect();
-
-    /// <summary>A page of rows from <c>`projectDataset.table`</c>, e.g. <paramref name="projectDataset"/> = <c>my-project.tarmac</c>.</summary>
-    public static RenderedSql Render(RowsQuery query, string projectDataset) => new SqlRenderer(Dialect, Table(query.Dataset, projectDataset)).Rows(query);
-
-    /// <summary>The keys of the page's last row and of the next page's first row.</summary>
-    public static RenderedSql RenderPageBoundary(RowsQuery query, string projectDataset) =>
-        new SqlRenderer(Dialect, Table(query.Dataset, projectDataset)).PageBoundary(query);
-
-    /// <summary>The number of rows matching the query's filters.</summary>
-    public static RenderedSql RenderCount(RowsQuery query, string projectDataset) => new SqlRenderer(Dialect, Table(query.Dataset, projectDataset)).Count(query);
-
-    /// <summary>An aggregate query.</summary>
-    public static RenderedSql Render(StatsQuery query, string projectDataset) => new SqlRenderer(Dialect, Table(query.Dataset, projectDataset)).Stats(query);
-
-    private static string Table(DatasetSchema dataset, string projectDataset)
-    {
-        // Configuration, not user input, but it is written into SQL text: accept only what a project.dataset can be.
-        if (!ProjectDatasetPattern().IsMatch(projectDataset))
-            throw new ArgumentException($"'{projectDataset}' is not a BigQuery project.dataset.", nameof(projectDataset));
-        return $"`{projectDataset}.{dataset.Name}`";
-    }
-
-    [System.Text.RegularExpressions.GeneratedRegex("^[a-z][a-z0-9-]{4,61}[a-z0-9]\\.[A-Za-z0-9_]{1,1024}$")]
-    private static partial System.Text.RegularExpressions.Regex ProjectDatasetPattern();
-
-    private sealed class BigQueryDialect : SqlDialect
-    {
-        internal override char ParameterPrefix => '@';
-        internal override string Quote(string identifier) => "`" + identifier.Replace("`", "", StringComparison.Ordinal) + "`";
-        internal override string StartsWith(string column, string parameter) => $"STARTS_WITH({column}, {parameter})";
-        internal override string CastFloat(string expression) => $"CAST({expression} AS FLOAT64)";
-        internal override string CastInteger(string expression) => expression; // SUM(INT64) is INT64 already
-        internal override string Percentile(string column, double quantile) =>
-            $"APPROX_QUANTILES({column}, 100 IGNORE NULLS)[SAFE_OFFSET({(int)Math.Round(quantile * 100)})]";
-    }
 }

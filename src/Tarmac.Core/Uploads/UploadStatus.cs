@@ -38,8 +38,14 @@ public static class UploadStatuses
         _ => throw new ArgumentOutOfRangeException(nameof(s), s, "unknown upload status"),
     };
 
-    /// <summary>True once processing has reached an outcome that a re-delivery must not change.</summary>
-    public static bool IsSettled(this UploadStatus s) => s is UploadStatus.Loaded or UploadStatus.PartiallyLoaded or UploadStatus.Rejected;
+    /// <summary>
+    /// The outcome of a processed upload from what validation found: rejected when the file was unusable or no row
+    /// loaded while some were bad, partially loaded when some rows were rejected, loaded otherwise.
+    /// </summary>
+    public static UploadStatus OutcomeOf(long rowsLoaded, long rowsRejected, string? fileError) =>
+        fileError is not null || (rowsLoaded == 0 && rowsRejected > 0) ? UploadStatus.Rejected
+        : rowsRejected > 0 ? UploadStatus.PartiallyLoaded
+        : UploadStatus.Loaded;
 
     /// <summary>True once processing has ended, successfully or not.</summary>
     public static bool IsFinal(this UploadStatus s) => s != UploadStatus.Stored;

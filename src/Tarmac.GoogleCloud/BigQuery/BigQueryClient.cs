@@ -266,6 +266,11 @@ public sealed class BigQueryClient
         {
             throw new TransientFailureException($"BigQuery could not be reached after retries: {e.Message}", e);
         }
+        catch (ExecutionRejectedException e)
+        {
+            // The HTTP pipeline's circuit breaker, timeout or concurrency limit refused the call: BigQuery is struggling.
+            throw new TransientFailureException($"BigQuery calls are being refused for now: {e.Message}", e);
+        }
     }
 
     private static async Task<BigQueryException> ErrorFromAsync(HttpResponseMessage response, CancellationToken ct)

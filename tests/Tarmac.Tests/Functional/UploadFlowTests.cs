@@ -25,7 +25,7 @@ public class UploadFlowTests : IDisposable
 
     private long CountRows(string table = "flights")
     {
-        using var c = _host.Services.GetRequiredService<DuckDbWarehouse>().Open();
+        using var c = _host.Services.GetRequiredService<DuckDbDatabase>().Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT count(*) FROM \"{table}\"";
         return Convert.ToInt64(cmd.ExecuteScalar());
@@ -103,7 +103,7 @@ public class UploadFlowTests : IDisposable
         Assert.Equal(50, uploads.Select(u => u.GetProperty("object").GetString()).Distinct().Count());
         foreach (var id in ids) Assert.Equal("loaded", (await _host.WaitForOutcomeAsync(id)).GetProperty("status").GetString());
         Assert.Equal(50, CountRows());
-        using var c = _host.Services.GetRequiredService<DuckDbWarehouse>().Open();
+        using var c = _host.Services.GetRequiredService<DuckDbDatabase>().Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT count(DISTINCT id), min(id), max(id) FROM flights";
         using var r = cmd.ExecuteReader();

@@ -6,6 +6,7 @@ using Tarmac.Core.Uploads;
 using Tarmac.Core.Validation;
 using Tarmac.DataGen;
 using Tarmac.Embedded;
+using Tarmac.Process;
 using Tarmac.Testing;
 
 namespace Tarmac.Tests.Performance;
@@ -105,24 +106,24 @@ public class BulkPathEquivalenceTests
     {
         var dir = TempDirs.Create("tarmac-bulk");
         var bytes = Encoding.UTF8.GetBytes(csv);
-        using var warehouse = new DuckDbWarehouse(Path.Combine(dir, "w.duckdb"), new SchemaCatalog([dataset]), TimeProvider.System)
-        {
-            BulkThresholdBytes = bulk ? 0 : long.MaxValue,
-        };
+        using var db = new DuckDbDatabase(Path.Combine(dir, "w.duckdb"), new SchemaCatalog([dataset]));
+        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
+        using var warehouse = new DuckDbWarehouseLoader(db, TimeProvider.System) { BulkThresholdBytes = bulk ? 0 : long.MaxValue };
+        var loader = new UploadLoader(warehouse, TimeProvider.System);
         var id = UploadIds.New();
         var upload = new UploadRecord
         {
             UploadId = id, Dataset = dataset.Name, Object = $"raw/{dataset.Name}/x/{id}.csv", Bytes = bytes.Length,
             Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), Status = UploadStatus.Stored, ReceivedAt = DateTimeOffset.UtcNow,
         };
-        await warehouse.RegisterAsync(upload, default);
-        var record = (await warehouse.LoadAsync([new LoadRequest(upload, dataset, _ => Task.FromResult<Stream>(new MemoryStream(bytes)))], default))[0];
-        var stored = (await warehouse.GetAsync(id, default))!;
+        await ledger.RegisterAsync(upload, default);
+        var record = (await loader.LoadAsync([new LoadRequest(upload, dataset, _ => Task.FromResult<Stream>(new MemoryStream(bytes)))], default))[0];
+        var stored = (await ledger.GetAsync(id, default))!;
         Assert.Equal((record.Status, record.RowsLoaded, record.RowsRejected), (stored.Status, stored.RowsLoaded, stored.RowsRejected));
         Assert.Equal(record.Errors, stored.Errors);
 
         var rows = new List<string>();
-        using var c = warehouse.Open();
+        using var c = db.Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT _line, * EXCLUDE (_line, _upload_id, _loaded_at) FROM \"{dataset.Name}\" ORDER BY _line";
         using var r = cmd.ExecuteReader();

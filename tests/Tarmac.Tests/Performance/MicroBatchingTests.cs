@@ -28,7 +28,7 @@ public class MicroBatchingTests
 
     private static (long Rows, long Distinct) CountRows(TarmacHost host)
     {
-        using var c = host.Services.GetRequiredService<DuckDbWarehouse>().Open();
+        using var c = host.Services.GetRequiredService<DuckDbDatabase>().Open();
         using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT count(*), count(DISTINCT _upload_id) FROM flights";
         using var r = cmd.ExecuteReader();
@@ -43,7 +43,7 @@ public class MicroBatchingTests
         // batch when the last one arrives, so the count below does not depend on how fast the machine is.
         const int uploads = 40;
         using var host = new TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_BATCH_WINDOW_MS"] = "120000", ["TARMAC_BATCH_MAX_UPLOADS"] = $"{uploads}" });
-        var warehouse = host.Services.GetRequiredService<DuckDbWarehouse>();
+        var warehouse = host.Services.GetRequiredService<DuckDbWarehouseLoader>();
         var before = warehouse.LoadTransactions;
         await PostDistinctAsync(host, uploads);
         Assert.Equal(1, warehouse.LoadTransactions - before);
@@ -54,7 +54,7 @@ public class MicroBatchingTests
     public async Task A_batch_cap_splits_the_uploads_into_that_many_transactions()
     {
         using var host = new TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_BATCH_WINDOW_MS"] = "120000", ["TARMAC_BATCH_MAX_UPLOADS"] = "10" });
-        var warehouse = host.Services.GetRequiredService<DuckDbWarehouse>();
+        var warehouse = host.Services.GetRequiredService<DuckDbWarehouseLoader>();
         var before = warehouse.LoadTransactions;
         await PostDistinctAsync(host, 50);
         Assert.Equal(5, warehouse.LoadTransactions - before);

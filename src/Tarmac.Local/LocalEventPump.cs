@@ -2,9 +2,10 @@ using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
 using Tarmac.Embedded;
+using Tarmac.Process;
 using Tarmac.ServiceDefaults;
 
-namespace Tarmac.Process;
+namespace Tarmac.Local;
 
 /// <summary>
 /// The local backend's event subscription: reads in-process object events, gathers those that arrive

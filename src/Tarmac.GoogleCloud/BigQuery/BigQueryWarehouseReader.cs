@@ -7,7 +7,8 @@ using Tarmac.Core.Uploads;
 
 namespace Tarmac.GoogleCloud.BigQuery;
 
-public sealed partial class BigQueryWarehouse
+/// <summary>Answers queries from BigQuery (<c>jobs.query</c>, GoogleSQL with typed named parameters).</summary>
+public sealed class BigQueryWarehouseReader(BigQueryClient bigQuery) : IWarehouseReader
 {
     /// <summary>Most rows one page may hold; the query API caps its limit well below this.</summary>
     private const int MaxRows = 1_000_000;
@@ -32,31 +33,48 @@ public sealed partial class BigQueryWarehouse
     }
 
     /// <inheritdoc />
-    public Task QueryRowsAsync(RowsQuery query, IRowWriter writer, CancellationToken ct) =>
-        StreamAsync(BigQuerySqlRenderer.Render(query, ProjectDataset), query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray(), writer, ct);
+    /// <remarks>One query reads the page plus one row, with the sort keys after the fields: the extra row says whether a next page exists.</remarks>
+    public async Task<RowsPage> ReadPageAsync(RowsQuery query, CancellationToken ct)
+    {
+        var result = await RunAsync(BigQuerySql.Renderer(query.Dataset, ProjectDataset).PageWithKeys(query), query.Limit + 1, ct);
+        var fields = query.Fields;
+        var page = new List<object?[]>(Math.Min(result.Rows.Count, query.Limit));
+        var row = new CellRow();
+        foreach (var cells in result.Rows.Take(query.Limit))
+        {
+            row.Cells = cells;
+            var values = new object?[fields.Count];
+            for (var i = 0; i < values.Length; i++) values[i] = row.IsNull(i) ? null : row.ToClr(fields[i].Type, i);
+            page.Add(values);
+        }
+        KeysetPosition? next = null;
+        if (result.Rows.Count > query.Limit)
+        {
+            row.Cells = result.Rows[query.Limit - 1];
+            next = Position(query, row, fields.Count);
+        }
+        return new RowsPage(Columns(query), page, next);
+    }
+
+    /// <inheritdoc />
+    public async Task ExportRowsAsync(RowsQuery query, Action<KeysetPosition> onNextPage, IRowWriter writer, CancellationToken ct)
+    {
+        var boundary = await RunAsync(BigQuerySql.Renderer(query.Dataset, ProjectDataset).PageBoundary(query), 2, ct);
+        // Row 1 is the page's last row, row 2 the next page's first.
+        if (boundary.Rows.Count == 2) onNextPage(Position(query, new CellRow { Cells = boundary.Rows[0] }, 0));
+        await StreamAsync(BigQuerySql.Renderer(query.Dataset, ProjectDataset).Rows(query), Columns(query), writer, ct);
+    }
 
     /// <inheritdoc />
     public Task QueryStatsAsync(StatsQuery query, IRowWriter writer, CancellationToken ct) =>
-        StreamAsync(BigQuerySqlRenderer.Render(query, ProjectDataset),
+        StreamAsync(BigQuerySql.Renderer(query.Dataset, ProjectDataset).Stats(query),
             query.GroupBy.Select(g => new ResultColumn(g.Name, g.Type)).Concat(query.Metrics.Select(m => new ResultColumn(m.OutputKey, m.ResultType))).ToArray(),
             writer, ct);
 
     /// <inheritdoc />
-    public async Task<KeysetPosition?> FindPageEndAsync(RowsQuery query, CancellationToken ct)
-    {
-        var result = await RunAsync(BigQuerySqlRenderer.RenderPageBoundary(query, ProjectDataset), 2, ct);
-        if (result.Rows.Count < 2) return null;
-        // Row 1 is the page's last row, row 2 the next page's first.
-        var row = new CellRow { Cells = result.Rows[0] };
-        var values = new object?[query.Sort.Count];
-        for (var i = 0; i < values.Length; i++) values[i] = row.IsNull(i) ? null : row.ToClr(query.Sort[i].Column.Type, i);
-        return new KeysetPosition(values, row.GetString(values.Length), row.GetInt64(values.Length + 1));
-    }
-
-    /// <inheritdoc />
     public async Task<long> CountAsync(RowsQuery query, CancellationToken ct)
     {
-        var result = await RunAsync(BigQuerySqlRenderer.RenderCount(query, ProjectDataset), 1, ct);
+        var result = await RunAsync(BigQuerySql.Renderer(query.Dataset, ProjectDataset).Count(query), 1, ct);
         return result.Rows.Count == 0 ? 0 : long.Parse(QueryResult.Cell(result.Rows[0], 0)!, CultureInfo.InvariantCulture);
     }
 
@@ -72,6 +90,16 @@ public sealed partial class BigQueryWarehouse
         {
             return false;
         }
+    }
+
+    private static ResultColumn[] Columns(RowsQuery query) => query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray();
+
+    /// <summary>The keyset position in cells from <paramref name="first"/>: the sort keys, then <c>_upload_id</c>, <c>_line</c>.</summary>
+    private static KeysetPosition Position(RowsQuery query, CellRow row, int first)
+    {
+        var values = new object?[query.Sort.Count];
+        for (var i = 0; i < values.Length; i++) values[i] = row.IsNull(first + i) ? null : row.ToClr(query.Sort[i].Column.Type, first + i);
+        return new KeysetPosition(values, row.GetString(first + values.Length), row.GetInt64(first + values.Length + 1));
     }
 
     private Task<QueryResult> RunAsync(RenderedSql sql, int maxRows, CancellationToken ct) =>

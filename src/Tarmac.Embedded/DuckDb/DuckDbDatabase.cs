@@ -1,0 +1,132 @@
+using System.Data.Common;
+using System.Text;
+using System.Text.RegularExpressions;
+using DuckDB.NET.Data;
+using Tarmac.Core.Datasets;
+
+namespace Tarmac.Embedded;
+
+/// <summary>
+/// The embedded warehouse's one DuckDB file: a table per dataset, the uploads ledger and the dataset versions. Because
+/// data and ledger share one database, an upload's rows and its status commit in one transaction. Owns the paths and the
+/// connections; the ports (<see cref="DuckDbUploadLedger"/>, <see cref="DuckDbWarehouseLoader"/>,
+/// <see cref="DuckDbWarehouseReader"/>) each work through it.
+/// </summary>
+public sealed partial class DuckDbDatabase : IDisposable
+{
+    /// <summary>The uploads ledger.</summary>
+    internal const string UploadsTable = "_tarmac_uploads";
+
+    /// <summary>Each dataset's data version and latest load.</summary>
+    internal const string VersionsTable = "_tarmac_datasets";
+
+    private readonly string _connectionString;
+    private readonly DuckDBConnection _anchor;
+
+    /// <param name="path">The database file; its folder is created.</param>
+    /// <param name="catalog">The datasets whose tables it holds.</param>
+    /// <param name="memoryLimit">
+    /// DuckDB's buffer-pool cap, e.g. <c>256MB</c> (DuckDB's own default is 80% of RAM); larger work spills to a
+    /// temp folder beside the file, so a huge upload costs disk, not memory.
+    /// </param>
+    /// <exception cref="InvalidOperationException">A table's columns differ from its schema file.</exception>
+    public DuckDbDatabase(string path, SchemaCatalog catalog, string? memoryLimit = null)
+    {
+        FilePath = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        if (memoryLimit is not null && !IsMemoryLimit(memoryLimit))
+            throw new ArgumentException($"DuckDB memory limit '{memoryLimit}' must look like 256MB or 1GB.", nameof(memoryLimit));
+        // Rows are always read in an explicit order (_upload_id, _line), never in insertion order, so DuckDB may
+        // load in parallel without keeping it: that lets big loads stream through a small buffer pool.
+        _connectionString = memoryLimit is null
+            ? $"Data Source={FilePath};preserve_insertion_order=false"
+            : $"Data Source={FilePath};preserve_insertion_order=false;memory_limit={memoryLimit};temp_directory={FilePath}.tmp";
+        Catalog = catalog;
+        // Held open for the process lifetime: DuckDB.NET shares one database instance among the
+        // connections of a process while at least one is open, so later opens are cheap.
+        _anchor = new DuckDBConnection(_connectionString);
+        _anchor.Open();
+        CreateTables();
+    }
+
+    /// <summary>The database file.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Where the bulk loader writes the plain copies DuckDB's CSV reader reads: beside the database file.</summary>
+    public string BulkFolder => Path.Combine(Path.GetDirectoryName(FilePath)!, ".bulk");
+
+    /// <summary>The datasets whose tables it holds.</summary>
+    public SchemaCatalog Catalog { get; }
+
+    /// <summary>Opens a connection to the shared database instance (not thread-safe: one per operation).</summary>
+    public DuckDBConnection Open()
+    {
+        var c = new DuckDBConnection(_connectionString);
+        c.Open();
+        return c;
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _anchor.Dispose();
+
+    private void CreateTables()
+    {
+        var sql = new StringBuilder();
+        sql.Append($"""
+            CREATE TABLE IF NOT EXISTS {UploadsTable} (
+              upload_id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, object VARCHAR NOT NULL, bytes BIGINT NOT NULL,
+              sha256 VARCHAR NOT NULL, status VARCHAR NOT NULL, file_name VARCHAR, content_type VARCHAR, client VARCHAR,
+              rows_loaded BIGINT NOT NULL DEFAULT 0, rows_rejected BIGINT NOT NULL DEFAULT 0, errors VARCHAR, error VARCHAR,
+              received_at TIMESTAMP NOT NULL, processing_started_at TIMESTAMP, completed_at TIMESTAMP, attempts INTEGER NOT NULL DEFAULT 0);
+            CREATE UNIQUE INDEX IF NOT EXISTS {UploadsTable}_content ON {UploadsTable}(dataset, sha256);
+            CREATE TABLE IF NOT EXISTS {VersionsTable} (dataset VARCHAR PRIMARY KEY, version BIGINT NOT NULL, last_loaded_at TIMESTAMP NOT NULL);
+            """);
+        foreach (var ds in Catalog.Datasets)
+        {
+            sql.Append($"CREATE TABLE IF NOT EXISTS {DuckDbSql.QuoteIdentifier(ds.Name)} (");
+            foreach (var c in ds.Columns)
+                sql.Append($"{DuckDbSql.QuoteIdentifier(c.Name)} {DuckDbSql.SqlType(c.Type)}{(c.Required ? " NOT NULL" : "")}, ");
+            sql.Append($"{SystemColumns.UploadId} VARCHAR NOT NULL, {SystemColumns.Line} BIGINT NOT NULL, {SystemColumns.LoadedAt} TIMESTAMP NOT NULL);\n");
+        }
+        using var cmd = _anchor.CreateCommand();
+        cmd.CommandText = sql.ToString();
+        cmd.ExecuteNonQuery();
+        foreach (var ds in Catalog.Datasets) CheckTableMatches(ds);
+    }
+
+    private void CheckTableMatches(DatasetSchema ds)
+    {
+        using var cmd = _anchor.CreateCommand();
+        cmd.CommandText = "SELECT column_name FROM information_schema.columns WHERE table_name = $t ORDER BY ordinal_position";
+        cmd.Parameters.Add(new DuckDBParameter("t", ds.Name));
+        var actual = new List<string>();
+        using (var r = cmd.ExecuteReader()) while (r.Read()) actual.Add(r.GetString(0));
+        var expected = ds.Columns.Select(c => c.Name).Concat(SystemColumns.All).ToList();
+        if (!actual.SequenceEqual(expected))
+            throw new InvalidOperationException(
+                $"Table '{ds.Name}' in the warehouse has columns ({string.Join(", ", actual)}) but its schema file declares ({string.Join(", ", expected)}). " +
+                "Schema changes need a migration: export the table, remove it, and reload.");
+    }
+
+    /// <summary>A named parameter; null becomes SQL NULL.</summary>
+    internal static DuckDBParameter P(string name, object? value) => new(name, value ?? DBNull.Value);
+
+    /// <summary>Runs a statement with its parameters; returns the rows it changed.</summary>
+    internal static async Task<int> ExecuteAsync(DuckDBConnection c, string sql, CancellationToken ct, params DuckDBParameter[] ps)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.AddRange(ps);
+        return await cmd.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>A TIMESTAMP column (stored as UTC without a zone) as a UTC time, or null.</summary>
+    internal static DateTimeOffset? ReadTime(DbDataReader r, int i) =>
+        r.IsDBNull(i) ? null : new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc));
+
+    /// <summary>True for a size DuckDB takes as <c>memory_limit</c>, such as <c>256MB</c> or <c>1GB</c>.</summary>
+    public static bool IsMemoryLimit(string? value) => value is not null && MemoryLimitPattern().IsMatch(value);
+
+    [GeneratedRegex("^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$")]
+    private static partial Regex MemoryLimitPattern();
+}

@@ -1,0 +1,124 @@
+using System.Data.Common;
+using DuckDB.NET.Data;
+using Tarmac.Core.Ports;
+using Tarmac.Core.Uploads;
+using Tarmac.Core.Validation;
+using static Tarmac.Embedded.DuckDbDatabase;
+
+namespace Tarmac.Embedded;
+
+/// <summary>
+/// One load transaction: rows go in through DuckDB appenders (no per-row SQL), the ledger and dataset versions are updated
+/// set-wise at commit, and all of it commits together. Disposing without a commit rolls everything back.
+/// </summary>
+internal sealed class DuckDbLoadSession : ILoadSession
+{
+    private readonly DuckDbWarehouseLoader _owner;
+    private readonly DuckDBConnection _connection;
+    private readonly DbTransaction _transaction;
+    private readonly Dictionary<string, DuckDBAppender> _appenders = new(StringComparer.Ordinal);
+    private bool _committed;
+
+    private DuckDbLoadSession(DuckDbWarehouseLoader owner, DuckDBConnection connection, DbTransaction transaction,
+        IReadOnlyDictionary<string, UploadRecord> current, DateTimeOffset startedAt)
+    {
+        _owner = owner;
+        _connection = connection;
+        _transaction = transaction;
+        Current = current;
+        StartedAt = startedAt;
+    }
+
+    public IReadOnlyDictionary<string, UploadRecord> Current { get; }
+
+    public DateTimeOffset StartedAt { get; }
+
+    /// <summary>Opens the transaction and reads the batch's ledger records in it (two statements for a whole batch).</summary>
+    public static async Task<DuckDbLoadSession> BeginAsync(DuckDbWarehouseLoader owner, IReadOnlyList<LoadRequest> batch, CancellationToken ct)
+    {
+        var c = owner.Database.Open();
+        try
+        {
+            var tx = await c.BeginTransactionAsync(ct);
+            var current = await UploadRows.ReadManyAsync(c, batch.Select(r => r.Upload.UploadId), ct);
+            return new DuckDbLoadSession(owner, c, tx, current, owner.Time.GetUtcNow());
+        }
+        catch
+        {
+            await c.DisposeAsync();
+            throw;
+        }
+    }
+
+    public async Task<ValidationResult?> TryLoadFastAsync(LoadRequest request, CancellationToken ct) =>
+        request.Upload.Bytes >= _owner.BulkThresholdBytes
+            ? await _owner.Bulk.TryLoadAsync(_connection, request, StartedAt.UtcDateTime, () => Rows(request), ct)
+            : null;
+
+    public Task<IUploadRowWriter> OpenRowsAsync(LoadRequest request, CancellationToken ct) => Task.FromResult<IUploadRowWriter>(Rows(request));
+
+    public async Task DiscardRowsAsync(LoadRequest request, CancellationToken ct)
+    {
+        // Rows still in the appender are not in the table yet: flush them, so the DELETE sees them.
+        if (_appenders.Remove(request.Dataset.Name, out var appender))
+        {
+            appender.Close();
+            appender.Dispose();
+        }
+        await ExecuteAsync(_connection, $"DELETE FROM {DuckDbSql.QuoteIdentifier(request.Dataset.Name)} WHERE {Core.Datasets.SystemColumns.UploadId} = $id", ct,
+            P("id", request.Upload.UploadId));
+    }
+
+    public async Task<IReadOnlyList<UploadRecord>> CommitAsync(IReadOnlyList<UploadRecord> outcomes, CancellationToken ct)
+    {
+        foreach (var a in _appenders.Values) a.Close();
+        if (outcomes.Count > 0)
+        {
+            await ExecuteAsync(_connection, $"""
+                UPDATE {UploadsTable} SET status = v.status, rows_loaded = v.rows_loaded, rows_rejected = v.rows_rejected, errors = v.errors,
+                  error = NULL, processing_started_at = v.started_at, completed_at = v.completed_at, attempts = {UploadsTable}.attempts + 1
+                FROM (SELECT unnest($ids) AS upload_id, unnest($st) AS status, unnest($rl) AS rows_loaded, unnest($rr) AS rows_rejected,
+                        unnest($er) AS errors, unnest($ps) AS started_at, unnest($ca) AS completed_at) v
+                WHERE {UploadsTable}.upload_id = v.upload_id
+                """, ct,
+                P("ids", outcomes.Select(o => o.UploadId).ToList()),
+                P("st", outcomes.Select(o => o.Status.ToWire()).ToList()),
+                P("rl", outcomes.Select(o => o.RowsLoaded).ToList()),
+                P("rr", outcomes.Select(o => o.RowsRejected).ToList()),
+                P("er", outcomes.Select(o => UploadRows.SerializeErrors(o.Errors)).ToList()),
+                P("ps", outcomes.Select(o => (o.ProcessingStartedAt ?? StartedAt).UtcDateTime).ToList()),
+                P("ca", outcomes.Select(o => (o.CompletedAt ?? StartedAt).UtcDateTime).ToList()));
+        }
+        foreach (var loaded in outcomes.Where(o => o.RowsLoaded > 0).GroupBy(o => o.Dataset, StringComparer.Ordinal))
+        {
+            await ExecuteAsync(_connection, $"""
+                INSERT INTO {VersionsTable} VALUES ($d, 1, $at)
+                ON CONFLICT (dataset) DO UPDATE SET version = version + 1, last_loaded_at = excluded.last_loaded_at
+                """, ct, P("d", loaded.Key), P("at", loaded.Max(o => o.CompletedAt ?? StartedAt).UtcDateTime));
+        }
+        await _transaction.CommitAsync(ct);
+        _committed = true;
+        return outcomes;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            foreach (var a in _appenders.Values) a.Dispose();
+            await _transaction.DisposeAsync();
+            await _connection.DisposeAsync();
+        }
+        finally
+        {
+            _owner.Ended(_committed);
+        }
+    }
+
+    private AppenderRowWriter Rows(LoadRequest request)
+    {
+        if (!_appenders.TryGetValue(request.Dataset.Name, out var appender))
+            _appenders[request.Dataset.Name] = appender = _connection.CreateAppender(request.Dataset.Name);
+        return new AppenderRowWriter(appender, request.Dataset, request.Upload.UploadId, StartedAt.UtcDateTime);
+    }
+}

@@ -1,0 +1,195 @@
+using System.Threading.Channels;
+using Tarmac.Core.Ports;
+using Tarmac.Core.Uploads;
+using static Tarmac.Embedded.DuckDbDatabase;
+
+namespace Tarmac.Embedded;
+
+/// <summary>
+/// The uploads ledger in the embedded warehouse's database. Registrations are group-committed: callers queue, and one
+/// writer registers everything queued so far in one transaction. A commit costs a disk flush, so under load many uploads
+/// share one instead of each waiting for its own; alone, an upload waits for exactly one.
+/// </summary>
+public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
+{
+    /// <summary>Most registrations committed together.</summary>
+    private const int MaxRegistrationBatch = 2000;
+
+    private readonly DuckDbDatabase _db;
+    private readonly TimeProvider _time;
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
+    private readonly Channel<PendingRegistration> _registrations = Channel.CreateUnbounded<PendingRegistration>(new() { SingleReader = true });
+    private readonly Task _registrar;
+
+    /// <param name="db">The database holding the ledger table.</param>
+    /// <param name="time">Clock for ledger timestamps.</param>
+    public DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time)
+    {
+        _db = db;
+        _time = time;
+        _registrar = Task.Run(RunRegistrarAsync);
+    }
+
+    /// <inheritdoc />
+    public Task<RegisterResult> RegisterAsync(UploadRecord candidate, CancellationToken ct)
+    {
+        var pending = new PendingRegistration(candidate, new TaskCompletionSource<RegisterResult>(TaskCreationOptions.RunContinuationsAsynchronously));
+        ObjectDisposedException.ThrowIf(!_registrations.Writer.TryWrite(pending), this);
+        return pending.Done.Task.WaitAsync(ct);
+    }
+
+    /// <inheritdoc />
+    public async Task<UploadRecord?> GetAsync(string uploadId, CancellationToken ct) =>
+        (await GetManyAsync([uploadId], ct)).GetValueOrDefault(uploadId);
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyDictionary<string, UploadRecord>> GetManyAsync(IReadOnlyCollection<string> uploadIds, CancellationToken ct)
+    {
+        await using var c = _db.Open();
+        return await UploadRows.ReadManyAsync(c, uploadIds, ct);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<UploadRecord>> ListByStatusAsync(UploadStatus status, int limit, CancellationToken ct)
+    {
+        await using var c = _db.Open();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} WHERE status = $st ORDER BY received_at, upload_id LIMIT $n";
+        cmd.Parameters.Add(P("st", status.ToWire()));
+        cmd.Parameters.Add(P("n", limit));
+        var list = new List<UploadRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(UploadRows.Read(r));
+        return list;
+    }
+
+    /// <inheritdoc />
+    public async Task MarkFailedAsync(string uploadId, string error, CancellationToken ct)
+    {
+        await _writeLock.WaitAsync(ct);
+        try
+        {
+            await using var c = _db.Open();
+            await ExecuteAsync(c, $"""
+                UPDATE {UploadsTable} SET status = 'failed', error = $e, completed_at = $at, attempts = attempts + 1
+                WHERE upload_id = $id AND status = 'stored'
+                """, ct, P("id", uploadId), P("e", error), P("at", _time.GetUtcNow().UtcDateTime));
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Stops taking registrations and waits for the queued ones to commit.</summary>
+    public void Dispose()
+    {
+        _registrations.Writer.TryComplete();
+        _registrar.Wait(TimeSpan.FromSeconds(10));
+        _writeLock.Dispose();
+    }
+
+    private sealed record PendingRegistration(UploadRecord Candidate, TaskCompletionSource<RegisterResult> Done);
+
+    private async Task RunRegistrarAsync()
+    {
+        var reader = _registrations.Reader;
+        var batch = new List<PendingRegistration>();
+        while (await reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxRegistrationBatch && reader.TryRead(out var p)) batch.Add(p);
+            try
+            {
+                var results = await RegisterBatchAsync(batch);
+                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+            }
+            catch (Exception) when (batch.Count > 1)
+            {
+                // One bad candidate must not fail its neighbours: register them one by one.
+                foreach (var p in batch)
+                {
+                    try { p.Done.TrySetResult((await RegisterBatchAsync([p]))[0]); }
+                    catch (Exception e) { p.Done.TrySetException(e); }
+                }
+            }
+            catch (Exception e)
+            {
+                batch[0].Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task<RegisterResult[]> RegisterBatchAsync(IReadOnlyList<PendingRegistration> batch)
+    {
+        await _writeLock.WaitAsync();
+        try
+        {
+            await using var c = _db.Open();
+            await using var tx = await c.BeginTransactionAsync();
+            var byId = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+            var byContent = new Dictionary<(string, string), UploadRecord>();
+            await using (var cmd = c.CreateCommand())
+            {
+                cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} WHERE upload_id IN (SELECT unnest($ids)) OR sha256 IN (SELECT unnest($shas))";
+                cmd.Parameters.Add(P("ids", batch.Select(p => p.Candidate.UploadId).ToList()));
+                cmd.Parameters.Add(P("shas", batch.Select(p => p.Candidate.Sha256).Distinct().ToList()));
+                await using var r = await cmd.ExecuteReaderAsync();
+                while (await r.ReadAsync())
+                {
+                    var u = UploadRows.Read(r);
+                    byId[u.UploadId] = u;
+                    byContent[(u.Dataset, u.Sha256)] = u;
+                }
+            }
+
+            var results = new RegisterResult[batch.Count];
+            var retries = new List<UploadRecord>();
+            using (var appender = c.CreateAppender(UploadsTable))
+            {
+                for (var i = 0; i < batch.Count; i++)
+                {
+                    var candidate = batch[i].Candidate;
+                    if (byId.TryGetValue(candidate.UploadId, out var same))
+                    {
+                        results[i] = new RegisterResult(RegisterOutcome.Created, same);
+                        continue;
+                    }
+                    if (byContent.TryGetValue((candidate.Dataset, candidate.Sha256), out var existing))
+                    {
+                        if (existing.Status != UploadStatus.Failed)
+                        {
+                            results[i] = new RegisterResult(RegisterOutcome.Duplicate, existing);
+                            continue;
+                        }
+                        // The new object holds the same bytes and certainly exists, whatever became of the old one.
+                        var retried = existing with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null };
+                        retries.Add(retried);
+                        byContent[(candidate.Dataset, candidate.Sha256)] = byId[retried.UploadId] = retried;
+                        results[i] = new RegisterResult(RegisterOutcome.Retry, retried);
+                        continue;
+                    }
+                    var created = candidate with
+                    {
+                        Status = UploadStatus.Stored, RowsLoaded = 0, RowsRejected = 0, Errors = [], Error = null,
+                        ProcessingStartedAt = null, CompletedAt = null, Attempts = 0,
+                    };
+                    UploadRows.Append(appender, created);
+                    byContent[(created.Dataset, created.Sha256)] = byId[created.UploadId] = created;
+                    results[i] = new RegisterResult(RegisterOutcome.Created, created);
+                }
+            }
+            foreach (var retried in retries)
+            {
+                await ExecuteAsync(c, $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL WHERE upload_id = $id", default,
+                    P("id", retried.UploadId), P("o", retried.Object));
+            }
+            await tx.CommitAsync();
+            return results;
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+}

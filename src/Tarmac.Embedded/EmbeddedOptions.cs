@@ -1,0 +1,31 @@
+using Microsoft.Extensions.Configuration;
+
+namespace Tarmac.Embedded;
+
+/// <summary>Settings of the embedded backend, read from <c>TARMAC_*</c> environment variables.</summary>
+public sealed class EmbeddedOptions
+{
+    /// <summary>Where the bucket and the warehouse live, relative to the working directory; created on first run.</summary>
+    [ConfigurationKeyName("TARMAC_DATA_DIR")]
+    public string DataDir { get; set; } = "data";
+
+    /// <summary>DuckDB's memory cap; beyond it, work spills to disk beside the database.</summary>
+    [ConfigurationKeyName("TARMAC_DUCKDB_MEMORY_LIMIT")]
+    public string DuckDbMemoryLimit { get; set; } = "256MB";
+
+    /// <summary>Uploads of at least this many bytes are loaded by DuckDB's CSV reader (the bulk path); 0 for all, -1 for none.</summary>
+    [ConfigurationKeyName("TARMAC_BULK_THRESHOLD_BYTES")]
+    public long BulkThresholdBytes { get; set; } = DuckDbWarehouseLoader.DefaultBulkThresholdBytes;
+
+    /// <summary>The data folder as an absolute path.</summary>
+    public string DataPath => Path.GetFullPath(DataDir);
+
+    /// <summary>What is wrong with the settings, one sentence each; empty when they are usable.</summary>
+    public IEnumerable<string> Problems()
+    {
+        if (string.IsNullOrWhiteSpace(DataDir)) yield return "TARMAC_DATA_DIR must name a folder.";
+        if (!DuckDbDatabase.IsMemoryLimit(DuckDbMemoryLimit))
+            yield return $"TARMAC_DUCKDB_MEMORY_LIMIT '{DuckDbMemoryLimit}' must look like 256MB or 1GB.";
+        if (BulkThresholdBytes < -1) yield return "TARMAC_BULK_THRESHOLD_BYTES must be a size in bytes, 0 (every file) or -1 (none).";
+    }
+}

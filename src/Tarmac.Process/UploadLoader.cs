@@ -1,0 +1,69 @@
+using Tarmac.Core.Ports;
+using Tarmac.Core.Uploads;
+using Tarmac.Core.Validation;
+
+namespace Tarmac.Process;
+
+/// <summary>
+/// Where rows are validated and each upload's outcome decided: every row of every upload of a batch is checked against its
+/// dataset's schema (or loaded by the warehouse's own fast path, which gives the same outcome), accepted rows go into the
+/// warehouse's load session, all-or-nothing datasets lose every row of an upload with one bad row, and the rows and the
+/// outcomes commit together.
+/// </summary>
+public sealed class UploadLoader(IWarehouseLoader warehouse, TimeProvider time)
+{
+    /// <summary>
+    /// Validates and loads a batch of uploads (all in status stored) as one unit of work. Uploads whose status is no
+    /// longer stored (a duplicate delivery) are left alone and reported with their current record.
+    /// </summary>
+    /// <returns>The updated record of each upload, in request order.</returns>
+    public async Task<IReadOnlyList<UploadRecord>> LoadAsync(IReadOnlyList<LoadRequest> batch, CancellationToken ct)
+    {
+        await using var session = await warehouse.BeginAsync(batch, ct);
+        var results = new UploadRecord[batch.Count];
+        var loaded = new List<int>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < batch.Count; i++)
+        {
+            var req = batch[i];
+            if (!session.Current.TryGetValue(req.Upload.UploadId, out var record) || record.Status != UploadStatus.Stored || !seen.Add(record.UploadId))
+            {
+                results[i] = record ?? req.Upload; // a redelivery of something already settled: no-op
+                continue;
+            }
+            var result = await session.TryLoadFastAsync(req, ct) ?? await ValidateIntoAsync(session, req, ct);
+            if (req.Dataset.Options.AllOrNothing && (result.RowsRejected > 0 || result.FileError is not null) && result.RowsAccepted > 0)
+            {
+                await session.DiscardRowsAsync(req, ct);
+                result.RowsAccepted = 0;
+            }
+            results[i] = Settle(record, result, session.StartedAt);
+            loaded.Add(i);
+        }
+        var committed = await session.CommitAsync(loaded.Select(i => results[i]).ToList(), ct);
+        for (var k = 0; k < loaded.Count; k++) results[loaded[k]] = committed[k];
+        return results;
+    }
+
+    private static async Task<ValidationResult> ValidateIntoAsync(ILoadSession session, LoadRequest req, CancellationToken ct)
+    {
+        await using var rows = await session.OpenRowsAsync(req, ct);
+        await using var csv = await req.OpenAsync(ct);
+        // Off the caller's thread: validation is CPU-bound, and a row writer may block while its destination drains.
+        var result = await Task.Run(() => CsvValidator.ValidateAsync(csv, req.Dataset, rows, ct), ct);
+        await rows.CompleteAsync(ct);
+        return result;
+    }
+
+    private UploadRecord Settle(UploadRecord upload, ValidationResult result, DateTimeOffset startedAt) => upload with
+    {
+        Status = UploadStatuses.OutcomeOf(result.RowsAccepted, result.RowsRejected, result.FileError),
+        RowsLoaded = result.RowsAccepted,
+        RowsRejected = result.RowsRejected,
+        Errors = result.Errors,
+        Error = null,
+        ProcessingStartedAt = startedAt,
+        CompletedAt = time.GetUtcNow(),
+        Attempts = upload.Attempts + 1,
+    };
+}

@@ -21,7 +21,7 @@ public sealed partial class UploadService(
         if (http.Request.ContentLength > limit && http.Request.Headers.ContentEncoding.Count == 0)
             return TooLarge(limit);
 
-        var (body, fileName, problem) = await IngestEndpoints.OpenCsvAsync(http.Request, ct);
+        var (body, fileName, problem) = await CsvRequestBody.OpenAsync(http.Request, ct);
         if (problem is not null) return problem;
 
         var receivedAt = time.GetUtcNow();

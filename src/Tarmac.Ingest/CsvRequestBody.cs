@@ -14,6 +14,9 @@ internal static class CsvRequestBody
 {
     private static readonly string[] CsvMediaTypes = ["text/csv", "text/plain", "application/csv"];
 
+    /// <summary>Whether the client declared a <c>Content-Encoding</c>: then <c>Content-Length</c> is not the CSV's length.</summary>
+    public static bool IsCompressed(HttpRequest request) => request.Headers.ContentEncoding.Count > 0;
+
     /// <summary>
     /// Opens the CSV of <paramref name="request"/>, or says why it cannot: a 415 for a type or encoding that is not CSV,
     /// a 400 for a form without a boundary or without a file. For a form this reads the body up to the file part.

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Tarmac.Core.Datasets;
@@ -36,12 +37,43 @@ public static class IngestEndpoints
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
     private static Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> UploadDefault(
-        HttpContext http, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>
-        uploads.AcceptAsync(http, DefaultDataset, wait ?? false, ct);
+        HttpRequest request, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>
+        UploadAsync(request, DefaultDataset, wait ?? false, uploads, ct);
 
     private static Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> UploadToDataset(
-        HttpContext http, string name, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>
-        uploads.AcceptAsync(http, name, wait ?? false, ct);
+        HttpRequest request, string name, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>
+        UploadAsync(request, name, wait ?? false, uploads, ct);
+
+    private static async Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> UploadAsync(
+        HttpRequest request, string dataset, bool wait, UploadService uploads, CancellationToken ct)
+    {
+        var compressed = CsvRequestBody.IsCompressed(request);
+        // Screened before the body is opened, since opening a form reads it: an unknown dataset or an oversized
+        // Content-Length is answered ahead of any complaint about the body.
+        if (uploads.Screen(dataset, request.ContentLength, compressed) is { } early) return ToProblem(early);
+        var (csv, fileName, problem) = await CsvRequestBody.OpenAsync(request, ct);
+        if (problem is not null) return problem;
+
+        var incoming = new IncomingUpload(dataset, csv!, compressed, fileName, request.ContentType, request.Headers.UserAgent.ToString(), request.ContentLength);
+        return await uploads.AcceptAsync(incoming, wait, ct) switch
+        {
+            UploadAccepted { Final: false } pending when wait => TypedResults.Accepted($"/uploads/{pending.Upload.UploadId}", UploadView.From(pending.Upload, pending.Duplicate)),
+            UploadAccepted accepted => TypedResults.Ok(UploadView.From(accepted.Upload, accepted.Duplicate)),
+            UploadRefused refused => ToProblem(refused),
+            var other => throw new UnreachableException($"Unexpected upload outcome {other.GetType().Name}."),
+        };
+    }
+
+    private static ProblemHttpResult ToProblem(UploadRefused refused) =>
+        Problems.Create(StatusOf(refused.Reason), refused.Title, refused.Detail);
+
+    private static int StatusOf(UploadRefusal reason) => reason switch
+    {
+        UploadRefusal.Invalid => StatusCodes.Status400BadRequest,
+        UploadRefusal.UnknownDataset => StatusCodes.Status404NotFound,
+        UploadRefusal.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        _ => throw new UnreachableException($"Unexpected upload refusal {reason}."),
+    };
 
     private static async Task<Results<Ok<UploadView>, ProblemHttpResult>> GetUpload(string id, IUploadLedger ledger, CancellationToken ct)
     {

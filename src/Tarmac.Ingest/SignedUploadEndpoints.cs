@@ -16,11 +16,12 @@ public static class SignedUploadEndpoints
     /// <summary>Largest object a single upload to Cloud Storage may be (5 TiB).</summary>
     public const long MaxObjectBytes = 5L << 40;
 
-    public static IEndpointRouteBuilder MapSignedUploads(this IEndpointRouteBuilder app)
+    /// <summary>Maps <c>POST /uploads</c> into the ingest routes' group, whose tag and antiforgery setting it shares.</summary>
+    internal static RouteGroupBuilder MapSignedUploads(this RouteGroupBuilder uploads)
     {
-        app.MapPost("/uploads", CreateUpload).WithName("CreateUpload").WithTags("Uploads")
-            .WithSummary("Get a URL to upload a large file directly").DisableAntiforgery();
-        return app;
+        uploads.MapPost("/uploads", CreateUpload).WithName("CreateUpload")
+            .WithSummary("Get a URL to upload a large file directly");
+        return uploads;
     }
 
     /// <summary>Request of <c>POST /uploads</c>.</summary>

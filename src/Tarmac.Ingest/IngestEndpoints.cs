@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
 using Tarmac.ServiceDefaults;
@@ -61,10 +60,13 @@ public static class IngestEndpoints
         var (csv, fileName, problem) = await CsvRequestBody.OpenAsync(request, ct);
         if (problem is not null) return problem;
 
-        var incoming = new IncomingUpload(dataset, csv!, compressed, fileName, request.ContentType, request.Headers.UserAgent.ToString(), request.ContentLength);
+        var incoming = new IncomingUpload(
+            dataset, csv!, compressed, fileName, request.ContentType, request.Headers.UserAgent.ToString(), request.ContentLength);
         return await uploads.AcceptAsync(incoming, wait, ct) switch
         {
-            UploadAccepted { Final: false } pending when wait => TypedResults.Accepted($"/uploads/{pending.Upload.UploadId}", UploadView.From(pending.Upload, pending.Duplicate)),
+            // The wait ended before the load did: 202, pointing to where the outcome will show.
+            UploadAccepted { Final: false } pending when wait =>
+                TypedResults.Accepted($"/uploads/{pending.Upload.UploadId}", UploadView.From(pending.Upload, pending.Duplicate)),
             UploadAccepted accepted => TypedResults.Ok(UploadView.From(accepted.Upload, accepted.Duplicate)),
             UploadRefused refused => ToProblem(refused),
             var other => throw new UnreachableException($"Unexpected upload outcome {other.GetType().Name}."),

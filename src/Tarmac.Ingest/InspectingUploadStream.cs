@@ -40,7 +40,7 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
         }
         catch (IOException e) // only the request body is read here: a truncated multipart body, a client that broke off
         {
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Malformed body",
+            throw new UploadRejectedException(UploadRefusal.Invalid, "Malformed body",
                 $"The request body could not be read to its end ({e.Message}). Send the whole file; for a form, end it with its closing boundary.");
         }
         if (n == 0) { Finish(); return 0; }
@@ -57,11 +57,11 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
     {
         Bytes += chunk.Length;
         if (Bytes > maxBytes)
-            throw new UploadRejectedException(StatusCodes.Status413PayloadTooLarge, "Upload too large",
+            throw new UploadRejectedException(UploadRefusal.TooLarge, "Upload too large",
                 $"The upload exceeds the limit of {maxBytes} bytes. {UploadLimits.LargeFileHint}");
         _sha.AppendData(chunk);
         if (chunk.IndexOf((byte)0) >= 0)
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Not a text file", "The body contains NUL bytes: it looks binary. Send the CSV as UTF-8 text.");
+            throw new UploadRejectedException(UploadRefusal.Invalid, "Not a text file", "The body contains NUL bytes: it looks binary. Send the CSV as UTF-8 text.");
         CheckUtf8(chunk);
         if (!_headerDone) CollectHeader(chunk);
         else if (!_hasData) _hasData = chunk.IndexOfAnyExcept(" \t\r\n"u8) >= 0;
@@ -84,7 +84,7 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
         {
             var complete = CompleteLength(data);
             if (!Utf8.IsValid(data[..complete]))
-                throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Not UTF-8",
+                throw new UploadRejectedException(UploadRefusal.Invalid, "Not UTF-8",
                     "The body is not valid UTF-8 text. Save the CSV as UTF-8 (plain ASCII is fine) and send it again.");
             data[complete..].CopyTo(_carry);
             _carryLength = data.Length - complete;
@@ -113,7 +113,7 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
         var newline = chunk.IndexOf((byte)'\n');
         var take = newline >= 0 ? newline : chunk.Length;
         if (_headerLength + take > MaxHeaderBytes)
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "No CSV header",
+            throw new UploadRejectedException(UploadRefusal.Invalid, "No CSV header",
                 $"The first line is longer than {MaxHeaderBytes} bytes: this does not look like a CSV file with a header line.");
         chunk[..take].CopyTo(_header.AsSpan(_headerLength));
         _headerLength += take;
@@ -129,7 +129,7 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
         ArrayPool<byte>.Shared.Return(_header!);
         _header = null;
         if (CsvHeader.TryCreate(dataset, CsvHeader.SplitLine(text), out var problem) is null)
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "CSV header does not match the dataset", problem!);
+            throw new UploadRejectedException(UploadRefusal.Invalid, "CSV header does not match the dataset", problem!);
     }
 
     private void Finish()
@@ -138,13 +138,13 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
         _finished = true;
         if (Bytes == 0)
             throw compressed
-                ? new UploadRejectedException(StatusCodes.Status400BadRequest, "Malformed gzip body", "The body could not be decompressed: it holds no complete gzip data. Send valid gzip, or drop Content-Encoding.")
-                : new UploadRejectedException(StatusCodes.Status400BadRequest, "Empty upload", "The body is empty. Send a CSV file: a header line, then one line per row.");
+                ? new UploadRejectedException(UploadRefusal.Invalid, "Malformed gzip body", "The body could not be decompressed: it holds no complete gzip data. Send valid gzip, or drop Content-Encoding.")
+                : new UploadRejectedException(UploadRefusal.Invalid, "Empty upload", "The body is empty. Send a CSV file: a header line, then one line per row.");
         if (_carryLength > 0)
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "Not UTF-8", "The body ends in the middle of a UTF-8 character. Save the CSV as UTF-8 and send it again.");
+            throw new UploadRejectedException(UploadRefusal.Invalid, "Not UTF-8", "The body ends in the middle of a UTF-8 character. Save the CSV as UTF-8 and send it again.");
         if (!_headerDone) CheckHeader();
         if (!_hasData)
-            throw new UploadRejectedException(StatusCodes.Status400BadRequest, "No rows", "The file has a header line but no data rows.");
+            throw new UploadRejectedException(UploadRefusal.Invalid, "No rows", "The file has a header line but no data rows.");
         Sha256 = Convert.ToHexStringLower(_sha.GetHashAndReset());
     }
 
@@ -168,17 +168,4 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
     public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
     public override void SetLength(long value) => throw new NotSupportedException();
     public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-}
-
-/// <summary>The upload is refused; becomes a problem response with <see cref="Status"/>.</summary>
-public sealed class UploadRejectedException(int status, string title, string detail) : Exception(detail)
-{
-    public int Status { get; } = status;
-    public string Title { get; } = title;
-}
-
-/// <summary>Text shared by the size-limit answers.</summary>
-public static class UploadLimits
-{
-    public const string LargeFileHint = "For larger files, POST /uploads to get a resumable upload URL, or split the file.";
 }

@@ -16,23 +16,13 @@ public static class SignedUploadEndpoints
     /// <summary>Largest object a single upload to Cloud Storage may be (5 TiB).</summary>
     public const long MaxObjectBytes = 5L << 40;
 
-    public static IEndpointRouteBuilder MapSignedUploads(this IEndpointRouteBuilder app)
+    /// <summary>Maps <c>POST /uploads</c> into the ingest routes' group, whose tag and antiforgery setting it shares.</summary>
+    internal static RouteGroupBuilder MapSignedUploads(this RouteGroupBuilder uploads)
     {
-        app.MapPost("/uploads", CreateUpload).WithName("CreateUpload").WithTags("Uploads")
-            .WithSummary("Get a URL to upload a large file directly").DisableAntiforgery();
-        return app;
+        uploads.MapPost("/uploads", CreateUpload).WithName("CreateUpload")
+            .WithSummary("Get a URL to upload a large file directly");
+        return uploads;
     }
-
-    /// <summary>Request of <c>POST /uploads</c>.</summary>
-    public sealed record UploadRequest(string? Dataset, string? FileName, long? Bytes);
-
-    /// <summary>
-    /// Where and how to send the file. On Google Cloud: POST to <see cref="UploadUrl"/> with exactly <see cref="Headers"/>
-    /// to open a resumable session, then PUT the bytes to the session URI it returns in <c>Location</c>.
-    /// </summary>
-    public sealed record UploadTicket(
-        string? UploadId, string? Object, string UploadUrl, string Method, IReadOnlyDictionary<string, string> Headers,
-        DateTimeOffset? ExpiresAt, string? StatusUrl);
 
     private static async Task<Results<Ok<UploadTicket>, ProblemHttpResult>> CreateUpload(
         UploadRequest? request, HttpContext http, SchemaCatalog catalog, TarmacOptions options, TimeProvider time, IServiceProvider services, CancellationToken ct)

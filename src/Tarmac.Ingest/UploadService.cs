@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
@@ -14,50 +13,60 @@ public sealed partial class UploadService(
     SchemaCatalog catalog, IObjectStore store, IUploadLedger ledger, IObjectEventPublisher events,
     UploadSignals signals, TarmacOptions options, TarmacMetrics metrics, TimeProvider time, ILogger<UploadService> logger)
 {
-    public async Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> AcceptAsync(HttpContext http, string datasetName, bool wait, CancellationToken ct)
-    {
-        if (!catalog.TryGet(datasetName, out var dataset)) return Problems.UnknownDataset(datasetName, catalog.NameList);
-        var limit = options.EffectiveMaxUploadBytes;
-        if (http.Request.ContentLength > limit && http.Request.Headers.ContentEncoding.Count == 0)
-            return TooLarge(limit);
+    private const int MaxClientLength = 200;
 
-        var (body, fileName, problem) = await IngestEndpoints.OpenCsvAsync(http.Request, ct);
-        if (problem is not null) return problem;
+    /// <summary>
+    /// The refusals that need none of the body: an unknown dataset, or a declared length over the limit.
+    /// Null when the upload may go ahead. <see cref="AcceptAsync"/> checks the same again.
+    /// </summary>
+    /// <param name="datasetName">Name of the dataset to load into.</param>
+    /// <param name="declaredLength">The length the client declared for what it sends, if it did.</param>
+    /// <param name="compressed">Whether it sends the CSV compressed.</param>
+    public UploadRefused? Screen(string datasetName, long? declaredLength, bool compressed) =>
+        Screen(datasetName, declaredLength, compressed, out _);
+
+    /// <summary>Stores, registers and announces one upload; with <paramref name="wait"/>, then waits (bounded) for its outcome.</summary>
+    /// <returns><see cref="UploadAccepted"/>, or <see cref="UploadRefused"/> saying what to fix; a refused upload leaves no object behind.</returns>
+    public async Task<UploadOutcome> AcceptAsync(IncomingUpload incoming, bool wait, CancellationToken ct)
+    {
+        if (Screen(incoming.Dataset, incoming.DeclaredLength, incoming.Compressed, out var dataset) is { } refused) return refused;
 
         var receivedAt = time.GetUtcNow();
         var uploadId = UploadIds.New();
         var objectName = UploadIds.ObjectName(dataset.Name, uploadId, receivedAt);
-        var client = http.Request.Headers.UserAgent.ToString() is { Length: > 0 } ua ? ua[..Math.Min(ua.Length, 200)] : null;
         StoredObject stored;
         string sha256;
         try
         {
-            using var inspector = new InspectingUploadStream(body!, dataset, limit, compressed: http.Request.Headers.ContentEncoding.Count > 0);
+            using var inspector = new InspectingUploadStream(incoming.Csv, dataset, options.EffectiveMaxUploadBytes, incoming.Compressed);
             var metadata = new Dictionary<string, string> { ["upload_id"] = uploadId, ["dataset"] = dataset.Name };
-            if (fileName is not null) metadata["file_name"] = fileName;
+            if (incoming.FileName is not null) metadata["file_name"] = incoming.FileName;
             stored = await store.CreateAsync(objectName, inspector, metadata, ct);
             sha256 = inspector.Sha256;
         }
         catch (UploadRejectedException e)
         {
-            LogRejected(logger, dataset.Name, e.Status, e.Message);
-            return Problems.Create(e.Status, e.Title, e.Message);
+            LogRejected(logger, dataset.Name, e.Reason, e.Message);
+            return new UploadRefused(e.Reason, e.Title, e.Message);
         }
-        catch (InvalidDataException e) // a corrupt gzip stream or a malformed multipart body
+        catch (InvalidDataException e)
         {
-            return http.Request.Headers.ContentEncoding.Count > 0
-                ? Problems.Create(StatusCodes.Status400BadRequest, "Malformed gzip body", $"The body could not be decompressed: {e.Message}")
-                : Problems.Create(StatusCodes.Status400BadRequest, "Malformed multipart body", $"The multipart/form-data body could not be read: {e.Message}");
+            // Only a decoder between the client and the CSV throws this: gzip when compressed, else the multipart reader.
+            return incoming.Compressed
+                ? new UploadRefused(UploadRefusal.Invalid, "Malformed gzip body", $"The body could not be decompressed: {e.Message}")
+                : new UploadRefused(UploadRefusal.Invalid, "Malformed multipart body", $"The multipart/form-data body could not be read: {e.Message}");
         }
 
         var candidate = new UploadRecord
         {
             UploadId = uploadId, Dataset = dataset.Name, Object = stored.Name, Bytes = stored.Size, Sha256 = sha256,
-            Status = UploadStatus.Stored, FileName = fileName, ContentType = http.Request.ContentType, Client = client, ReceivedAt = receivedAt,
+            Status = UploadStatus.Stored, FileName = incoming.FileName, ContentType = incoming.ContentType,
+            Client = incoming.Client is { Length: > 0 } client ? client[..Math.Min(client.Length, MaxClientLength)] : null, ReceivedAt = receivedAt,
         };
         var registered = await ledger.RegisterAsync(candidate, ct);
         var upload = registered.Upload;
-        if (registered.Outcome != RegisterOutcome.Duplicate)
+        var duplicate = registered.Outcome == RegisterOutcome.Duplicate;
+        if (!duplicate)
         {
             await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, stored.Generation), ct);
             metrics.UploadsReceived.Add(1, new KeyValuePair<string, object?>("dataset", dataset.Name));
@@ -66,20 +75,25 @@ public sealed partial class UploadService(
         LogAccepted(logger, upload.UploadId, dataset.Name, stored.Size, registered.Outcome.ToString());
 
         if (wait)
-        {
             upload = await signals.WaitForOutcomeAsync(upload.UploadId, TimeSpan.FromSeconds(options.WaitTimeoutSeconds), ct) ?? upload;
-            if (!upload.Status.IsFinal()) return TypedResults.Accepted($"/uploads/{upload.UploadId}", UploadView.From(upload, registered.Outcome == RegisterOutcome.Duplicate));
-        }
-        return TypedResults.Ok(UploadView.From(upload, registered.Outcome == RegisterOutcome.Duplicate));
+        return new UploadAccepted(upload, duplicate, upload.Status.IsFinal());
     }
 
-    private static ProblemHttpResult TooLarge(long limit) =>
-        Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The upload exceeds the limit of {limit} bytes. {UploadLimits.LargeFileHint}");
+    private UploadRefused? Screen(string datasetName, long? declaredLength, bool compressed, out DatasetSchema dataset)
+    {
+        if (!catalog.TryGet(datasetName, out dataset))
+            return new UploadRefused(UploadRefusal.UnknownDataset, "Unknown dataset", $"There is no dataset '{datasetName}'. Known datasets: {catalog.NameList}.");
+        // A compressed body's declared length is not the CSV's; InspectingUploadStream holds those to the limit as they inflate.
+        var limit = options.EffectiveMaxUploadBytes;
+        return declaredLength > limit && !compressed
+            ? new UploadRefused(UploadRefusal.TooLarge, "Upload too large", $"The upload exceeds the limit of {limit} bytes. {UploadLimits.LargeFileHint}")
+            : null;
+    }
 
     // Debug: every upload is in the ledger already, and a line per takeoff would cost more than the takeoff.
     [LoggerMessage(Level = LogLevel.Debug, Message = "Upload {upload_id} to {dataset} stored ({bytes} bytes, {outcome})")]
     private static partial void LogAccepted(ILogger logger, string upload_id, string dataset, long bytes, string outcome);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Upload to {dataset} refused with {status}: {reason}")]
-    private static partial void LogRejected(ILogger logger, string dataset, int status, string reason);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Upload to {dataset} refused ({refusal}): {reason}")]
+    private static partial void LogRejected(ILogger logger, string dataset, UploadRefusal refusal, string reason);
 }

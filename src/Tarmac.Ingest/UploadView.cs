@@ -23,6 +23,7 @@ public sealed record UploadView(
     DateTimeOffset? CompletedAt,
     double? ProcessingMs)
 {
+    /// <summary>The view of <paramref name="r"/>; <paramref name="duplicate"/> when it answers a repeated upload of the same bytes.</summary>
     public static UploadView From(UploadRecord r, bool duplicate = false) => new(
         r.UploadId, r.Dataset, r.Object, r.Bytes, r.Sha256, r.Status, $"/uploads/{r.UploadId}", duplicate, r.FileName,
         r.RowsLoaded, r.RowsRejected, r.Errors, r.Error, r.ReceivedAt, r.ProcessingStartedAt, r.CompletedAt,

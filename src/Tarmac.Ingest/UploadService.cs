@@ -72,7 +72,7 @@ public sealed partial class UploadService(
             metrics.UploadsReceived.Add(1, new KeyValuePair<string, object?>("dataset", dataset.Name));
             metrics.UploadBytes.Add(stored.Size, new KeyValuePair<string, object?>("dataset", dataset.Name));
         }
-        LogAccepted(logger, upload.UploadId, dataset.Name, stored.Size, registered.Outcome.ToString());
+        LogAccepted(logger, upload.UploadId, dataset.Name, stored.Size, registered.Outcome);
 
         if (wait)
             upload = await signals.WaitForOutcomeAsync(upload.UploadId, TimeSpan.FromSeconds(options.WaitTimeoutSeconds), ct) ?? upload;
@@ -92,7 +92,7 @@ public sealed partial class UploadService(
 
     // Debug: every upload is in the ledger already, and a line per takeoff would cost more than the takeoff.
     [LoggerMessage(Level = LogLevel.Debug, Message = "Upload {upload_id} to {dataset} stored ({bytes} bytes, {outcome})")]
-    private static partial void LogAccepted(ILogger logger, string upload_id, string dataset, long bytes, string outcome);
+    private static partial void LogAccepted(ILogger logger, string upload_id, string dataset, long bytes, RegisterOutcome outcome);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload to {dataset} refused ({refusal}): {reason}")]
     private static partial void LogRejected(ILogger logger, string dataset, UploadRefusal refusal, string reason);

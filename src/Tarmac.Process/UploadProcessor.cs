@@ -120,10 +120,11 @@ public sealed partial class UploadProcessor(
     {
         if (!r.Status.IsFinal()) return;
         var tag = new KeyValuePair<string, object?>("dataset", r.Dataset);
-        metrics.UploadsProcessed.Add(1, tag, new KeyValuePair<string, object?>("status", r.Status.ToWire()));
+        var status = r.Status.ToWire();
+        metrics.UploadsProcessed.Add(1, tag, new KeyValuePair<string, object?>("status", status));
         metrics.RowsLoaded.Add(r.RowsLoaded, tag);
         metrics.RowsRejected.Add(r.RowsRejected, tag);
-        LogProcessed(logger, "upload_processed", r.UploadId, r.Dataset, r.Status.ToWire(), r.RowsLoaded, r.RowsRejected);
+        LogProcessed(logger, "upload_processed", r.UploadId, r.Dataset, status, r.RowsLoaded, r.RowsRejected);
         signals.Completed(r.UploadId);
     }
 

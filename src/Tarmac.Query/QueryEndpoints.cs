@@ -70,15 +70,3 @@ public static class QueryEndpoints
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .AddOpenApiOperationTransformer((op, _, _) => QueryDocs.DescribeStats(op));
 }
-
-/// <summary>A dataset as <c>GET /datasets</c> describes it.</summary>
-public sealed record DatasetView(string Name, IReadOnlyList<ColumnView> Columns, long Rows, DateTimeOffset? LastLoadedAt, long Version);
-
-/// <summary>A column: name, BigQuery type, mode (REQUIRED or NULLABLE), description.</summary>
-public sealed record ColumnView(string Name, string Type, string Mode, string? Description);
-
-public static class QueryServiceCollectionExtensions
-{
-    /// <summary>Registers the query function's services.</summary>
-    public static IServiceCollection AddQuery(this IServiceCollection services) => services.AddSingleton<QueryService>();
-}

@@ -18,7 +18,7 @@ namespace Tarmac.Query;
 /// Runs the query endpoints: parse and check the request against the schema, answer 304 when the client's copy is
 /// current, then stream the result under the query time limit.
 /// </summary>
-public sealed class QueryService(SchemaCatalog catalog, IWarehouseReader reader, TarmacOptions options, ILogger<QueryService> log)
+public sealed partial class QueryService(SchemaCatalog catalog, IWarehouseReader reader, TarmacOptions options, ILogger<QueryService> log)
 {
     private const int RetryAfterSeconds = 10;
 
@@ -144,7 +144,7 @@ public sealed class QueryService(SchemaCatalog catalog, IWarehouseReader reader,
         }
         catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
         {
-            log.LogWarning("Query on {Path} cancelled after the {TimeoutMs} ms limit", http.Request.Path.Value, options.QueryTimeoutMs);
+            LogTimedOut(log, http.Request.Path.Value, options.QueryTimeoutMs);
             if (http.Response.HasStarted)
             {
                 http.Abort(); // a truncated body must not look complete
@@ -217,4 +217,7 @@ public sealed class QueryService(SchemaCatalog catalog, IWarehouseReader reader,
     }
 
     private static ProblemHttpResult BadParameter(BadQueryParameterException e) => Problems.BadParameter(e.Parameter, e.Message, e.Allowed);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Query on {path} cancelled after the {timeout_ms} ms limit")]
+    private static partial void LogTimedOut(ILogger logger, string? path, int timeout_ms);
 }

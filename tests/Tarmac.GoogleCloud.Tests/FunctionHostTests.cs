@@ -17,7 +17,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
     [Fact]
     public async Task Ingest_stores_a_direct_upload_in_the_bucket_and_the_ledger_and_answers_its_status()
     {
-        await using var ingest = await GcpFunctionHost.StartAsync(Function.Ingest, GcpFunctionHost.Settings(_fake));
+        await using var ingest = await GcpFunctionHost.StartAsync(CloudFunction.Ingest, GcpFunctionHost.Settings(_fake));
 
         using var response = await ingest.Http.PostAsync("/upload", new StringContent(SampleData.SeedCsv, Encoding.UTF8, "text/csv"));
 
@@ -43,7 +43,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
     [Fact]
     public async Task Ingest_refuses_a_direct_post_over_32_MiB_pointing_to_POST_uploads()
     {
-        await using var ingest = await GcpFunctionHost.StartAsync(Function.Ingest, GcpFunctionHost.Settings(_fake));
+        await using var ingest = await GcpFunctionHost.StartAsync(CloudFunction.Ingest, GcpFunctionHost.Settings(_fake));
         using var content = new ByteArrayContent(new byte[(32 << 20) + 1]);
         content.Headers.ContentType = new("text/csv");
 
@@ -56,7 +56,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
     [Fact]
     public async Task POST_uploads_returns_a_V4_signed_resumable_upload_url_signed_through_IAM_signBlob()
     {
-        await using var ingest = await GcpFunctionHost.StartAsync(Function.Ingest, GcpFunctionHost.Settings(_fake));
+        await using var ingest = await GcpFunctionHost.StartAsync(CloudFunction.Ingest, GcpFunctionHost.Settings(_fake));
 
         using var response = await ingest.Http.PostAsJsonAsync("/uploads", new { dataset = "flights", file_name = "big.csv", bytes = 3_000_000_000L });
 
@@ -96,7 +96,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
     [InlineData("""{"dataset":"flights","file_name":"caf\u00e9.csv"}""", "file_name")]
     public async Task POST_uploads_refuses_bad_requests_naming_the_field(string json, string parameter)
     {
-        await using var ingest = await GcpFunctionHost.StartAsync(Function.Ingest, GcpFunctionHost.Settings(_fake));
+        await using var ingest = await GcpFunctionHost.StartAsync(CloudFunction.Ingest, GcpFunctionHost.Settings(_fake));
         using var response = await ingest.Http.PostAsync("/uploads", new StringContent(json, Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal(parameter, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("parameter").GetString());
@@ -114,7 +114,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
             if (sql.Contains(" OFFSET @", StringComparison.Ordinal)) return FakeGoogleCloud.Result(names, names.Select(n => n == "_upload_id" ? "u" : n == "_line" ? "2" : values.GetValueOrDefault(n)).ToArray());
             return FakeGoogleCloud.Result(names, names.Select(values.GetValueOrDefault).ToArray());
         };
-        await using var query = await GcpFunctionHost.StartAsync(Function.Query, GcpFunctionHost.Settings(_fake));
+        await using var query = await GcpFunctionHost.StartAsync(CloudFunction.Query, GcpFunctionHost.Settings(_fake));
 
         var rows = await query.Http.GetFromJsonAsync<JsonElement>("/getdata?carrier=UA");
 
@@ -136,7 +136,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
     [Fact]
     public async Task Each_function_registers_the_Google_Cloud_adapters_and_no_DuckDB()
     {
-        await using var process = await GcpFunctionHost.StartAsync(Function.Process, GcpFunctionHost.Settings(_fake));
+        await using var process = await GcpFunctionHost.StartAsync(CloudFunction.Process, GcpFunctionHost.Settings(_fake));
         Assert.IsType<GcsObjectStore>(process.Service<IObjectStore>());
         Assert.IsType<BigQuery.BigQueryUploadLedger>(process.Service<IUploadLedger>());
         Assert.IsType<BigQuery.BigQueryWarehouseLoader>(process.Service<IWarehouseLoader>());
@@ -151,11 +151,11 @@ public sealed class FunctionHostTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData(Function.Query, "TARMAC_GCP_PROJECT", "TARMAC_GCP_PROJECT")]
-    [InlineData(Function.Query, "TARMAC_BQ_DATASET,TARMAC_RAW_BUCKET", "TARMAC_RAW_BUCKET, TARMAC_BQ_DATASET")]
-    [InlineData(Function.Process, "TARMAC_PUSH_AUDIENCE,TARMAC_PUSH_SERVICE_ACCOUNT", "TARMAC_PUSH_AUDIENCE, TARMAC_PUSH_SERVICE_ACCOUNT")]
-    [InlineData(Function.Ingest, "TARMAC_SIGNER_EMAIL", "TARMAC_SIGNER_EMAIL")]
-    public async Task Missing_settings_stop_the_function_at_startup_naming_them(Function function, string unset, string named)
+    [InlineData(CloudFunction.Query, "TARMAC_GCP_PROJECT", "TARMAC_GCP_PROJECT")]
+    [InlineData(CloudFunction.Query, "TARMAC_BQ_DATASET,TARMAC_RAW_BUCKET", "TARMAC_RAW_BUCKET, TARMAC_BQ_DATASET")]
+    [InlineData(CloudFunction.Process, "TARMAC_PUSH_AUDIENCE,TARMAC_PUSH_SERVICE_ACCOUNT", "TARMAC_PUSH_AUDIENCE, TARMAC_PUSH_SERVICE_ACCOUNT")]
+    [InlineData(CloudFunction.Ingest, "TARMAC_SIGNER_EMAIL", "TARMAC_SIGNER_EMAIL")]
+    public async Task Missing_settings_stop_the_function_at_startup_naming_them(CloudFunction function, string unset, string named)
     {
         var settings = GcpFunctionHost.Settings(_fake);
         foreach (var name in unset.Split(',')) settings[name] = "";
@@ -170,7 +170,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
         settings["TARMAC_PUSH_AUTH"] = "off";
         settings["TARMAC_PUSH_AUDIENCE"] = "";
         settings["TARMAC_PUSH_SERVICE_ACCOUNT"] = "";
-        await using var process = await GcpFunctionHost.StartAsync(Function.Process, settings);
+        await using var process = await GcpFunctionHost.StartAsync(CloudFunction.Process, settings);
         var id = Guid.CreateVersion7().ToString("N");
         var name = $"raw/flights/2026-11-28/{id}.csv";
         var gen = _fake.PutObject(GcpFunctionHost.Bucket, name, Encoding.UTF8.GetBytes(SampleData.SeedCsv));

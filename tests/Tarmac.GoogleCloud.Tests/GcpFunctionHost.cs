@@ -13,7 +13,7 @@ using Tarmac.ServiceDefaults;
 namespace Tarmac.GoogleCloud.Tests;
 
 /// <summary>Which function a <see cref="GcpFunctionHost"/> runs.</summary>
-public enum Function { Ingest, Process, Query }
+public enum CloudFunction { Ingest, Process, Query }
 
 /// <summary>
 /// One Tarmac function alone on the Google Cloud backend, wired exactly as its Program.cs wires it, on a Kestrel
@@ -56,23 +56,23 @@ public sealed class GcpFunctionHost : IAsyncDisposable
         ["TARMAC_SCHEMAS"] = Path.Combine(AppContext.BaseDirectory, "schemas"),
     };
 
-    public static async Task<GcpFunctionHost> StartAsync(Function function, IDictionary<string, string?> settings)
+    public static async Task<GcpFunctionHost> StartAsync(CloudFunction function, IDictionary<string, string?> settings)
     {
         var builder = Build(function, settings);
         var app = builder.Build();
         app.MapTarmacDefaults();
         switch (function)
         {
-            case Function.Ingest: app.MapIngest(); break;
-            case Function.Process: app.MapPubSubPush(); break;
-            case Function.Query: app.MapQuery(); break;
+            case CloudFunction.Ingest: app.MapIngest(); break;
+            case CloudFunction.Process: app.MapPubSubPush(); break;
+            case CloudFunction.Query: app.MapQuery(); break;
         }
         await app.StartAsync();
         return new GcpFunctionHost(app);
     }
 
     /// <summary>The builder as Program.cs sets it up (a misconfigured service stops when it starts).</summary>
-    public static WebApplicationBuilder Build(Function function, IDictionary<string, string?> settings)
+    public static WebApplicationBuilder Build(CloudFunction function, IDictionary<string, string?> settings)
     {
         var builder = WebApplication.CreateBuilder();
         builder.Configuration.AddInMemoryCollection(settings);
@@ -81,9 +81,9 @@ public sealed class GcpFunctionHost : IAsyncDisposable
         builder.AddGoogleCloudBackend();
         switch (function)
         {
-            case Function.Ingest: builder.AddGoogleCloudSignedUploads(); builder.Services.AddIngest(); break;
-            case Function.Process: builder.AddGoogleCloudPushAuth(); builder.Services.AddProcess().AddPubSubPush(); break;
-            case Function.Query: builder.Services.AddQuery(); break;
+            case CloudFunction.Ingest: builder.AddGoogleCloudSignedUploads(); builder.Services.AddIngest(); break;
+            case CloudFunction.Process: builder.AddGoogleCloudPushAuth(); builder.Services.AddProcess().AddPubSubPush(); break;
+            case CloudFunction.Query: builder.Services.AddQuery(); break;
         }
         return builder;
     }

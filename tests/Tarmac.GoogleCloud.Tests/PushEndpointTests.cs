@@ -20,7 +20,7 @@ public sealed class PushEndpointTests : IAsyncLifetime
     public async Task InitializeAsync()
     {
         _fake.Jwks = _tokens.Jwks;
-        _process = await GcpFunctionHost.StartAsync(Function.Process, GcpFunctionHost.Settings(_fake));
+        _process = await GcpFunctionHost.StartAsync(CloudFunction.Process, GcpFunctionHost.Settings(_fake));
     }
 
     public async Task DisposeAsync()

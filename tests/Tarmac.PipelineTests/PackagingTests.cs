@@ -12,6 +12,9 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
 {
     public static TheoryData<string> Functions => new(CloudBuildRules.Functions);
 
+    private static readonly string[] RootUsers = ["root", "0"];
+    private static readonly string[] RootConfigFiles = ["NuGet.config", "nuget.config", "Directory.Build.targets"];
+
     [Fact]
     public void PackageScriptBuildsFunctionDashBranchZips()
     {
@@ -60,7 +63,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
         // The last USER must not be root.
         var users = Regex.Matches(dockerfile, @"^USER\s+(\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.NotEmpty(users);
-        Assert.DoesNotContain(users[^1], new[] { "root", "0" });
+        Assert.DoesNotContain(users[^1], RootUsers);
     }
 
     [Theory]
@@ -73,7 +76,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
         Assert.Contains(project, copied);
         Assert.Superset(new HashSet<string> { "Tarmac.Core", "Tarmac.ServiceDefaults", "Tarmac.GoogleCloud" }, copied);
         Assert.DoesNotContain("Tarmac.Embedded", copied);
-        foreach (var f in new[] { "NuGet.config", "nuget.config", "Directory.Build.targets" }.Where(f => File.Exists(RepoRoot.File(f))))
+        foreach (var f in RootConfigFiles.Where(f => File.Exists(RepoRoot.File(f))))
         {
             Assert.Contains(f, dockerfile, StringComparison.Ordinal);
         }
@@ -106,7 +109,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
     /// <summary>ingest → Tarmac.Ingest (package.sh: Tarmac.${fn^}).</summary>
     private static string ProjectOf(string function) => "Tarmac." + char.ToUpperInvariant(function[0]) + function[1..];
 
-    private static IReadOnlySet<string> ProjectClosure(string project)
+    private static HashSet<string> ProjectClosure(string project)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var todo = new Stack<string>([project]);

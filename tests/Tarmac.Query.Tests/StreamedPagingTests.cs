@@ -9,7 +9,7 @@ namespace Tarmac.Query.Tests;
 /// Pages too large to buffer (NDJSON/CSV exports) take the other path: a boundary query for the Link header, then the
 /// streamed page. TARMAC_BUFFERED_PAGE_ROWS=0 sends every page that way, so walks prove it exact too.
 /// </summary>
-public class StreamedPagingTests : IAsyncLifetime, IDisposable
+public sealed class StreamedPagingTests : IAsyncLifetime, IDisposable
 {
     private TarmacHost _host = null!;
     private GeneratedDataset _typed = null!;

@@ -33,15 +33,3 @@ public interface IObjectStore
 /// <param name="Size">Bytes.</param>
 /// <param name="Metadata">Custom metadata set at creation.</param>
 public sealed record StoredObject(string Name, long Generation, long Size, IReadOnlyDictionary<string, string> Metadata);
-
-/// <summary>A create-only write hit an existing name.</summary>
-public sealed class ObjectAlreadyExistsException(string name) : IOException($"Object '{name}' already exists.")
-{
-    public string ObjectName { get; } = name;
-}
-
-/// <summary>A read asked for an object that does not exist.</summary>
-public sealed class ObjectNotFoundException(string name) : IOException($"Object '{name}' does not exist.")
-{
-    public string ObjectName { get; } = name;
-}

@@ -33,7 +33,7 @@ public interface IUploadLedger
     Task<IReadOnlyList<UploadRecord>> ListByStatusAsync(UploadStatus status, int limit, CancellationToken ct);
 
     /// <summary>Marks an upload failed by an internal error; re-posting the same bytes retries it.</summary>
-    Task MarkFailedAsync(string uploadId, string error, CancellationToken ct);
+    Task MarkFailedAsync(string uploadId, string reason, CancellationToken ct);
 }
 
 /// <summary>What <see cref="IUploadLedger.RegisterAsync"/> did.</summary>

@@ -64,7 +64,7 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task MarkFailedAsync(string uploadId, string error, CancellationToken ct)
+    public async Task MarkFailedAsync(string uploadId, string reason, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct);
         try
@@ -73,7 +73,7 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
             await ExecuteAsync(c, $"""
                 UPDATE {UploadsTable} SET status = 'failed', error = $e, completed_at = $at, attempts = attempts + 1
                 WHERE upload_id = $id AND status = 'stored'
-                """, ct, P("id", uploadId), P("e", error), P("at", _time.GetUtcNow().UtcDateTime));
+                """, ct, P("id", uploadId), P("e", reason), P("at", _time.GetUtcNow().UtcDateTime));
         }
         finally
         {

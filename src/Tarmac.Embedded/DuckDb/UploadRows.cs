@@ -66,6 +66,6 @@ internal static class UploadRows
     /// <summary>Row errors as the ledger keeps them: a JSON array.</summary>
     public static string SerializeErrors(IReadOnlyList<RowError> errors) => JsonSerializer.Serialize(errors, ErrorJson);
 
-    private static IReadOnlyList<RowError> DeserializeErrors(string? json) =>
+    private static List<RowError> DeserializeErrors(string? json) =>
         string.IsNullOrEmpty(json) ? [] : JsonSerializer.Deserialize<List<RowError>>(json, ErrorJson) ?? [];
 }

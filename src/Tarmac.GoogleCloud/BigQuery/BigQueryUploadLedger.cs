@@ -74,11 +74,11 @@ public sealed class BigQueryUploadLedger(BigQueryClient bigQuery, IObjectStore b
     }
 
     /// <inheritdoc />
-    public async Task MarkFailedAsync(string uploadId, string error, CancellationToken ct)
+    public async Task MarkFailedAsync(string uploadId, string reason, CancellationToken ct)
     {
         var latest = (await GetLatestAsync([uploadId], ct)).GetValueOrDefault(uploadId);
         if (latest is null || latest.Status != UploadStatus.Stored) return;
-        await AppendAsync([latest with { Status = UploadStatus.Failed, Error = error, JobId = null, At = time.GetUtcNow() }], ct);
+        await AppendAsync([latest with { Status = UploadStatus.Failed, Error = reason, JobId = null, At = time.GetUtcNow() }], ct);
     }
 
     /// <summary>The latest event of each of <paramref name="uploadIds"/> that the ledger knows.</summary>

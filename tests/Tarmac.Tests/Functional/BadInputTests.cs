@@ -7,7 +7,7 @@ using Tarmac.Testing;
 namespace Tarmac.Tests.Functional;
 
 /// <summary>Every refusal is an RFC 9457 problem that says what to fix, and leaves nothing behind.</summary>
-public class BadInputTests : IDisposable
+public sealed class BadInputTests : IDisposable
 {
     private readonly TarmacHost _host = new(settings: new Dictionary<string, string?> { ["TARMAC_MAX_UPLOAD_BYTES"] = "2000" });
 

@@ -21,7 +21,11 @@ public class UploadFlowTests : IDisposable
     protected UploadFlowTests(bool bulkPath) =>
         _host = new TarmacHost(settings: bulkPath ? new Dictionary<string, string?> { ["TARMAC_BULK_THRESHOLD_BYTES"] = "0" } : null);
 
-    public void Dispose() => _host.Dispose();
+    public void Dispose()
+    {
+        _host.Dispose();
+        GC.SuppressFinalize(this);
+    }
 
     private long CountRows(string table = "flights")
     {

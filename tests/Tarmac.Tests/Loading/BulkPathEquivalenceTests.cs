@@ -9,7 +9,7 @@ using Tarmac.Embedded;
 using Tarmac.Process;
 using Tarmac.Testing;
 
-namespace Tarmac.Tests.Performance;
+namespace Tarmac.Tests.Loading;
 
 /// <summary>
 /// The bulk path (DuckDB's CSV reader) and the C# path (the reference) load the same file to the same outcome:

@@ -3,7 +3,7 @@ using Tarmac.Core.Datasets;
 using Tarmac.Core.Validation;
 using Tarmac.DataGen;
 
-namespace Tarmac.Tests.Performance;
+namespace Tarmac.Tests.Loading;
 
 public class DataGenTests
 {

@@ -6,7 +6,7 @@ using Tarmac.Embedded;
 using Tarmac.Testing;
 using Tarmac.Tests.Functional;
 
-namespace Tarmac.Tests.Performance;
+namespace Tarmac.Tests.Loading;
 
 /// <summary>The whole upload flow again, with every plain upload loaded by the bulk path.</summary>
 public sealed class UploadFlowBulkPathTests() : UploadFlowTests(bulkPath: true);

@@ -49,8 +49,9 @@ public sealed class UploadLoader(IWarehouseLoader warehouse, TimeProvider time)
     {
         await using var rows = await session.OpenRowsAsync(req, ct);
         await using var csv = await req.OpenAsync(ct);
-        // Off the caller's thread: validation is CPU-bound, and a row writer may block while its destination drains.
-        var result = await Task.Run(() => CsvValidator.ValidateAsync(csv, req.Dataset, rows, ct), ct);
+        // Runs on the batch's own pool thread (the pump or the push batcher, never a request); a row writer that blocks
+        // while its destination drains (BigQuery staging) blocks only that thread.
+        var result = await CsvValidator.ValidateAsync(csv, req.Dataset, rows, ct);
         await rows.CompleteAsync(ct);
         return result;
     }

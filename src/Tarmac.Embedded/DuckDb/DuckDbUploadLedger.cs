@@ -39,8 +39,16 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<UploadRecord?> GetAsync(string uploadId, CancellationToken ct) =>
-        (await GetManyAsync([uploadId], ct)).GetValueOrDefault(uploadId);
+    public async Task<UploadRecord?> GetAsync(string uploadId, CancellationToken ct)
+    {
+        // A primary-key lookup, not the set-wise read: this answers every GET /uploads/{id} and every ?wait=true.
+        await using var c = _db.Open();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} WHERE upload_id = $id";
+        cmd.Parameters.Add(P("id", uploadId));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? UploadRows.Read(r) : null;
+    }
 
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, UploadRecord>> GetManyAsync(IReadOnlyCollection<string> uploadIds, CancellationToken ct)

@@ -141,7 +141,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
         Assert.IsType<BigQuery.BigQueryUploadLedger>(process.Service<IUploadLedger>());
         Assert.IsType<BigQuery.BigQueryWarehouseLoader>(process.Service<IWarehouseLoader>());
         // No Cloud Run image carries the embedded backend: no function references it or DuckDB, even indirectly.
-        foreach (var function in new[] { typeof(Tarmac.Ingest.UploadService), typeof(Tarmac.Process.UploadProcessor), typeof(Tarmac.Query.QueryService) })
+        foreach (var function in new[] { typeof(Tarmac.Ingest.UploadService), typeof(Tarmac.Process.UploadProcessor), typeof(Tarmac.Query.QueryEndpoints) })
             Assert.DoesNotContain(function.Assembly.GetReferencedAssemblies(), a => a.Name is "Tarmac.Embedded" or "DuckDB.NET.Data" or "DuckDB.NET.Bindings");
         Assert.DoesNotContain(AppDomain.CurrentDomain.GetAssemblies(), a => a.GetName().Name is "Tarmac.Embedded" or "DuckDB.NET.Data");
         using var health = await process.Http.GetAsync("/healthz");

@@ -77,7 +77,7 @@ public class SqlRendererTests
     [Fact]
     public void Stats_query_in_both_dialects()
     {
-        var q = Stats(Flights, "group_by=carrier,origin&metrics=count,sum:dep_time,avg:dep_delay,p95:arr_delay&min_count=5&sort=-count&month=1").ToQuery(Flights, Snapshot);
+        var q = Stats(Flights, "group_by=carrier,origin&metrics=count,sum:dep_time,avg:dep_delay,p95:arr_delay&min_count=5&sort=-count&month=1").ToQuery(Snapshot);
         Assert.Equal(
             "SELECT `carrier`, `origin`, COUNT(*) AS `count`, SUM(`dep_time`) AS `sum_dep_time`, CAST(AVG(`dep_delay`) AS FLOAT64) AS `avg_dep_delay`, " +
             "CAST(APPROX_QUANTILES(`arr_delay`, 100 IGNORE NULLS)[SAFE_OFFSET(95)] AS FLOAT64) AS `p95_arr_delay` FROM `my-project.tarmac.flights` " +

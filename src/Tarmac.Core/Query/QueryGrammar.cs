@@ -116,7 +116,7 @@ public static partial class QueryGrammar
         normalized.Append("&min_count=").Append(minCount?.ToString(CultureInfo.InvariantCulture))
             .Append("&sort=").AppendJoin(',', sort.Select(k => (k.Descending ? "-" : "") + k.OutputKey))
             .Append("&limit=").Append(limit.ToString(CultureInfo.InvariantCulture));
-        return new StatsRequest(groupBy, metrics, filters, minCount, sort, limit, normalized.ToString());
+        return new StatsRequest(new StatsQuery(dataset, groupBy, metrics, filters, minCount, sort, limit, Snapshot: null), normalized.ToString());
     }
 
     private static RowFormat ParseFormat(string value) => value switch

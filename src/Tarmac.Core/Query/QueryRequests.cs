@@ -30,18 +30,10 @@ public sealed record RowsRequest(
         new(dataset, Fields, Filters, Sort, Limit, after, snapshot);
 }
 
-/// <summary>A parsed stats request.</summary>
+/// <summary>A parsed stats request: the query it asks for, over whatever snapshot is current when it runs.</summary>
 /// <remarks><see cref="Normalized"/> is the canonical text of the whole request, for the ETag.</remarks>
-public sealed record StatsRequest(
-    IReadOnlyList<ColumnSchema> GroupBy,
-    IReadOnlyList<Metric> Metrics,
-    IReadOnlyList<Filter> Filters,
-    long? MinCount,
-    IReadOnlyList<OutputSortKey> Sort,
-    int Limit,
-    string Normalized)
+public sealed record StatsRequest(StatsQuery Query, string Normalized)
 {
     /// <summary>The query over a snapshot.</summary>
-    public StatsQuery ToQuery(DatasetSchema dataset, DateTimeOffset? snapshot) =>
-        new(dataset, GroupBy, Metrics, Filters, MinCount, Sort, Limit, snapshot);
+    public StatsQuery ToQuery(DateTimeOffset? snapshot) => Query with { Snapshot = snapshot };
 }

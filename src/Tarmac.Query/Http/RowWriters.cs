@@ -6,7 +6,7 @@ using System.Text.Json;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Query;
 
-namespace Tarmac.Query;
+namespace Tarmac.Query.Http;
 
 /// <summary>
 /// Writes result rows straight into the response body as they are read: nothing is held beyond the pipe's

@@ -1,0 +1,61 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Primitives;
+using Tarmac.ServiceDefaults;
+
+namespace Tarmac.Query.Http;
+
+/// <summary>
+/// The query time limit (<c>TARMAC_QUERY_TIMEOUT_MS</c>). It covers everything up to the first byte of the response,
+/// so a slow query can still be answered 503 with Retry-After; once rows stream, only the client going away stops them.
+/// </summary>
+public sealed partial class QueryDeadline(TarmacOptions options, ILogger<QueryDeadline> log)
+{
+    private const int RetryAfterSeconds = 10;
+
+    /// <summary>
+    /// Runs <paramref name="work"/> under the limit. The work gets the token to pass on and a callback that the row writer
+    /// calls when the first byte is ready. On timeout before then the answer is a 503 <see cref="ProblemHttpResult"/>;
+    /// after it, the connection is aborted so that a truncated body cannot look complete.
+    /// </summary>
+    public async Task<IResult> RunAsync(HttpContext http, Func<CancellationToken, Action, Task<IResult>> work)
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        var timeout = TimeSpan.FromMilliseconds(options.QueryTimeoutMs);
+        limit.CancelAfter(timeout);
+        var started = Stopwatch.GetTimestamp();
+        void StartResponse()
+        {
+            // The timer's callback can run late on a busy thread pool: the clock, not the callback, decides whether the
+            // limit passed before the first byte.
+            if (Stopwatch.GetElapsedTime(started) > timeout) limit.Cancel();
+            limit.Token.ThrowIfCancellationRequested();
+            limit.CancelAfter(Timeout.Infinite);
+        }
+        try
+        {
+            return await work(limit.Token, StartResponse);
+        }
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        {
+            LogTimedOut(log, http.Request.Path.Value, options.QueryTimeoutMs);
+            if (http.Response.HasStarted)
+            {
+                http.Abort();
+                return Results.Empty;
+            }
+            // Headers set for the answer that never came would describe the problem as if it were that answer.
+            http.Response.Headers.Remove("Link");
+            http.Response.Headers.Remove("X-Total-Count");
+            http.Response.Headers.ETag = StringValues.Empty;
+            http.Response.Headers.LastModified = StringValues.Empty;
+            http.Response.Headers.RetryAfter = RetryAfterSeconds.ToString(CultureInfo.InvariantCulture);
+            return Problems.Create(StatusCodes.Status503ServiceUnavailable, "Query took too long",
+                $"The query ran longer than the {options.QueryTimeoutMs:N0} ms limit and was stopped. Narrow it (more selective filters, fewer fields, a smaller limit) or retry later.");
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Query on {path} cancelled after the {timeout_ms} ms limit")]
+    private static partial void LogTimedOut(ILogger logger, string? path, int timeout_ms);
+}

@@ -1,0 +1,38 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Tarmac.Core.Datasets;
+using Tarmac.Query.Http;
+using Tarmac.ServiceDefaults;
+
+namespace Tarmac.Query;
+
+public static partial class QueryEndpoints
+{
+    private static async Task<Results<Ok<IReadOnlyList<DatasetView>>, ProblemHttpResult>> ListDatasets(
+        HttpContext http, SchemaCatalog catalog, DatasetDescriber describer, QueryDeadline deadline)
+    {
+        var all = catalog.Datasets.OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
+        var (views, problem) = await DescribeAsync(all, http, describer, deadline);
+        return views is null ? problem! : TypedResults.Ok(views);
+    }
+
+    private static async Task<Results<Ok<DatasetView>, ProblemHttpResult>> GetDataset(
+        string name, HttpContext http, SchemaCatalog catalog, DatasetDescriber describer, QueryDeadline deadline)
+    {
+        if (!catalog.TryGet(name, out var dataset)) return Problems.UnknownDataset(name, catalog.NameList);
+        var (views, problem) = await DescribeAsync([dataset], http, describer, deadline);
+        return views is null ? problem! : TypedResults.Ok(views[0]);
+    }
+
+    private static async Task<(IReadOnlyList<DatasetView>? Views, ProblemHttpResult? Problem)> DescribeAsync(
+        DatasetSchema[] datasets, HttpContext http, DatasetDescriber describer, QueryDeadline deadline)
+    {
+        IReadOnlyList<DatasetView>? views = null;
+        // Nothing streams here, so the only other answer the deadline gives is its 503 problem.
+        var result = await deadline.RunAsync(http, async (ct, _) =>
+        {
+            views = await describer.DescribeAsync(datasets, ct);
+            return Results.Empty;
+        });
+        return (views, result as ProblemHttpResult);
+    }
+}

@@ -67,12 +67,14 @@ list_zip() { # zip entries, one per line
 }
 
 verify_bundles() {
-  local fn zip entries bad=0
+  local fn zip entries dockerfile bad=0
   for fn in "${functions[@]}"; do
     zip="artifacts/$fn-$branch.zip"
     if [[ ! -s "$zip" ]]; then echo "missing $zip" >&2; bad=1; continue; fi
     entries="$(list_zip "$zip")"
     grep -qx 'Dockerfile' <<< "$entries" || { echo "$zip: no Dockerfile at the root" >&2; bad=1; }
+    dockerfile="$(python3 -c 'import sys, zipfile; print(zipfile.ZipFile(sys.argv[1]).read("Dockerfile").decode())' "$zip" 2>/dev/null || true)"
+    grep -qx "ARG FUNCTION=${fn^}" <<< "$dockerfile" || { echo "$zip: its Dockerfile does not default FUNCTION to ${fn^}" >&2; bad=1; }
     for s in schemas/*.json; do
       grep -qx "$s" <<< "$entries" || { echo "$zip: $s missing" >&2; bad=1; }
     done

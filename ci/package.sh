@@ -4,9 +4,10 @@
 #   ci/package.sh develop|master
 #
 # A bundle is what `gcloud run deploy --source` (or `docker build`) needs, in the repository's own
-# layout, so the function's Dockerfile works unchanged with the bundle root as build context:
+# layout, so the Dockerfile works unchanged with the bundle root as build context:
 #
-#   Dockerfile                      <- src/Tarmac.<Function>/Dockerfile
+#   Dockerfile                      <- src/Dockerfile with `ARG FUNCTION=<Function>`: a bundle builds
+#                                      its own function with no --build-arg (gcloud run deploy --source)
 #   .dockerignore  global.json  Directory.Build.props  Directory.Packages.props  (+ NuGet.config,
 #   Directory.Build.targets, .editorconfig when the repository has them)
 #   schemas/                        <- every dataset schema
@@ -119,7 +120,7 @@ trap 'rm -rf "$work"' EXIT
 
 for fn in "${FUNCTIONS[@]}"; do
   project="$(project_of "$fn")"
-  dockerfile="src/$project/Dockerfile"
+  dockerfile="src/Dockerfile"
   [[ -f "$dockerfile" ]] || { echo "package.sh: missing $dockerfile" >&2; exit 1; }
 
   # (a plain assignment, so that a missing project stops the script under set -e)
@@ -128,7 +129,10 @@ for fn in "${FUNCTIONS[@]}"; do
 
   stage="$work/$fn"
   mkdir -p "$stage"
-  cp "$dockerfile" "$stage/Dockerfile"
+  # The first `ARG FUNCTION` is the global one, before any FROM; the stages' own declarations inherit its default.
+  sed "0,/^ARG FUNCTION\$/s//ARG FUNCTION=${project#Tarmac.}/" "$dockerfile" > "$stage/Dockerfile"
+  [[ "$(grep -c '^ARG FUNCTION=' "$stage/Dockerfile")" == 1 ]] \
+    || { echo "package.sh: $dockerfile needs a global 'ARG FUNCTION' line to fill in" >&2; exit 1; }
   for f in "${ROOT_FILES[@]}"; do
     [[ -f "$f" ]] || { echo "package.sh: missing $f at the repository root" >&2; exit 1; }
     cp "$f" "$stage/$f"

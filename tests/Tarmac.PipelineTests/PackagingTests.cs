@@ -5,7 +5,7 @@ using Xunit.Abstractions;
 namespace Tarmac.PipelineTests;
 
 /// <summary>
-/// ci/package.sh, ci/local-pipeline.sh and the service Dockerfiles agree on names and layout
+/// ci/package.sh, ci/local-pipeline.sh and the Dockerfile agree on names and layout
 /// (read as text: running package.sh here would be slow and is the local pipeline's job).
 /// </summary>
 public sealed partial class PackagingTests(ITestOutputHelper output)
@@ -26,8 +26,9 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
         Assert.Contains("out_dir=\"$repo_root/artifacts\"", script, StringComparison.Ordinal);
         // Only the two pipeline branches are accepted.
         Assert.Matches(@"case ""\$branch"" in\s+develop\|master\) ;;", script);
-        // The Dockerfile goes to the bundle root; the projects every function needs are always packed.
-        Assert.Contains("cp \"$dockerfile\" \"$stage/Dockerfile\"", script, StringComparison.Ordinal);
+        // The one Dockerfile goes to the bundle root naming the bundle's function; the projects every function needs are always packed.
+        Assert.Contains("dockerfile=\"src/Dockerfile\"", script, StringComparison.Ordinal);
+        Assert.Contains("sed \"0,/^ARG FUNCTION\\$/s//ARG FUNCTION=${project#Tarmac.}/\" \"$dockerfile\" > \"$stage/Dockerfile\"", script, StringComparison.Ordinal);
         Assert.Equal(["Tarmac.Core", "Tarmac.ServiceDefaults", "Tarmac.GoogleCloud"], ArrayValues(script, "COMMON_PROJECTS"));
     }
 
@@ -46,7 +47,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
     public void DockerfileBuildsThePinnedNonRootService(string function)
     {
         var project = ProjectOf(function);
-        var dockerfile = RepoRoot.Read($"src/{project}/Dockerfile");
+        var dockerfile = Bundled(project);
         var from = FromLine().Matches(dockerfile).Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(["mcr.microsoft.com/dotnet/sdk:10.0", "mcr.microsoft.com/dotnet/aspnet:10.0"], from.Select(f => f.Split('@')[0]));
         Assert.All(from, f => Assert.Null(CloudBuildRules.ImagePinProblem(f)));
@@ -59,7 +60,9 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
         Assert.DoesNotContain("TARMAC_BACKEND", dockerfile, StringComparison.Ordinal);
         Assert.Contains("TARMAC_SCHEMAS=/app/schemas", dockerfile, StringComparison.Ordinal);
         Assert.Contains("COPY schemas/ /app/schemas/", dockerfile, StringComparison.Ordinal);
-        Assert.Contains($"ENTRYPOINT [\"dotnet\", \"{project}.dll\"]", dockerfile, StringComparison.Ordinal);
+        Assert.Contains($"TARMAC_FUNCTION_ASSEMBLY={project}.dll", dockerfile, StringComparison.Ordinal);
+        // exec, so that dotnet is PID 1 and gets the SIGTERM Cloud Run sends before it stops an instance.
+        Assert.Contains("ENTRYPOINT [\"/bin/sh\", \"-c\", \"exec dotnet \\\"$TARMAC_FUNCTION_ASSEMBLY\\\"\"]", dockerfile, StringComparison.Ordinal);
         // The last USER must not be root.
         var users = Regex.Matches(dockerfile, @"^USER\s+(\S+)", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
         Assert.NotEmpty(users);
@@ -71,7 +74,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
     public void DockerfileRestoresEveryProjectTheServiceReferences(string function)
     {
         var project = ProjectOf(function);
-        var dockerfile = RepoRoot.Read($"src/{project}/Dockerfile");
+        var dockerfile = Bundled(project);
         var copied = CsprojCopy().Matches(dockerfile).Select(m => m.Groups[1].Value).ToHashSet();
         Assert.Contains(project, copied);
         Assert.Superset(new HashSet<string> { "Tarmac.Core", "Tarmac.ServiceDefaults", "Tarmac.GoogleCloud" }, copied);
@@ -93,7 +96,7 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
         // A Cloud Run image carries no embedded backend (and so no DuckDB), even through a reference of a reference.
         Assert.DoesNotContain("Tarmac.Embedded", closure);
         var missing = copied.Where(p => !File.Exists(RepoRoot.File($"src/{p}/{p}.csproj"))).ToList();
-        Assert.True(missing.Count == 0, $"src/{project}/Dockerfile copies projects that do not exist: {string.Join(", ", missing)}");
+        Assert.True(missing.Count == 0, $"src/Dockerfile for {project} copies projects that do not exist: {string.Join(", ", missing)}");
     }
 
     [Fact]
@@ -104,6 +107,26 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
         Assert.Contains("**/obj/", lines);
         Assert.DoesNotContain("schemas/", lines);
         Assert.DoesNotContain("src/", lines);
+    }
+
+    [Fact]
+    public void DockerfileRefusesToBuildWithoutAFunction()
+    {
+        var dockerfile = RepoRoot.Read("src/Dockerfile");
+        // One global declaration for package.sh to fill in, and each stage re-declares it (Docker scopes ARGs per stage).
+        Assert.Equal(3, Regex.Count(dockerfile, @"^ARG FUNCTION$", RegexOptions.Multiline));
+        Assert.True(Regex.Match(dockerfile, "^ARG FUNCTION$", RegexOptions.Multiline).Index < FromLine().Match(dockerfile).Index, "the global ARG FUNCTION must come before the first FROM");
+        Assert.Contains("RUN test -n \"$FUNCTION\" ||", dockerfile, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// src/Dockerfile as the bundle of <paramref name="project"/> carries it, with FUNCTION expanded the way Docker
+    /// expands a build argument in FROM-stage instructions (<c>$FUNCTION</c> and <c>${FUNCTION}</c>).
+    /// </summary>
+    private static string Bundled(string project)
+    {
+        var function = project["Tarmac.".Length..];
+        return RepoRoot.Read("src/Dockerfile").Replace("${FUNCTION}", function, StringComparison.Ordinal).Replace("$FUNCTION", function, StringComparison.Ordinal);
     }
 
     /// <summary>ingest → Tarmac.Ingest (package.sh: Tarmac.${fn^}).</summary>

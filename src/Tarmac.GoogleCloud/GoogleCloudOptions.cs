@@ -48,6 +48,14 @@ public sealed class GoogleCloudOptions
     [ConfigurationKeyName("TARMAC_PUSH_AUTH")]
     public string PushAuth { get; set; } = "on";
 
+    /// <summary>
+    /// <c>true</c> (default): Cloud Run's IAM invoker check guards this service, so a token whose signature Cloud Run
+    /// removed after checking it (<c>SIGNATURE_REMOVED_BY_GOOGLE</c>) is accepted on its claims. Set <c>false</c> when
+    /// the service takes unauthenticated invocations: then only a token with a valid Google signature passes.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_PUSH_BEHIND_CLOUD_RUN_IAM")]
+    public bool PushBehindCloudRunIam { get; set; } = true;
+
     /// <summary>Audience the push subscription puts in its OIDC tokens.</summary>
     [ConfigurationKeyName("TARMAC_PUSH_AUDIENCE")]
     public string? PushAudience { get; set; }

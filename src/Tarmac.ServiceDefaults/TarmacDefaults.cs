@@ -19,9 +19,15 @@ namespace Tarmac.ServiceDefaults;
 public static class TarmacDefaults
 {
     /// <summary>
-    /// Cloud Run refuses HTTP/1 request bodies over 32 MiB (https://cloud.google.com/run/quotas#cloud_run_limits), so the
-    /// direct upload limit there defaults to it; larger files take the signed resumable URL of <c>POST /uploads</c>.
+    /// Cloud Run refuses HTTP/1 request bodies over 32 MiB (https://cloud.google.com/run/quotas#cloud_run_limits), and so
+    /// does API Gateway (https://cloud.google.com/api-gateway/docs/quotas#request_and_response_size_limits), each with its
+    /// own bare 413. The direct upload limit there defaults to 30 MiB so that a body near the limit still gets our
+    /// problem+json (headers and multipart framing fit in the 2 MiB between); larger files take the signed resumable URL
+    /// of <c>POST /uploads</c>.
     /// </summary>
+    public const long CloudRunMaxUploadBytes = 30L << 20;
+
+    /// <summary>The front end's own request limit on Google Cloud (Cloud Run and API Gateway).</summary>
     public const long CloudRunMaxRequestBytes = 32L << 20;
 
     /// <summary>Name of the meter every Tarmac metric is recorded on.</summary>
@@ -35,7 +41,7 @@ public static class TarmacDefaults
     public static WebApplicationBuilder AddTarmacDefaults(this WebApplicationBuilder builder, TarmacHosting hosting)
     {
         builder.Services.AddOptions<TarmacOptions>().Bind(builder.Configuration)
-            .PostConfigure(o => o.DefaultMaxUploadBytes = hosting == TarmacHosting.CloudRun ? CloudRunMaxRequestBytes : o.DefaultMaxUploadBytes)
+            .PostConfigure(o => o.DefaultMaxUploadBytes = hosting == TarmacHosting.CloudRun ? CloudRunMaxUploadBytes : o.DefaultMaxUploadBytes)
             .ValidateOnStart();
         builder.Services.AddSingleton<IValidateOptions<TarmacOptions>, TarmacOptionsValidator>();
         builder.Services.AddSingleton(sp => sp.GetRequiredService<IOptions<TarmacOptions>>().Value);

@@ -6,6 +6,6 @@ public enum TarmacHosting
     /// <summary>One machine: listens on 127.0.0.1 only, logs one readable line per event.</summary>
     Local,
 
-    /// <summary>A Cloud Run service: listens on every interface, logs JSON lines for Cloud Logging, bodies capped at 32 MiB.</summary>
+    /// <summary>A Cloud Run service: listens on every interface, logs JSON lines for Cloud Logging, direct uploads capped at 30 MiB.</summary>
     CloudRun,
 }

@@ -38,7 +38,7 @@ public sealed class TarmacOptions
 
     /// <summary>
     /// Largest upload accepted on a direct POST, in bytes (after decompression): <see cref="MaxUploadBytes"/>, else 4 GiB.
-    /// A backend may lower the default (on Google Cloud, API Gateway and Cloud Run cap request bodies at 32 MiB).
+    /// A backend may lower the default (on Google Cloud, API Gateway and Cloud Run cap request bodies at 32 MiB, so the default there is 30 MiB).
     /// </summary>
     public long EffectiveMaxUploadBytes => MaxUploadBytes ?? DefaultMaxUploadBytes;
 

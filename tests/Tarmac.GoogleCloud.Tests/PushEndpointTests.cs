@@ -299,6 +299,52 @@ public sealed class PushEndpointTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_token_whose_signature_Cloud_Run_removed_is_accepted_on_its_claims()
+    {
+        // The Cloud Run default: the service is private, so Cloud Run checked the signature before stripping it.
+        var (name, gen, _) = PutUpload(SampleData.SeedCsv);
+        using var response = await PushAsync(name, gen, PushTokens.Stripped(_tokens.Mint()));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("wrong-audience", HttpStatusCode.Unauthorized)]
+    [InlineData("wrong-issuer", HttpStatusCode.Unauthorized)]
+    [InlineData("expired", HttpStatusCode.Unauthorized)]
+    [InlineData("other-email", HttpStatusCode.Forbidden)]
+    [InlineData("unverified", HttpStatusCode.Forbidden)]
+    public async Task A_stripped_token_still_has_its_claims_checked(string variant, HttpStatusCode expected)
+    {
+        var token = variant switch
+        {
+            "wrong-audience" => _tokens.Mint(audience: "https://someone-else.example/push"),
+            "wrong-issuer" => _tokens.Mint(issuer: "https://evil.example"),
+            "expired" => _tokens.Mint(expiresIn: TimeSpan.FromHours(-1)),
+            "other-email" => _tokens.Mint(email: "someone@tarmac-test.iam.gserviceaccount.com"),
+            "unverified" => _tokens.Mint(emailVerified: false),
+            _ => throw new ArgumentOutOfRangeException(nameof(variant)),
+        };
+        var (name, gen, _) = PutUpload(SampleData.SeedCsv);
+        using var response = await PushAsync(name, gen, PushTokens.Stripped(token));
+        Assert.Equal(expected, response.StatusCode);
+        Assert.Empty(_fake.Rows("upload_events"));
+    }
+
+    [Fact]
+    public async Task A_stripped_token_is_refused_when_Cloud_Run_IAM_does_not_guard_the_service()
+    {
+        var settings = GcpFunctionHost.Settings(_fake);
+        settings["TARMAC_PUSH_BEHIND_CLOUD_RUN_IAM"] = "false";
+        await using var open = await GcpFunctionHost.StartAsync(CloudFunction.Process, settings);
+        var (name, gen, _) = PutUpload(SampleData.SeedCsv);
+
+        using var response = await open.Http.SendAsync(GcpFunctionHost.PushRequest(PushTokens.Stripped(_tokens.Mint()), GcpFunctionHost.Bucket, name, gen));
+
+        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
+        Assert.Empty(_fake.Rows("upload_events"));
+    }
+
+    [Fact]
     public async Task The_short_issuer_form_is_accepted()
     {
         var (name, gen, _) = PutUpload(SampleData.SeedCsv);

@@ -43,5 +43,11 @@ public sealed class PushTokens : IDisposable
         });
     }
 
+    /// <summary>
+    /// The token as a private Cloud Run service hands it to the container after its IAM check: the signature replaced by
+    /// <c>SIGNATURE_REMOVED_BY_GOOGLE</c> (https://cloud.google.com/run/docs/troubleshooting).
+    /// </summary>
+    public static string Stripped(string token) => token[..(token.LastIndexOf('.') + 1)] + "SIGNATURE_REMOVED_BY_GOOGLE";
+
     public void Dispose() => _rsa.Dispose();
 }

@@ -16,12 +16,23 @@ public enum PushAuthResult
 }
 
 /// <summary>
-/// Verifies the OIDC token Pub/Sub puts on each push: signed by a key from the JWKS URL, issued by Google,
-/// for the configured audience, not expired, with <c>email</c> = the push service account and <c>email_verified</c>.
-/// Keys are cached for an hour and re-read (at most once a minute) when a token names an unknown key.
+/// Verifies the OIDC token Pub/Sub (or Cloud Scheduler) puts on each call: issued by Google, for the configured
+/// audience, not expired, with <c>email</c> = the push service account and <c>email_verified</c>.
 /// </summary>
+/// <remarks>
+/// A private Cloud Run service checks the token itself (IAM invoker) and then replaces its signature with
+/// <c>SIGNATURE_REMOVED_BY_GOOGLE</c> before the request reaches the container
+/// (https://cloud.google.com/run/docs/troubleshooting, "the signature of the token was removed"). Such a token cannot be
+/// verified again, and needs not be: only a caller Cloud Run authenticated gets that far. So, while
+/// <see cref="GoogleCloudOptions.PushBehindCloudRunIam"/> says Cloud Run guards the service, a stripped token is checked on
+/// its claims alone; any other token must carry a valid signature by a key from the JWKS URL. Keys are cached for an hour
+/// and re-read (at most once a minute) when a token names an unknown key.
+/// </remarks>
 public sealed partial class PushTokenValidator(HttpClient http, GoogleCloudOptions options, TimeProvider time, ILogger<PushTokenValidator> logger) : IDisposable
 {
+    /// <summary>What Cloud Run puts in place of the signature of a token it verified.</summary>
+    public const string SignatureRemoved = "SIGNATURE_REMOVED_BY_GOOGLE";
+
     private readonly JsonWebTokenHandler _handler = new();
     private readonly SemaphoreSlim _refresh = new(1, 1);
     private JsonWebKeySet? _keys;
@@ -34,25 +45,41 @@ public sealed partial class PushTokenValidator(HttpClient http, GoogleCloudOptio
         var token = authorization["Bearer ".Length..].Trim();
         if (!_handler.CanReadToken(token)) return PushAuthResult.Unauthenticated;
 
-        string? kid;
-        try { kid = _handler.ReadJsonWebToken(token).Kid; }
+        JsonWebToken parsed;
+        try { parsed = _handler.ReadJsonWebToken(token); }
         catch (ArgumentException) { return PushAuthResult.Unauthenticated; } // SecurityTokenMalformedException derives from it
-        var keys = await KeysAsync(forceRefresh: false, ct);
-        if (kid is not null && keys.Keys.All(k => k.KeyId != kid)) keys = await KeysAsync(forceRefresh: true, ct);
 
-        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        var stripped = token.EndsWith("." + SignatureRemoved, StringComparison.Ordinal);
+        if (stripped && !options.PushBehindCloudRunIam)
+        {
+            LogRejected(logger, "signature removed, but this service is not behind Cloud Run IAM");
+            return PushAuthResult.Unauthenticated;
+        }
+        var parameters = new TokenValidationParameters
         {
             ValidIssuers = GoogleCloudOptions.GoogleIssuers,
             ValidAudience = options.PushAudience,
-            IssuerSigningKeys = keys.GetSigningKeys(),
-            RequireSignedTokens = true,
+            RequireSignedTokens = !stripped,
             RequireExpirationTime = true,
             ValidateLifetime = true,
             ClockSkew = TimeSpan.FromSeconds(30),
             LifetimeValidator = (notBefore, expires, _, p) =>
                 expires is { } e && e.ToUniversalTime() + p.ClockSkew >= time.GetUtcNow().UtcDateTime
                 && (notBefore is not { } nb || nb.ToUniversalTime() - p.ClockSkew <= time.GetUtcNow().UtcDateTime),
-        });
+        };
+        if (stripped)
+        {
+            // Cloud Run verified this signature; what is left to check is that the token was meant for us.
+            parameters.SignatureValidator = (_, _) => parsed;
+        }
+        else
+        {
+            var keys = await KeysAsync(forceRefresh: false, ct);
+            if (parsed.Kid is { } kid && keys.Keys.All(k => k.KeyId != kid)) keys = await KeysAsync(forceRefresh: true, ct);
+            parameters.IssuerSigningKeys = keys.GetSigningKeys();
+        }
+
+        var result = await _handler.ValidateTokenAsync(token, parameters);
         if (!result.IsValid)
         {
             LogRejected(logger, result.Exception?.GetType().Name ?? "invalid");

@@ -9,6 +9,7 @@ using Tarmac.GoogleCloud.Auth;
 using Tarmac.GoogleCloud.BigQuery;
 using Tarmac.GoogleCloud.Push;
 using Tarmac.GoogleCloud.Signing;
+using Tarmac.GoogleCloud.State;
 
 namespace Tarmac.GoogleCloud;
 
@@ -22,7 +23,7 @@ public static class GoogleCloudBackendExtensions
     private const string CloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
 
     /// <summary>
-    /// The bucket, the BigQuery ledger, loader and reader, and a no-op event publisher (the bucket's notification announces
+    /// The bucket, the upload state in Cloud Storage (with its BigQuery audit table), the BigQuery loader and reader, and a no-op event publisher (the bucket's notification announces
     /// objects). Every registration is lazy: a function builds only what it resolves, and no credential is looked up before
     /// the first call that needs one. Missing settings stop the host at startup, each named.
     /// </summary>
@@ -51,14 +52,12 @@ public static class GoogleCloudBackendExtensions
         services.AddSingleton<IObjectStore>(sp => new GcsObjectStore(GcsObjectStore.CreateClient(Options(sp)), Options(sp).RawBucket!));
         services.AddSingleton(sp => new BigQueryClient(sp.GetRequiredService<IHttpClientFactory>().CreateClient(BigQueryClientName),
             Options(sp), TimeSpan.FromMilliseconds(Math.Max(1, Options(sp).RetryBaseDelayMs))));
-        services.AddSingleton(sp => new BigQueryUploadLedger(sp.GetRequiredService<BigQueryClient>(), sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<TimeProvider>()));
-        services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<BigQueryUploadLedger>());
-        services.AddSingleton(sp => new BigQueryWarehouseLoader(
-            sp.GetRequiredService<BigQueryClient>(), sp.GetRequiredService<BigQueryUploadLedger>(), sp.GetRequiredService<IObjectStore>(),
-            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<BigQueryWarehouseLoader>>())
-        {
-            JobPollStart = TimeSpan.FromMilliseconds(Math.Max(1, Options(sp).JobPollMs)),
-        });
+        services.AddSingleton(sp => new GcsStateObjects(GcsObjectStore.CreateClient(Options(sp)), Options(sp).RawBucket!));
+        services.AddSingleton<UploadAudit>();
+        services.AddSingleton<GcsUploadLedger>();
+        services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<GcsUploadLedger>());
+        services.AddSingleton<PendingLoads>();
+        services.AddSingleton<BigQueryWarehouseLoader>();
         services.AddSingleton<IWarehouseLoader>(sp => sp.GetRequiredService<BigQueryWarehouseLoader>());
         services.AddSingleton(sp => new BigQueryWarehouseReader(sp.GetRequiredService<BigQueryClient>()));
         services.AddSingleton<IWarehouseReader>(sp => sp.GetRequiredService<BigQueryWarehouseReader>());
@@ -66,9 +65,19 @@ public static class GoogleCloudBackendExtensions
         return builder;
     }
 
-    /// <summary>What the process function adds on Google Cloud: the check of the OIDC token on each Pub/Sub push.</summary>
+    /// <summary>
+    /// What the process function adds on Google Cloud: the check of the OIDC token on each Pub/Sub push and scheduled call,
+    /// and the flush that loads staged rows (<see cref="BigQueryFlusher"/>).
+    /// </summary>
     public static IHostApplicationBuilder AddGoogleCloudPushAuth(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddSingleton(sp => new BigQueryFlusher(sp.GetRequiredService<BigQueryClient>(), sp.GetRequiredService<GcsUploadLedger>(),
+            sp.GetRequiredService<GcsStateObjects>(), sp.GetRequiredService<PendingLoads>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<ILogger<BigQueryFlusher>>())
+        {
+            JobPollStart = TimeSpan.FromMilliseconds(Math.Max(1, Options(sp).JobPollMs)),
+            MinInterval = TimeSpan.FromMilliseconds(Math.Max(0, Options(sp).FlushMinIntervalMs)),
+        });
         builder.Services.AddSingleton<IValidateOptions<GoogleCloudOptions>>(new RequiredSettings("process", o => o.MissingPush()));
         builder.Services.AddHttpClient(JwksClientName).AddStandardResilienceHandler();
         builder.Services.AddSingleton(sp => new PushTokenValidator(sp.GetRequiredService<IHttpClientFactory>().CreateClient(JwksClientName),

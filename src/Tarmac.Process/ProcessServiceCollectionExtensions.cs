@@ -19,11 +19,14 @@ public static class ProcessServiceCollectionExtensions
         return services;
     }
 
-    /// <summary>Events by Pub/Sub push (<c>POST /pubsub/push</c>, mapped by <c>MapPubSubPush</c>), gathered into batches.</summary>
+    /// <summary>
+    /// Events by Pub/Sub push (<c>POST /pubsub/push</c>, <c>MapPubSubPush</c>), each answered once staged; the flush timer
+    /// and the scheduled runs (<c>POST /flush</c>, <c>POST /sweep</c>, <c>MapScheduledRuns</c>) that load what is staged.
+    /// </summary>
     public static IServiceCollection AddPubSubPush(this IServiceCollection services)
     {
-        services.AddSingleton<PushBatcher>();
-        services.AddHostedService(sp => sp.GetRequiredService<PushBatcher>());
+        services.AddSingleton<UploadSweeper>();
+        services.AddHostedService<FlushTimer>();
         return services;
     }
 }

@@ -10,6 +10,7 @@ builder.Services.AddProcess().AddPubSubPush();
 var app = builder.Build();
 app.MapTarmacDefaults();
 app.MapPubSubPush();
+app.MapScheduledRuns();
 app.Run();
 
 // Internal: only the all-in-one host (Tarmac.Local) exposes its Program to the functional tests.

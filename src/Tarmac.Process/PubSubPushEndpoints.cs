@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Tarmac.Core.Uploads;
 using Tarmac.GoogleCloud;
+using Tarmac.Core.Ports;
 using Tarmac.GoogleCloud.Push;
 using Tarmac.ServiceDefaults;
 
@@ -8,8 +9,10 @@ namespace Tarmac.Process;
 
 /// <summary>
 /// <c>POST /pubsub/push</c>: Cloud Storage notifications delivered by a Pub/Sub push subscription.
-/// Pub/Sub acks on 2xx and redelivers otherwise (then dead-letters), so the answer is 2xx only once the
-/// object's rows are durably loaded, or its outcome is final (bad data, vanished object, not ours to load).
+/// Pub/Sub acks on 2xx and redelivers otherwise (then dead-letters), so the answer is 2xx only once the object's rows are
+/// validated and durably staged for their load, or its outcome is final (bad data, vanished object, not ours to load).
+/// The answer comes within seconds, not after the load: Pub/Sub raises its push rate on quick successes and slows down
+/// on slow ones (https://cloud.google.com/pubsub/docs/push#push_backoff); the flush loads what was staged.
 /// </summary>
 public static partial class PubSubPushEndpoints
 {
@@ -23,23 +26,14 @@ public static partial class PubSubPushEndpoints
         return app;
     }
 
-    /// <summary>What a processed push reports.</summary>
+    /// <summary>What a processed push reports: <c>stored</c> while its staged rows wait for their load, else the final outcome.</summary>
     public sealed record PushOutcome(string UploadId, UploadStatus Status, long RowsLoaded, long RowsRejected);
 
     private static async Task<Results<Ok<PushOutcome>, NoContent, ProblemHttpResult>> Push(
-        HttpContext http, PushBatcher batcher, GoogleCloudOptions gcp, IServiceProvider services, ILoggerFactory loggers, CancellationToken ct)
+        HttpContext http, UploadProcessor processor, GoogleCloudOptions gcp, ILoggerFactory loggers, CancellationToken ct)
     {
         var logger = loggers.CreateLogger(typeof(PubSubPushEndpoints));
-        if (gcp.PushAuthEnabled)
-        {
-            var auth = await services.GetRequiredService<PushTokenValidator>().ValidateAsync(http.Request.Headers.Authorization.ToString() is { Length: > 0 } h ? h : null, ct);
-            if (auth == PushAuthResult.Unauthenticated)
-                return Problems.Create(StatusCodes.Status401Unauthorized, "Push token missing or invalid",
-                    "Send a Google-signed OIDC token for this service's push audience as Authorization: Bearer <token>.");
-            if (auth == PushAuthResult.Forbidden)
-                return Problems.Create(StatusCodes.Status403Forbidden, "Not the push service account",
-                    "The token is valid but its email is not the configured push service account (or is not verified).");
-        }
+        if (await CallerCheck.RefuseAsync(http, gcp, ct) is { } refused) return refused;
 
         var body = await ReadBodyAsync(http.Request, ct);
         if (body is null)
@@ -62,7 +56,8 @@ public static partial class PubSubPushEndpoints
 
         try
         {
-            var record = await batcher.SubmitAsync(evt, ct);
+            var records = await processor.ProcessAsync([evt], ct);
+            var record = records.Count > 0 ? records[0] : null;
             return record is null ? TypedResults.NoContent() : TypedResults.Ok(new PushOutcome(record.UploadId, record.Status, record.RowsLoaded, record.RowsRejected));
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

@@ -1,6 +1,7 @@
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
 using Tarmac.Core.Validation;
+using Tarmac.ServiceDefaults;
 
 namespace Tarmac.Process;
 
@@ -10,7 +11,7 @@ namespace Tarmac.Process;
 /// warehouse's load session, all-or-nothing datasets lose every row of an upload with one bad row, and the rows and the
 /// outcomes commit together.
 /// </summary>
-public sealed class UploadLoader(IWarehouseLoader warehouse, TimeProvider time)
+public sealed class UploadLoader(IWarehouseLoader warehouse, TarmacOptions options, TimeProvider time)
 {
     /// <summary>
     /// Validates and loads a batch of uploads (all in status stored) as one unit of work. Uploads whose status is no
@@ -31,7 +32,7 @@ public sealed class UploadLoader(IWarehouseLoader warehouse, TimeProvider time)
                 results[i] = record ?? req.Upload; // a redelivery of something already settled: no-op
                 continue;
             }
-            var result = await session.TryLoadFastAsync(req, ct) ?? await ValidateIntoAsync(session, req, ct);
+            var result = Oversize(req) ?? await session.TryLoadFastAsync(req, ct) ?? await ValidateIntoAsync(session, req, ct);
             if (req.Dataset.Options.AllOrNothing && (result.RowsRejected > 0 || result.FileError is not null) && result.RowsAccepted > 0)
             {
                 await session.DiscardRowsAsync(req, ct);
@@ -44,6 +45,13 @@ public sealed class UploadLoader(IWarehouseLoader warehouse, TimeProvider time)
         for (var k = 0; k < loaded.Count; k++) results[loaded[k]] = committed[k];
         return results;
     }
+
+    /// <summary>
+    /// A file over <c>TARMAC_MAX_OBJECT_BYTES</c> is rejected from its size, unread: a signed resumable upload URL cannot
+    /// bound the size of what a client sends.
+    /// </summary>
+    private ValidationResult? Oversize(LoadRequest req) => req.Upload.Bytes <= options.MaxObjectBytes ? null
+        : ValidationResult.ForFileError($"The file is {req.Upload.Bytes:N0} bytes; the most a file may have is {options.MaxObjectBytes:N0} bytes. Split it and upload the parts.");
 
     private static async Task<ValidationResult> ValidateIntoAsync(ILoadSession session, LoadRequest req, CancellationToken ct)
     {

@@ -12,7 +12,7 @@ namespace Tarmac.Process;
 /// </summary>
 public sealed partial class UploadProcessor(
     SchemaCatalog catalog, IObjectStore store, IUploadLedger ledger, UploadLoader loader,
-    UploadSignals signals, TarmacMetrics metrics, TimeProvider time, ILogger<UploadProcessor> logger)
+    UploadSignals signals, TarmacMetrics metrics, TarmacOptions options, TimeProvider time, ILogger<UploadProcessor> logger)
 {
     /// <summary>How often a load that failed with an internal error is retried before the upload is marked failed.</summary>
     public const int MaxAttempts = 3;
@@ -56,7 +56,7 @@ public sealed partial class UploadProcessor(
                 results = one;
             }
         }
-        foreach (var r in results) Report(r);
+        ReportSettled(results);
         return results;
     }
 
@@ -98,8 +98,14 @@ public sealed partial class UploadProcessor(
         var obj = await store.GetAsync(evt.Name, ct);
         if (obj is null) return null;
         string sha;
-        await using (var s = await store.OpenReadAsync(evt.Name, ct))
+        // An object too large to load is not read at all, not even to hash it (the loader rejects it from its size);
+        // it is deduplicated by name instead.
+        if (obj.Size > options.MaxObjectBytes) sha = Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(evt.Name)));
+        else
+        {
+            await using var s = await store.OpenReadAsync(evt.Name, ct);
             sha = Convert.ToHexStringLower(await SHA256.HashDataAsync(s, ct));
+        }
         var candidate = new UploadRecord
         {
             UploadId = uploadId, Dataset = datasetName, Object = evt.Name, Bytes = obj.Size, Sha256 = sha, Status = UploadStatus.Stored,
@@ -114,6 +120,12 @@ public sealed partial class UploadProcessor(
     {
         catalog.TryGet(upload.Dataset, out var dataset);
         return new LoadRequest(upload, dataset, c => store.OpenReadAsync(upload.Object, c));
+    }
+
+    /// <summary>Counts and logs (<c>event="upload_processed"</c>) each upload that reached its final status, and wakes its waiters.</summary>
+    public void ReportSettled(IEnumerable<UploadRecord> records)
+    {
+        foreach (var r in records) Report(r);
     }
 
     private void Report(UploadRecord r)

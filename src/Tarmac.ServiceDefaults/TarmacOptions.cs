@@ -13,7 +13,18 @@ public sealed class TarmacOptions
     [ConfigurationKeyName("TARMAC_MAX_UPLOAD_BYTES")]
     public long? MaxUploadBytes { get; set; }
 
-    /// <summary>How long the loader waits to gather small uploads into one batch.</summary>
+    /// <summary>
+    /// Largest raw object process loads, in bytes; larger ones are rejected from their metadata without being read. It
+    /// bounds what a signed resumable upload URL (which no size can be signed into) may make the system read.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_MAX_OBJECT_BYTES")]
+    public long MaxObjectBytes { get; set; } = 4L << 30;
+
+    /// <summary>
+    /// Longest staged work waits for its load: locally, how long the loader gathers small uploads into one batch; on Google
+    /// Cloud, how long after an upload is staged this instance flushes its dataset (Cloud Scheduler's <c>POST /flush</c>
+    /// runs every max(1, ⌈window/1 min⌉) minutes as well, so the load happens even if this instance stops).
+    /// </summary>
     [ConfigurationKeyName("TARMAC_BATCH_WINDOW_MS")]
     public int BatchWindowMs { get; set; } = 25;
 
@@ -49,6 +60,7 @@ public sealed class TarmacOptions
     public IEnumerable<string> Problems()
     {
         if (MaxUploadBytes is < 1) yield return "TARMAC_MAX_UPLOAD_BYTES must be a positive number of bytes.";
+        if (MaxObjectBytes < 1) yield return "TARMAC_MAX_OBJECT_BYTES must be a positive number of bytes.";
         if (BatchWindowMs < 0) yield return "TARMAC_BATCH_WINDOW_MS must be 0 or more.";
         if (BatchMaxUploads is < 1 or > 10_000) yield return "TARMAC_BATCH_MAX_UPLOADS must be between 1 and 10000.";
         if (WaitTimeoutSeconds < 0) yield return "TARMAC_WAIT_TIMEOUT_SECONDS must be 0 or more.";

@@ -6,17 +6,16 @@ using Tarmac.Core.Ports;
 using Tarmac.Core.Query;
 using Tarmac.Core.Uploads;
 using Tarmac.GoogleCloud.BigQuery;
+using Tarmac.GoogleCloud.State;
 
 namespace Tarmac.GoogleCloud.Tests;
 
-/// <summary>The BigQuery REST client, ledger and reader against the fake, asserting the exact requests.</summary>
+/// <summary>The BigQuery REST client and reader against the fake, asserting the exact requests.</summary>
 public sealed class BigQueryContractTests : IAsyncLifetime
 {
     private readonly FakeGoogleCloud _fake = new();
     private GoogleCloudOptions _options = null!;
     private BigQueryClient _client = null!;
-    private BigQueryUploadLedger _ledger = null!;
-    private GcsObjectStore _bucket = null!;
 
     public Task InitializeAsync()
     {
@@ -26,8 +25,6 @@ public sealed class BigQueryContractTests : IAsyncLifetime
             StorageEmulatorHost = _fake.BaseUrl, QueryTimeoutMs = 7000, MaxBytesBilled = 123456789,
         };
         _client = new BigQueryClient(new HttpClient { BaseAddress = _options.BigQueryBaseUri }, _options, TimeSpan.FromMilliseconds(1));
-        _bucket = new GcsObjectStore(GcsObjectStore.CreateClient(_options), "raw1");
-        _ledger = new BigQueryUploadLedger(_client, _bucket, TimeProvider.System);
         return Task.CompletedTask;
     }
 
@@ -120,7 +117,8 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         await warehouse.QueryStatsAsync(new StatsQuery(Flights, [Col("carrier")], [new Metric(MetricFunction.Count, null), new Metric(MetricFunction.Avg, Col("dep_delay"))],
             [], null, [new OutputSortKey("count", true)], 100, DateTimeOffset.UnixEpoch.AddDays(1)), writer, default);
         var none = await warehouse.GetVersionAsync(Flights, default);
-        await _ledger.AppendAsync([LedgerEvent.From(Candidate(new string('9', 64)) with { Status = UploadStatus.Loaded, RowsLoaded = 7 }, new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero))], default);
+        var loaded = Candidate(new string('9', 64)) with { Status = UploadStatus.Loaded, RowsLoaded = 7 };
+        await _client.InsertAllAsync(UploadAudit.Table, [("e1", UploadAudit.Row(loaded, new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero), "j1"))], default);
         var one = await warehouse.GetVersionAsync(Flights, default);
 
         Assert.NotNull(end);
@@ -180,98 +178,6 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Register_claims_the_bytes_create_only_and_appends_a_stored_event_with_an_insertId()
-    {
-        var candidate = Candidate(new string('1', 64));
-
-        var result = await _ledger.RegisterAsync(candidate, default);
-
-        Assert.Equal(RegisterOutcome.Created, result.Outcome);
-        Assert.Equal(candidate.UploadId, Encoding.UTF8.GetString(_fake.ObjectBytes("raw1", $"claims/flights/{candidate.Sha256}")!));
-        Assert.Contains("ifGenerationMatch=0", Assert.Single(_fake.RequestsTo("POST", "/upload/storage/v1/b/raw1/o")).Query, StringComparison.Ordinal);
-        var insert = Assert.Single(_fake.RequestsTo("POST", "/projects/proj-one/datasets/d1/tables/upload_events/insertAll")).Json!;
-        var row = insert["rows"]![0]!;
-        Assert.StartsWith($"{candidate.UploadId}:stored:", row["insertId"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.False(insert["skipInvalidRows"]!.GetValue<bool>());
-        var json = row["json"]!;
-        Assert.Equal("stored", json["status"]!.GetValue<string>());
-        Assert.Equal(candidate.Object, json["object"]!.GetValue<string>());
-        Assert.Equal(42, json["bytes"]!.GetValue<long>());
-        Assert.Equal("curl/8", json["client"]!.GetValue<string>());
-
-        var read = await _ledger.GetAsync(candidate.UploadId, default);
-        Assert.Equal(UploadStatus.Stored, read!.Status);
-        Assert.Equal(candidate.Object, read.Object);
-        Assert.Equal(candidate.Sha256, read.Sha256);
-        var lookup = _fake.RequestsTo("POST", "/projects/proj-one/queries").Last().Json!;
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse($$$"""[{"name":"upload_ids","parameterType":{"type":"ARRAY","arrayType":{"type":"STRING"}},"parameterValue":{"arrayValues":[{"value":"{{{candidate.UploadId}}}"}]}}]"""), lookup["queryParameters"]));
-    }
-
-    [Fact]
-    public async Task The_same_bytes_again_are_a_duplicate_of_the_first_upload_and_registering_an_id_twice_is_idempotent()
-    {
-        var first = Candidate(new string('2', 64));
-        await _ledger.RegisterAsync(first, default);
-
-        var again = await _ledger.RegisterAsync(first, default);
-        var dup = await _ledger.RegisterAsync(Candidate(first.Sha256), default);
-
-        Assert.Equal(RegisterOutcome.Created, again.Outcome);
-        Assert.Equal(RegisterOutcome.Duplicate, dup.Outcome);
-        Assert.Equal(first.UploadId, dup.Upload.UploadId);
-        Assert.Single(_fake.Rows("upload_events"));
-    }
-
-    [Fact]
-    public async Task Bytes_that_failed_before_are_retried_on_the_new_object()
-    {
-        var first = Candidate(new string('3', 64));
-        await _ledger.RegisterAsync(first, default);
-        await _ledger.MarkFailedAsync(first.UploadId, "boom", default);
-        Assert.Equal(UploadStatus.Failed, (await _ledger.GetAsync(first.UploadId, default))!.Status);
-
-        var second = Candidate(first.Sha256);
-        var retry = await _ledger.RegisterAsync(second, default);
-
-        Assert.Equal(RegisterOutcome.Retry, retry.Outcome);
-        Assert.Equal(first.UploadId, retry.Upload.UploadId);
-        var now = await _ledger.GetAsync(first.UploadId, default);
-        Assert.Equal(UploadStatus.Stored, now!.Status);
-        Assert.Equal(second.Object, now.Object);
-        Assert.Null(now.Error);
-        Assert.Equal(1, now.Attempts);
-    }
-
-    [Fact]
-    public async Task MarkFailed_leaves_a_settled_upload_alone()
-    {
-        var c = Candidate(new string('4', 64));
-        await _ledger.RegisterAsync(c, default);
-        await _ledger.AppendAsync([LedgerEvent.From(c with { Status = UploadStatus.Loaded }, DateTimeOffset.UtcNow.AddSeconds(1))], default);
-
-        await _ledger.MarkFailedAsync(c.UploadId, "late", default);
-
-        Assert.Equal(UploadStatus.Loaded, (await _ledger.GetAsync(c.UploadId, default))!.Status);
-        Assert.Equal(2, _fake.Rows("upload_events").Count);
-    }
-
-    [Fact]
-    public async Task ListByStatus_filters_by_status_with_a_limit()
-    {
-        var a = Candidate(new string('5', 64));
-        var b = Candidate(new string('6', 64));
-        await _ledger.RegisterAsync(a, default);
-        await _ledger.RegisterAsync(b, default);
-        await _ledger.MarkFailedAsync(b.UploadId, "x", default);
-
-        var stored = await _ledger.ListByStatusAsync(UploadStatus.Stored, 10, default);
-
-        Assert.Equal([a.UploadId], stored.Select(u => u.UploadId));
-        var q = _fake.RequestsTo("POST", "/projects/proj-one/queries").Last().Json!;
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""[{"name":"status","parameterType":{"type":"STRING"},"parameterValue":{"value":"stored"}},{"name":"limit","parameterType":{"type":"INT64"},"parameterValue":{"value":"10"}}]"""), q["queryParameters"]));
-    }
-
-    [Fact]
     public async Task A_409_on_insert_adopts_the_existing_job_through_jobs_get()
     {
         var config = new JsonObject { ["query"] = new JsonObject { ["query"] = "SELECT 1" } };
@@ -313,10 +219,10 @@ public sealed class BigQueryContractTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task insertAll_row_errors_fail_the_call_instead_of_losing_the_event()
+    public async Task insertAll_row_errors_fail_the_call()
     {
         _fake.RejectNextInsertAll = true;
-        var e = await Assert.ThrowsAsync<BigQueryException>(() => _ledger.RegisterAsync(Candidate(new string('7', 64)), default));
+        var e = await Assert.ThrowsAsync<BigQueryException>(() => _client.InsertAllAsync("upload_events", [("i1", new JsonObject { ["x"] = 1 })], default));
         Assert.Equal("invalid", e.Reason);
         Assert.Empty(_fake.Rows("upload_events"));
     }

@@ -115,6 +115,17 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
 
     public List<JsonObject> Rows(string table) => Tables.GetOrAdd(table, _ => []);
 
+    /// <summary>Every row insertAll accepted for <paramref name="table"/>, visible to queries or not.</summary>
+    public List<JsonObject> InsertedRows(string table) => _streamed.GetOrAdd(table, _ => []);
+
+    private readonly ConcurrentDictionary<string, List<JsonObject>> _streamed = new(StringComparer.Ordinal);
+
+    /// <summary>When false, rows sent by insertAll are accepted but never become visible to queries.</summary>
+    public bool StreamedRowsVisible { get; set; } = true;
+
+    /// <summary>The live generation of an object (0 when absent).</summary>
+    public long ObjectGeneration(string bucket, string name) => _objects.TryGetValue($"{bucket}/{name}", out var b) ? b.Generation : 0;
+
     private async Task HandleAsync(HttpContext ctx)
     {
         var raw = ctx.Features.Get<IHttpRequestFeature>()!.RawTarget;
@@ -169,6 +180,15 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
             if (segments is ["storage", "v1", "b", var gb, "o", var name])
             {
                 if (!_objects.TryGetValue($"{gb}/{name}", out var blob)) { await Error(ctx, 404, "notFound", $"No such object: {gb}/{name}"); return; }
+                // Without object versioning, only the live generation exists.
+                if (long.TryParse(query["generation"], out var wanted) && wanted != blob.Generation) { await Error(ctx, 404, "notFound", $"No such object: {gb}/{name}#{wanted}"); return; }
+                if (ctx.Request.Method == "DELETE")
+                {
+                    if (long.TryParse(query["ifGenerationMatch"], out var dm) && dm != blob.Generation) { await Error(ctx, 412, "conditionNotMet", "At least one of the pre-conditions you specified did not hold."); return; }
+                    _objects.TryRemove($"{gb}/{name}", out _);
+                    ctx.Response.StatusCode = 204;
+                    return;
+                }
                 if (query["alt"] == "media") { ctx.Response.ContentType = "application/octet-stream"; await ctx.Response.Body.WriteAsync(blob.Data); return; }
                 await Json(ctx, 200, blob.Resource());
                 return;
@@ -207,7 +227,7 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
             var name = query["name"].FirstOrDefault() ?? resource["name"]?.GetValue<string>();
             if (name is null) { await Error(ctx, 400, "required", "object name missing"); return; }
             long? ifMatch = long.TryParse(query["ifGenerationMatch"], out var m) ? m : null;
-            if (ifMatch == 0 && _objects.ContainsKey($"{bucket}/{name}")) { await Error(ctx, 412, "conditionNotMet", "At least one of the pre-conditions you specified did not hold."); return; }
+            if (!GenerationMatches(bucket, name, ifMatch)) { await Error(ctx, 412, "conditionNotMet", "At least one of the pre-conditions you specified did not hold."); return; }
             var id = Guid.NewGuid().ToString("N");
             _sessions[id] = new MemoryStream();
             _sessionTargets[id] = (name, resource, ifMatch);
@@ -227,13 +247,22 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
             return;
         }
         var (objName, res, ifGen) = _sessionTargets[sessionId];
-        if (ifGen == 0 && _objects.ContainsKey($"{bucket}/{objName}")) { await Error(ctx, 412, "conditionNotMet", "precondition failed at finalize"); return; }
         var metadata = res["metadata"] is JsonObject md ? md.ToDictionary(kv => kv.Key, kv => kv.Value!.GetValue<string>()) : [];
-        var blob = new Blob(bucket, objName, Interlocked.Increment(ref _generation), data.ToArray(), metadata);
-        _objects[$"{bucket}/{objName}"] = blob;
+        Blob? blob = new Blob(bucket, objName, Interlocked.Increment(ref _generation), data.ToArray(), metadata);
+        // The precondition is checked again when the object is finalized, atomically with the write.
+        lock (_objects)
+        {
+            if (!GenerationMatches(bucket, objName, ifGen)) blob = null;
+            else _objects[$"{bucket}/{objName}"] = blob;
+        }
+        if (blob is null) { await Error(ctx, 412, "conditionNotMet", "precondition failed at finalize"); return; }
         _sessions.TryRemove(sessionId, out _);
         await Json(ctx, 200, blob.Resource());
     }
+
+    /// <summary><c>ifGenerationMatch</c>: 0 means "does not exist", N means "is at generation N".</summary>
+    private bool GenerationMatches(string bucket, string name, long? ifMatch) =>
+        ifMatch is not { } g || (_objects.TryGetValue($"{bucket}/{name}", out var current) ? current.Generation == g : g == 0);
 
     private async Task ListAsync(HttpContext ctx, string bucket, IQueryCollection query)
     {
@@ -310,10 +339,17 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
                     await Json(ctx, 200, JsonNode.Parse("""{"kind":"bigquery#tableDataInsertAllResponse","insertErrors":[{"index":0,"errors":[{"reason":"invalid","message":"no such field: x"}]}]}""")!);
                     return;
                 }
+                var streamed = InsertedRows(table);
                 var target = Rows(table);
                 lock (target)
                     foreach (var r in json!["rows"]!.AsArray())
-                        if (_insertIds.TryAdd($"{table}/{r!["insertId"]}", 0)) target.Add(r["json"]!.AsObject().DeepClone().AsObject());
+                        if (_insertIds.TryAdd($"{table}/{r!["insertId"]}", 0))
+                        {
+                            lock (streamed) streamed.Add(r["json"]!.AsObject().DeepClone().AsObject());
+                            // Streamed rows are only documented to become visible "within a few seconds": with
+                            // StreamedRowsVisible off they never do, which is what nothing may depend on.
+                            if (StreamedRowsVisible) target.Add(r["json"]!.AsObject().DeepClone().AsObject());
+                        }
                 await Json(ctx, 200, new JsonObject { ["kind"] = "bigquery#tableDataInsertAllResponse" });
                 return;
             }
@@ -333,9 +369,18 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
             var u = uri!.GetValue<string>()["gs://".Length..];
             var slash = u.IndexOf('/', StringComparison.Ordinal);
             var bytes = ObjectBytes(u[..slash], u[(slash + 1)..]) ?? throw new InvalidOperationException($"load source {uri} missing");
+            var integers = load["schema"]?["fields"]?.AsArray().Where(f => f!["type"]!.GetValue<string>() is "INTEGER" or "INT64")
+                .Select(f => f!["name"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal) ?? [];
             lock (target)
                 foreach (var line in Encoding.UTF8.GetString(bytes).Split('\n', StringSplitOptions.RemoveEmptyEntries))
-                    target.Add(JsonNode.Parse(line)!.AsObject());
+                {
+                    var row = JsonNode.Parse(line)!.AsObject();
+                    // BigQuery reads an INT64 given as a JSON string exactly
+                    // (https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-json#limitations); the table holds the number.
+                    foreach (var name in integers)
+                        if (row[name] is JsonValue v && v.TryGetValue<string>(out var text)) row[name] = long.Parse(text, CultureInfo.InvariantCulture);
+                    target.Add(row);
+                }
         }
     }
 
@@ -371,24 +416,9 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
             List<JsonObject> events;
             var source = Rows("upload_events");
             lock (source) events = source.Where(e => e["dataset"]!.GetValue<string>() == dataset
-                && e["status"]!.GetValue<string>() is "loaded" or "partially_loaded" && e["rows_loaded"]!.GetValue<long>() > 0).ToList();
+                && e["status"]!.GetValue<string>() is "loaded" or "partially_loaded" && long.Parse(e["rows_loaded"]!.ToString(), CultureInfo.InvariantCulture) > 0).ToList();
             var max = events.Count == 0 ? null : events.Max(e => (DateTime.ParseExact(e["at"]!.GetValue<string>(), "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture).Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture);
             return (Fields(("f0_", "INTEGER"), ("f1_", "INTEGER")), [Cells(events.Count.ToString(CultureInfo.InvariantCulture), max)]);
-        }
-        if (sql.Contains("upload_events", StringComparison.Ordinal))
-        {
-            var latest = LedgerLatest();
-            IEnumerable<JsonObject> chosen = latest;
-            if (ps.TryGetValue("upload_ids", out var ids))
-            {
-                var set = ids["arrayValues"]!.AsArray().Select(v => v!["value"]!.GetValue<string>()).ToHashSet(StringComparer.Ordinal);
-                chosen = latest.Where(e => set.Contains(e["upload_id"]!.GetValue<string>()));
-            }
-            if (ps.TryGetValue("status", out var status))
-                chosen = chosen.Where(e => e["status"]!.GetValue<string>() == status["value"]!.GetValue<string>()).OrderBy(e => e["first_at"]!.GetValue<long>())
-                    .Take(int.Parse(ps["limit"]["value"]!.GetValue<string>(), CultureInfo.InvariantCulture));
-            var columns = "upload_id, dataset, status, object, generation, bytes, sha256, file_name, content_type, client, rows_loaded, rows_rejected, errors, error, job_id, at, first_at, started_at, attempts".Split(", ");
-            return (Fields(columns.Select(c => (c, "STRING")).ToArray()), chosen.Select(e => Cells(columns.Select(c => e[c] is { } v ? v.ToString() : null).ToArray())).ToList());
         }
         if (QueryHandler?.Invoke(sql, ps) is { } answer) return answer;
         throw new InvalidOperationException($"The fake cannot run this query: {sql}");
@@ -408,27 +438,6 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
         var s = v.ToString();
         return DateTime.TryParseExact(s, "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var t)
             ? ((t.Ticks - DateTime.UnixEpoch.Ticks) / 10).ToString(CultureInfo.InvariantCulture) : s;
-    }
-
-    private List<JsonObject> LedgerLatest()
-    {
-        List<JsonObject> events;
-        var source = Rows("upload_events");
-        lock (source) events = source.Select(e => e.DeepClone().AsObject()).ToList();
-        static long Micros(JsonObject e) => (DateTime.ParseExact(e["at"]!.GetValue<string>(), "yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture).Ticks - DateTime.UnixEpoch.Ticks) / 10;
-        var latest = new List<JsonObject>();
-        foreach (var g in events.GroupBy(e => e["upload_id"]!.GetValue<string>()))
-        {
-            var ordered = g.Select((e, i) => (e, i, at: Micros(e))).OrderBy(x => x.at).ThenBy(x => x.i).ToList();
-            var last = ordered[^1].e;
-            last["at"] = ordered[^1].at;
-            last["first_at"] = ordered[0].at;
-            var started = ordered.Where(x => x.e["status"]!.GetValue<string>() == "stored" && x.e["job_id"] is not null).Select(x => x.at).DefaultIfEmpty(-1).Max();
-            last["started_at"] = started < 0 ? null : started;
-            last["attempts"] = ordered.Count(x => x.e["status"]!.GetValue<string>() != "stored");
-            latest.Add(last);
-        }
-        return latest;
     }
 
     private static JsonArray Fields(params (string Name, string Type)[] fields)
@@ -483,6 +492,8 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
 
     private sealed record Blob(string Bucket, string Name, long Generation, byte[] Data, Dictionary<string, string> Metadata)
     {
+        public DateTimeOffset Created { get; init; } = DateTimeOffset.UtcNow;
+
         public JsonObject Resource()
         {
             var md = new JsonObject();
@@ -495,6 +506,7 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
                 ["name"] = Name,
                 ["generation"] = Generation.ToString(CultureInfo.InvariantCulture),
                 ["size"] = Data.Length.ToString(CultureInfo.InvariantCulture),
+                ["timeCreated"] = Created.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture),
                 ["metadata"] = md,
             };
         }

@@ -139,7 +139,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
     {
         await using var process = await GcpFunctionHost.StartAsync(CloudFunction.Process, GcpFunctionHost.Settings(_fake));
         Assert.IsType<GcsObjectStore>(process.Service<IObjectStore>());
-        Assert.IsType<BigQuery.BigQueryUploadLedger>(process.Service<IUploadLedger>());
+        Assert.IsType<State.GcsUploadLedger>(process.Service<IUploadLedger>());
         Assert.IsType<BigQuery.BigQueryWarehouseLoader>(process.Service<IWarehouseLoader>());
         // No Cloud Run image carries the embedded backend: no function references it or DuckDB, even indirectly.
         foreach (var function in new[] { typeof(Tarmac.Ingest.UploadService), typeof(Tarmac.Process.UploadProcessor), typeof(Tarmac.Query.QueryEndpoints) })
@@ -177,8 +177,10 @@ public sealed class FunctionHostTests : IAsyncLifetime
         var gen = _fake.PutObject(GcpFunctionHost.Bucket, name, Encoding.UTF8.GetBytes(SampleData.SeedCsv));
 
         using var response = await process.Http.SendAsync(GcpFunctionHost.PushRequest(null, GcpFunctionHost.Bucket, name, gen));
+        using var flush = await process.Http.SendAsync(GcpFunctionHost.ScheduledRun("/flush", null));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, flush.StatusCode);
         Assert.Equal(7, _fake.Rows("flights").Count);
     }
 }

@@ -50,7 +50,9 @@ public sealed class GcpFunctionHost : IAsyncDisposable
         ["TARMAC_PUSH_AUDIENCE"] = Audience,
         ["TARMAC_PUSH_SERVICE_ACCOUNT"] = PushAccount,
         ["TARMAC_PUSH_JWKS_URL"] = fake.JwksUrl,
-        ["TARMAC_BATCH_WINDOW_MS"] = "200",
+        // Flushes are called explicitly (POST /flush) unless a test shortens the window to watch the timer.
+        ["TARMAC_BATCH_WINDOW_MS"] = "600000",
+        ["TARMAC_FLUSH_MIN_INTERVAL_MS"] = "0",
         ["TARMAC_BQ_RETRY_BASE_MS"] = "1",
         ["TARMAC_BQ_JOB_POLL_MS"] = "1",
         ["TARMAC_SCHEMAS"] = Path.Combine(AppContext.BaseDirectory, "schemas"),
@@ -64,7 +66,7 @@ public sealed class GcpFunctionHost : IAsyncDisposable
         switch (function)
         {
             case CloudFunction.Ingest: app.MapIngest(); break;
-            case CloudFunction.Process: app.MapPubSubPush(); break;
+            case CloudFunction.Process: app.MapPubSubPush(); app.MapScheduledRuns(); break;
             case CloudFunction.Query: app.MapQuery(); break;
         }
         await app.StartAsync();
@@ -115,6 +117,14 @@ public sealed class GcpFunctionHost : IAsyncDisposable
     public static HttpRequestMessage RawPush(string? token, string body)
     {
         var request = new HttpRequestMessage(HttpMethod.Post, "/pubsub/push") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+        return request;
+    }
+
+    /// <summary>A Cloud Scheduler run of process (<c>POST /flush</c> or <c>/sweep</c>), with the body Cloud Scheduler sends.</summary>
+    public static HttpRequestMessage ScheduledRun(string path, string? token)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent("{}", Encoding.UTF8, "application/json") };
         if (token is not null) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
         return request;
     }

@@ -1,3 +1,4 @@
+using Tarmac.ServiceDefaults;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -5,6 +6,7 @@ using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
 using Tarmac.GoogleCloud.BigQuery;
+using Tarmac.GoogleCloud.State;
 using Tarmac.Process;
 
 namespace Tarmac.GoogleCloud.Tests;
@@ -32,14 +34,18 @@ public sealed class LiveTests
         return o;
     }
 
-    private static (GcsObjectStore Bucket, BigQueryClient Client, BigQueryUploadLedger Ledger, UploadLoader Loader, BigQueryWarehouseReader Reader) Adapters(GoogleCloudOptions o)
+    private static (GcsObjectStore Bucket, GcsUploadLedger Ledger, UploadLoader Loader, BigQueryFlusher Flusher, BigQueryWarehouseReader Reader) Adapters(GoogleCloudOptions o)
     {
-        var bucket = new GcsObjectStore(GcsObjectStore.CreateClient(o), o.RawBucket!);
+        var storage = GcsObjectStore.CreateClient(o);
+        var bucket = new GcsObjectStore(storage, o.RawBucket!);
         var http = new HttpClient(new Auth.GoogleAccessTokenHandler("https://www.googleapis.com/auth/bigquery") { InnerHandler = new HttpClientHandler() }) { BaseAddress = o.BigQueryBaseUri };
         var client = new BigQueryClient(http, o, TimeSpan.FromMilliseconds(500));
-        var ledger = new BigQueryUploadLedger(client, bucket, TimeProvider.System);
-        var loader = new BigQueryWarehouseLoader(client, ledger, bucket, TimeProvider.System, NullLogger<BigQueryWarehouseLoader>.Instance);
-        return (bucket, client, ledger, new UploadLoader(loader, TimeProvider.System), new BigQueryWarehouseReader(client));
+        var state = new GcsStateObjects(storage, o.RawBucket!);
+        var ledger = new GcsUploadLedger(state, bucket, new UploadAudit(client, NullLogger<UploadAudit>.Instance), TimeProvider.System);
+        var pending = new PendingLoads(state);
+        var loader = new BigQueryWarehouseLoader(ledger, state, bucket, pending, TimeProvider.System);
+        var flusher = new BigQueryFlusher(client, ledger, state, pending, TimeProvider.System, NullLogger<BigQueryFlusher>.Instance);
+        return (bucket, ledger, new UploadLoader(loader, new TarmacOptions(), TimeProvider.System), flusher, new BigQueryWarehouseReader(client));
     }
 
     [SkippableFact]
@@ -60,7 +66,7 @@ public sealed class LiveTests
     {
         var o = Options();
         Skip.If(o is null, "No Google Cloud project or credentials configured.");
-        var (bucket, _, ledger, loader, warehouse) = Adapters(o!);
+        var (bucket, ledger, loader, flusher, warehouse) = Adapters(o!);
         var catalog = SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
         catalog.TryGet("flights", out var flights);
         var csv = SampleData.SeedCsv.Replace("UA,1545", $"UA,{Random.Shared.Next(10_000, 99_999)}", StringComparison.Ordinal);
@@ -75,12 +81,16 @@ public sealed class LiveTests
         Assert.Equal(RegisterOutcome.Created, (await ledger.RegisterAsync(record, default)).Outcome);
         var request = new LoadRequest(record, flights, ct => bucket.OpenReadAsync(name, ct));
 
-        var loaded = await loader.LoadAsync([request], default);
+        var staged = await loader.LoadAsync([request], default);
         var again = await loader.LoadAsync([request], default);
+        var flushed = await flusher.FlushAsync(flights, force: true, default);
 
-        Assert.Equal(UploadStatus.Loaded, loaded[0].Status);
-        Assert.Equal(7, loaded[0].RowsLoaded);
-        Assert.Equal(UploadStatus.Loaded, again[0].Status);
+        Assert.Equal(UploadStatus.Stored, staged[0].Status);
+        Assert.Equal(UploadStatus.Stored, again[0].Status);
+        var loaded = Assert.Single(flushed.Settled, u => u.UploadId == id);
+        Assert.Equal(UploadStatus.Loaded, loaded.Status);
+        Assert.Equal(7, loaded.RowsLoaded);
+        Assert.Equal(UploadStatus.Loaded, (await ledger.GetAsync(id, default))!.Status);
         var version = await warehouse.GetVersionAsync(flights, default);
         Assert.True(version.Version > 0);
         Assert.True(await warehouse.CountAsync(Tarmac.Core.Query.RowsQuery.All(flights, version.LastLoadedAt), default) >= 7);

@@ -1,72 +1,41 @@
 using Microsoft.Extensions.Logging;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
+using Tarmac.GoogleCloud.State;
 
 namespace Tarmac.GoogleCloud.BigQuery;
 
 /// <summary>
-/// Loads into BigQuery. Each upload's accepted rows are staged as NDJSON under <c>loads/</c>; a batch's staged objects go
-/// into one load job per table, whose id is derived from the batch's raw objects, so a redelivered batch finds its job
-/// (409) instead of loading twice. The ledger records the job before it runs (see <see cref="BigQueryLoadSession"/>).
+/// Loads into BigQuery in two steps, so that a push is answered within seconds and loads stay far under the 1,500 load
+/// jobs per table per day (https://cloud.google.com/bigquery/quotas#load_jobs). A load session validates and stages each
+/// upload's rows as NDJSON under <c>loads/</c> and records the outcome they will have; <see cref="BigQueryFlusher"/>
+/// later appends everything staged for a table with one load job.
 /// </summary>
-public sealed partial class BigQueryWarehouseLoader(
-    BigQueryClient bigQuery, BigQueryUploadLedger ledger, IObjectStore bucket, TimeProvider time, ILogger<BigQueryWarehouseLoader> logger)
+public sealed class BigQueryWarehouseLoader(GcsUploadLedger ledger, GcsStateObjects state, IObjectStore bucket, PendingLoads pending, TimeProvider time)
     : IWarehouseLoader
 {
     /// <summary>Prefix of the staged NDJSON objects (deleted by a bucket lifecycle rule after 7 days).</summary>
     public const string LoadsPrefix = "loads/";
 
-    /// <summary>A load job takes at most 10,000 source URIs.</summary>
-    public const int MaxUrisPerJob = 10_000;
+    internal GcsUploadLedger Ledger => ledger;
 
-    /// <summary>How many failed jobs of one batch are skipped over before giving up.</summary>
-    public const int MaxJobAttempts = 20;
-
-    /// <summary>First pause while a job runs; doubles up to 5 s.</summary>
-    public TimeSpan JobPollStart { get; init; } = TimeSpan.FromMilliseconds(500);
-
-    internal BigQueryClient BigQuery => bigQuery;
-
-    internal BigQueryUploadLedger Ledger => ledger;
+    internal GcsStateObjects State => state;
 
     internal IObjectStore Bucket => bucket;
 
-    internal TimeProvider Time => time;
+    internal PendingLoads Pending => pending;
 
-    internal ILogger Logger => logger;
+    internal TimeProvider Time => time;
 
     /// <inheritdoc />
     /// <remarks>
-    /// An upload whose latest event names a job planned for it was being loaded when its delivery broke off: if that job
-    /// succeeded, its rows are in the table, and the planned outcome is recorded and reported as settled.
+    /// An upload whose rows are already staged is left out of <see cref="ILoadSession.Current"/>: a redelivery then
+    /// changes nothing, and its load is the flush's work.
     /// </remarks>
     public async Task<ILoadSession> BeginAsync(IReadOnlyList<LoadRequest> batch, CancellationToken ct)
     {
-        var latest = await ledger.GetLatestAsync(batch.Select(r => r.Upload.UploadId).Distinct(StringComparer.Ordinal).ToList(), ct);
-        var current = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
-        foreach (var (id, e) in latest)
-            current[id] = e is { Status: UploadStatus.Stored, JobId: { } planned } && await AdoptAsync(e, planned, ct) is { } adopted ? adopted : e.ToRecord();
+        var states = await ledger.GetStatesAsync(batch.Select(r => r.Upload.UploadId), ct);
+        var current = states.Where(kv => kv.Value.Staged is null).ToDictionary(kv => kv.Key, kv => kv.Value.Upload, StringComparer.Ordinal);
         return new BigQueryLoadSession(this, current, time.GetUtcNow());
     }
-
-    private async Task<UploadRecord?> AdoptAsync(LedgerEvent planned, string jobId, CancellationToken ct)
-    {
-        var job = await bigQuery.GetJobAsync(jobId, ct);
-        if (job is null) return null;
-        job = await bigQuery.WaitForJobAsync(job, JobPollStart, ct);
-        if (BigQueryClient.ErrorOf(job) is not null) return null;
-        var outcome = planned with
-        {
-            Status = UploadStatuses.OutcomeOf(planned.RowsLoaded ?? 0, planned.RowsRejected ?? 0, planned.Error),
-            Error = null,
-            At = time.GetUtcNow(),
-            StartedAt = planned.At,
-        };
-        await ledger.AppendAsync([outcome], ct);
-        LogAdopted(logger, planned.UploadId, jobId);
-        return (outcome with { Attempts = planned.Attempts + 1 }).ToRecord();
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "Upload {upload_id} was loaded by job {job_id} before a redelivery; adopting its outcome")]
-    private static partial void LogAdopted(ILogger logger, string upload_id, string job_id);
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
+using Tarmac.GoogleCloud.State;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Query;
@@ -23,7 +24,7 @@ public sealed class BigQueryWarehouseReader(BigQueryClient bigQuery) : IWarehous
     /// </remarks>
     public async Task<DatasetVersion> GetVersionAsync(DatasetSchema dataset, CancellationToken ct)
     {
-        var sql = $"SELECT COUNT(*), UNIX_MICROS(MAX(at)) FROM {bigQuery.TableRef(BigQueryUploadLedger.Table)} "
+        var sql = $"SELECT COUNT(*), UNIX_MICROS(MAX(at)) FROM {bigQuery.TableRef(UploadAudit.Table)} "
             + "WHERE dataset = @dataset AND status IN ('loaded', 'partially_loaded') AND rows_loaded > 0";
         var result = await bigQuery.QueryAsync(sql, [BigQueryParameter.String("dataset", dataset.Name)], 1, ct);
         if (result.Rows.Count == 0) return new DatasetVersion(0, null);

@@ -54,7 +54,7 @@ internal sealed class NdjsonRowSink : IRowSink, IDisposable
             if (v.IsNull) continue; // an absent key loads as NULL
             switch (columns[i].Type)
             {
-                case ColumnType.Integer: _json.WriteNumber(_names[i], v.Int64); break;
+                case ColumnType.Integer: WriteInt64(_names[i], v.Int64); break;
                 case ColumnType.Float:
                     if (double.IsFinite(v.Double)) _json.WriteNumber(_names[i], v.Double);
                     else _json.WriteString(_names[i], double.IsNaN(v.Double) ? "NaN" : v.Double > 0 ? "Infinity" : "-Infinity");
@@ -67,7 +67,7 @@ internal sealed class NdjsonRowSink : IRowSink, IDisposable
             }
         }
         _json.WriteString(UploadIdName, _uploadId);
-        _json.WriteNumber(LineName, line);
+        WriteInt64(LineName, line);
         _json.WriteString(LoadedAtName, _loadedAt);
         _json.WriteEndObject();
         _json.Flush();
@@ -79,6 +79,17 @@ internal sealed class NdjsonRowSink : IRowSink, IDisposable
         _unflushed = 0;
         // Blocks while the upload is behind: the backpressure that keeps memory bounded.
         _readerGone = _pipe.FlushAsync().AsTask().GetAwaiter().GetResult().IsCompleted;
+    }
+
+    /// <summary>
+    /// An INT64 as a JSON string: BigQuery's JSON loader corrupts integers outside ±2^53 written as numbers and reads
+    /// strings exactly (https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-json#limitations).
+    /// </summary>
+    private void WriteInt64(JsonEncodedText name, long value)
+    {
+        Span<byte> digits = stackalloc byte[20];
+        value.TryFormat(digits, out var n, provider: CultureInfo.InvariantCulture);
+        _json.WriteString(name, digits[..n]);
     }
 
     /// <summary>Flushes what is left and ends the stream.</summary>

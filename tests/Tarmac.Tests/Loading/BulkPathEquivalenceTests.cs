@@ -1,3 +1,4 @@
+using Tarmac.ServiceDefaults;
 using System.Globalization;
 using System.Text;
 using Tarmac.Core.Datasets;
@@ -109,7 +110,7 @@ public class BulkPathEquivalenceTests
         using var db = new DuckDbDatabase(Path.Combine(dir, "w.duckdb"), new SchemaCatalog([dataset]));
         using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
         using var warehouse = new DuckDbWarehouseLoader(db, TimeProvider.System) { BulkThresholdBytes = bulk ? 0 : long.MaxValue };
-        var loader = new UploadLoader(warehouse, TimeProvider.System);
+        var loader = new UploadLoader(warehouse, new TarmacOptions(), TimeProvider.System);
         var id = UploadIds.New();
         var upload = new UploadRecord
         {

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 
-namespace Tarmac.Process;
+namespace Tarmac.Local;
 
 /// <summary>Reads a channel in batches: everything that arrives within a window after the first item, up to a maximum.</summary>
 public static class WindowedBatches

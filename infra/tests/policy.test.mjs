@@ -176,9 +176,60 @@ test('the root module has versions.tf, variables.tf, main.tf, outputs.tf, README
   }
   const v = fs.readFileSync(path.join(INFRA, 'versions.tf'), 'utf8');
   assert.match(v, /required_version\s*=\s*">=\s*1\.6"/, 'terraform >= 1.6');
-  assert.match(v, /hashicorp\/google"[\s\S]*?version\s*=\s*"~>\s*6\.50"/, 'google ~> 6.50');
-  assert.match(v, /hashicorp\/google-beta"[\s\S]*?version\s*=\s*"~>\s*6\.50"/, 'google-beta ~> 6.50');
   assert.match(v, /backend\s+"gcs"\s*\{\s*\}/, 'partial GCS backend (bucket and prefix at init)');
+  assert.equal(requiredProviders(v)['hashicorp/google'], '6.50.0', 'google pinned to 6.50.0 (the schema tfcheck checks)');
+  assert.equal(requiredProviders(v)['hashicorp/google-beta'], '6.50.0', 'google-beta pinned to 6.50.0');
+});
+
+// ------------------------------------------------------- pinning and roots
+
+// source -> version of a versions.tf's required_providers.
+function requiredProviders(text) {
+  const out = {};
+  for (const m of text.matchAll(/=\s*\{\s*source\s*=\s*"([^"]+)"\s*(?:version\s*=\s*"([^"]*)")?\s*\}/g)) out[m[1]] = m[2] ?? null;
+  return out;
+}
+
+// registry.terraform.io/<source> -> { version, constraints, hashes } of a lock file.
+function lockedProviders(text) {
+  const out = {};
+  for (const m of text.matchAll(/provider\s+"registry\.terraform\.io\/([^"]+)"\s*\{([\s\S]*?)\n\}/g)) {
+    const body = m[2];
+    out[m[1]] = {
+      version: /\bversion\s*=\s*"([^"]+)"/.exec(body)?.[1],
+      constraints: /\bconstraints\s*=\s*"([^"]+)"/.exec(body)?.[1],
+      hashes: [...body.matchAll(/"((?:h1|zh):[^"]+)"/g)].map((h) => h[1]),
+    };
+  }
+  return out;
+}
+
+const roots = [INFRA, path.join(INFRA, 'bootstrap')];
+
+test('every root pins each provider to an exact version and commits a matching .terraform.lock.hcl', () => {
+  for (const root of roots) {
+    const versions = fs.readFileSync(path.join(root, 'versions.tf'), 'utf8');
+    const lockFile = path.join(root, '.terraform.lock.hcl');
+    assert.ok(fs.existsSync(lockFile), `${rel(lockFile)} is missing`);
+    const want = requiredProviders(versions);
+    const locked = lockedProviders(fs.readFileSync(lockFile, 'utf8'));
+    assert.ok(Object.keys(want).length > 0, `${rel(root)}: no required_providers`);
+    assert.deepEqual(Object.keys(locked).sort(), Object.keys(want).sort(), `${rel(lockFile)}: providers differ from versions.tf`);
+    for (const [source, version] of Object.entries(want)) {
+      assert.match(version ?? '', /^\d+\.\d+\.\d+$/, `${rel(root)}/versions.tf: ${source} must be pinned exactly, not "${version}"`);
+      assert.equal(locked[source].version, version, `${rel(lockFile)}: ${source} locked at ${locked[source].version}, versions.tf says ${version}`);
+      assert.equal(locked[source].constraints, version, `${rel(lockFile)}: ${source} constraints must be "${version}"`);
+      assert.ok(locked[source].hashes.some((h) => h.startsWith('zh:')), `${rel(lockFile)}: ${source} has no zh: (per-platform zip) hashes`);
+      assert.ok(locked[source].hashes.some((h) => h.startsWith('h1:')), `${rel(lockFile)}: ${source} has no h1: hash`);
+    }
+  }
+});
+
+test('a root and its lock agree across roots on shared providers', () => {
+  const [main, boot] = roots.map((r) => requiredProviders(fs.readFileSync(path.join(r, 'versions.tf'), 'utf8')));
+  for (const source of Object.keys(boot)) assert.equal(boot[source], main[source], `bootstrap and infra pin ${source} differently`);
+  const [lmain, lboot] = roots.map((r) => lockedProviders(fs.readFileSync(path.join(r, '.terraform.lock.hcl'), 'utf8')));
+  for (const source of Object.keys(lboot)) assert.deepEqual(lboot[source].hashes, lmain[source].hashes, `${source}: lock hashes differ between roots`);
 });
 
 test('every variable has a type and a description', () => {

@@ -9,6 +9,7 @@ locals {
   topic_filter    = "resource.type=\"pubsub_topic\" AND resource.label.topic_id=\"${var.topic_name}\""
   push_sub_filter = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${var.subscription_name}\""
   dlq_sub_filter  = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${var.dead_letter_subscription_name}\""
+  sweep_sub_filter = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${var.sweep_subscription_name}\""
 
   percentiles = { p50 = "REDUCE_PERCENTILE_50", p95 = "REDUCE_PERCENTILE_95", p99 = "REDUCE_PERCENTILE_99" }
 

@@ -126,7 +126,9 @@ module "storage" {
     # process: storage.buckets.get (BigQuery load jobs from gs:// check the
     # source bucket) and storage.objects.list (sweep and flush list state/open/
     # and state/pending/). Both are bucket-level permissions, which an object
-    # name condition cannot grant.
+    # name condition cannot grant; legacyBucketReader holds exactly these two
+    # (https://cloud.google.com/storage/docs/access-control/iam-roles,
+    # https://cloud.google.com/java/docs/reference/google-cloud-storage/latest/com.google.cloud.storage.StorageRoles).
     process_bucket_read = {
       role   = "roles/storage.legacyBucketReader"
       member = local.member["process"]

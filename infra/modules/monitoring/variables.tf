@@ -45,6 +45,11 @@ variable "overdue_minutes" {
   type        = number
   description = "Age after which process's sweep logs an upload without a final status as upload_overdue (used in alert texts; the app owns the value)."
   default     = 15
+
+  validation {
+    condition     = var.overdue_minutes >= 1
+    error_message = "overdue_minutes must be at least 1."
+  }
 }
 
 variable "services" {

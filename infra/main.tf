@@ -20,17 +20,19 @@ locals {
   name          = "${var.prefix}-${var.environment}"
   dataset_id    = replace(local.name, "-", "_")
   push_audience = coalesce(var.push_audience, "${local.name}-process-push")
+
   # Full name of the dead-letter pull subscription process drains in /sweep;
   # built here (not read from module.events) so process's env does not wait on it.
   dead_letter_sweep_subscription = "projects/${var.project_id}/subscriptions/${local.name}-dead-letter-sweep"
+
   # Cloud Scheduler calls POST /flush every M minutes, M = max(1, ceil(window / 1 min)):
   # at most 1,440 flushes (one load job per dataset each) per table per day, under
   # BigQuery's 1,500 load jobs per table per day.
   # https://cloud.google.com/bigquery/quotas#load_jobs
   flush_every_minutes = max(1, ceil(var.batch_window_ms / 60000))
   deployer_email      = coalesce(var.deployer_email, "${local.name}-deployer@${var.project_id}.iam.gserviceaccount.com")
-  api_audience  = "${local.name}-api"
-  functions     = ["ingest", "process", "query"]
+  api_audience        = "${local.name}-api"
+  functions           = ["ingest", "process", "query"]
 
   labels = merge(var.labels, {
     app         = var.prefix
@@ -155,6 +157,7 @@ module "warehouse" {
     # upload_events (dataEditor includes bigquery.datasets.get).
     process_write = { role = "roles/bigquery.dataEditor", member = local.member["process"] }
     query_read    = { role = "roles/bigquery.dataViewer", member = local.member["query"] }
+
     # ingest: bigquery.datasets.get, which streaming inserts into the ledger
     # need on the dataset; metadataViewer is the narrowest predefined role that
     # has it, and it reads no table data.

@@ -34,6 +34,7 @@ module "cicd" {
   github_owner         = var.github_owner
   github_repo          = var.github_repo
   container_repository = var.container_repository
+
   # Created by infra/ under this fixed name; only passed to the build here.
   artifacts_bucket = "${var.project_id}-${local.name}-artifacts"
   tf_state_bucket  = var.tf_state_bucket

@@ -263,6 +263,7 @@ resource "google_monitoring_alert_policy" "dead_letter_not_empty" {
       filter          = "metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND ${local.sweep_sub_filter}"
       comparison      = "COMPARISON_GT"
       threshold_value = 0
+
       # The sweep runs every few minutes; a message still waiting after three
       # sweeps means the sweep cannot finish it.
       duration = "900s"

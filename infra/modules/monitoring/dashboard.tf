@@ -7,7 +7,8 @@ locals {
   # https://cloud.google.com/monitoring/api/metrics_gcp (Cloud Run run.googleapis.com/*,
   # Cloud Storage storage.googleapis.com/storage/*, Pub/Sub pubsub.googleapis.com/*
   # (topic/send_message_operation_count is deprecated there; send_request_count replaces it),
-  # API Gateway apigateway.googleapis.com/proxy/* on resource apigateway.googleapis.com/Gateway).
+  # API Gateway apigateway.googleapis.com/proxy/* on resource apigateway.googleapis.com/Gateway;
+  # proxy/latencies is not verified against the list page, see README.md).
   run_filter       = "resource.type=\"cloud_run_revision\" AND resource.label.service_name=one_of(${local.services_one_of})"
   gateway_filter   = "resource.type=\"apigateway.googleapis.com/Gateway\" AND resource.label.gateway_id=\"${var.gateway_id}\""
   bucket_filter    = "resource.type=\"gcs_bucket\" AND resource.label.bucket_name=\"${var.raw_bucket}\""

@@ -88,27 +88,20 @@ module "storage" {
   raw_iam = {
     # ingest: create-only writes of uploads (raw/) and the signed resumable
     # sessions it hands out, which run with ingest's permissions.
-    # Dedupe claims claims/<dataset>/<sha256> are create-only too (a 412 means
-    # the file was seen before) and ingest reads them back.
-    ingest_create = {
+    ingest_raw_create = {
       role      = "roles/storage.objectCreator"
       member    = local.member["ingest"]
-      prefixes  = ["raw/", "claims/"]
-      condition = "ingest creates uploads and dedupe claims"
+      prefixes  = ["raw/"]
+      condition = "ingest creates uploads under raw/"
     }
-    ingest_claims_read = {
-      role      = "roles/storage.objectViewer"
-      member    = local.member["ingest"]
-      prefixes  = ["claims/"]
-      condition = "ingest reads dedupe claims"
-    }
-    # ingest: upload state (state/uploads/<id>.json, state/open/<id>) with
-    # compare-and-set overwrites; an overwrite also needs storage.objects.delete.
+    # ingest: upload state (state/uploads/<id>.json, state/open/<id>) and dedupe
+    # claims (claims/<dataset>/<sha256>), created and updated with
+    # ifGenerationMatch; an overwrite also needs storage.objects.delete.
     ingest_state = {
       role      = "roles/storage.objectUser"
       member    = local.member["ingest"]
-      prefixes  = ["state/"]
-      condition = "ingest reads and writes upload state"
+      prefixes  = ["state/", "claims/"]
+      condition = "ingest reads and writes upload state and dedupe claims"
     }
     # process: reads uploads (never changes them).
     process_raw_read = {

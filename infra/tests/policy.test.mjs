@@ -542,8 +542,13 @@ test('raw-bucket object roles are limited by an object-name prefix condition', (
   for (const e of entries.filter((x) => /prefixes/.test(x.body))) {
     assert.match(e.body, /role\s*=\s*"roles\/storage\.object(Creator|Viewer|User)"/, `${e.key}: object role`);
   }
-  const ingest = entries.filter((e) => /member\["ingest"\]/.test(e.body)).map((e) => /prefixes\s*=\s*(\[[^\]]*\])/.exec(e.body)[1]);
-  assert.ok(!ingest.some((p) => p.includes('staging/')), 'ingest never touches staging/');
+  const prefixesOf = (who, role) => entries.filter((e) => e.body.includes(`member["${who}"]`) && e.body.includes(`"roles/storage.${role}"`))
+    .map((e) => /prefixes\s*=\s*(\[[^\]]*\])/.exec(e.body)[1]);
+  assert.deepEqual(prefixesOf('ingest', 'objectCreator'), ['["raw/"]'], 'ingest creates uploads, never overwrites them');
+  assert.deepEqual(prefixesOf('ingest', 'objectUser'), ['["state/", "claims/"]']);
+  assert.deepEqual(prefixesOf('ingest', 'objectViewer'), []);
+  assert.deepEqual(prefixesOf('process', 'objectViewer'), ['["raw/"]'], 'process only reads uploads');
+  assert.deepEqual(prefixesOf('process', 'objectUser'), ['["state/", "claims/", "staging/"]']);
   const st = read('modules', 'storage', 'main.tf');
   assert.match(st, /resource\.name\.startsWith\(\\"projects\/_\/buckets\/\$\{google_storage_bucket\.raw\.name\}\/objects\/\$\{p\}\\"\)/);
   assert.match(st, /uniform_bucket_level_access\s*=\s*true/);

@@ -1,6 +1,10 @@
 # Tarmac on Google Cloud: API Gateway -> Cloud Run (ingest, process, query)
-# -> GCS -> Pub/Sub push -> BigQuery, with least-privilege IAM, monitoring,
-# alerts, SLOs and the Cloud Build trigger of this environment.
+# -> GCS -> Pub/Sub push -> process stages -> Cloud Scheduler flush -> BigQuery
+# load job, with least-privilege IAM, monitoring, alerts and SLOs.
+#
+# The CI/CD identity (deployer SA, its roles, the Cloud Build trigger) lives in
+# its own root and state, infra/bootstrap/, applied by a human: the deployer
+# never refreshes or changes its own grants (see bootstrap/README.md).
 
 provider "google" {
   project = var.project_id
@@ -16,8 +20,19 @@ locals {
   name          = "${var.prefix}-${var.environment}"
   dataset_id    = replace(local.name, "-", "_")
   push_audience = coalesce(var.push_audience, "${local.name}-process-push")
-  api_audience  = "${local.name}-api"
-  functions     = ["ingest", "process", "query"]
+
+  # Full name of the dead-letter pull subscription process drains in /sweep;
+  # built here (not read from module.events) so process's env does not wait on it.
+  dead_letter_sweep_subscription = "projects/${var.project_id}/subscriptions/${local.name}-dead-letter-sweep"
+
+  # Cloud Scheduler calls POST /flush every M minutes, M = max(1, ceil(window / 1 min)):
+  # at most 1,440 flushes (one load job per dataset each) per table per day, under
+  # BigQuery's 1,500 load jobs per table per day.
+  # https://cloud.google.com/bigquery/quotas#load_jobs
+  flush_every_minutes = max(1, ceil(var.batch_window_ms / 60000))
+  deployer_email      = coalesce(var.deployer_email, "${local.name}-deployer@${var.project_id}.iam.gserviceaccount.com")
+  api_audience        = "${local.name}-api"
+  functions           = ["ingest", "process", "query"]
 
   labels = merge(var.labels, {
     app         = var.prefix
@@ -54,7 +69,7 @@ module "service_accounts" {
     process = "Tarmac ${var.environment} process service: validates and loads uploads into BigQuery."
     query   = "Tarmac ${var.environment} query service: reads the BigQuery dataset."
     gateway = "Tarmac ${var.environment} API Gateway backend identity: invokes ingest and query."
-    push    = "Tarmac ${var.environment} Pub/Sub push identity: invokes process."
+    push    = "Tarmac ${var.environment} pusher identity: Pub/Sub push and Cloud Scheduler invoke process with its OIDC token."
   }
 }
 
@@ -71,13 +86,48 @@ module "storage" {
   force_destroy = var.force_destroy_buckets
 
   raw_iam = {
-    # ingest: create-only writes of raw/ objects and claims/<dataset>/<sha256>,
-    # and reads of claim objects for de-duplication.
-    ingest_create = { role = "roles/storage.objectCreator", member = local.member["ingest"] }
-    ingest_read   = { role = "roles/storage.objectViewer", member = local.member["ingest"] }
-    # process: reads raw/ objects, writes staged clean rows under loads/.
-    process_read   = { role = "roles/storage.objectViewer", member = local.member["process"] }
-    process_create = { role = "roles/storage.objectCreator", member = local.member["process"] }
+    # ingest: create-only writes of uploads (raw/) and the signed resumable
+    # sessions it hands out, which run with ingest's permissions.
+    ingest_raw_create = {
+      role      = "roles/storage.objectCreator"
+      member    = local.member["ingest"]
+      prefixes  = ["raw/"]
+      condition = "ingest creates uploads under raw/"
+    }
+    # ingest: upload state (state/uploads/<id>.json, state/open/<id>) and dedupe
+    # claims (claims/<dataset>/<sha256>), created and updated with
+    # ifGenerationMatch; an overwrite also needs storage.objects.delete.
+    ingest_state = {
+      role      = "roles/storage.objectUser"
+      member    = local.member["ingest"]
+      prefixes  = ["state/", "claims/"]
+      condition = "ingest reads and writes upload state and dedupe claims"
+    }
+    # process: reads uploads (never changes them).
+    process_raw_read = {
+      role      = "roles/storage.objectViewer"
+      member    = local.member["process"]
+      prefixes  = ["raw/"]
+      condition = "process reads uploads under raw/"
+    }
+    # process: upload state, pending and flush indexes, claims, staged NDJSON
+    # (written, then deleted after its load job).
+    process_state = {
+      role      = "roles/storage.objectUser"
+      member    = local.member["process"]
+      prefixes  = ["state/", "claims/", "staging/"]
+      condition = "process reads and writes state, claims and staged rows"
+    }
+    # process: storage.buckets.get (BigQuery load jobs from gs:// check the
+    # source bucket) and storage.objects.list (sweep and flush list state/open/
+    # and state/pending/). Both are bucket-level permissions, which an object
+    # name condition cannot grant; legacyBucketReader holds exactly these two
+    # (https://cloud.google.com/storage/docs/access-control/iam-roles,
+    # https://cloud.google.com/java/docs/reference/google-cloud-storage/latest/com.google.cloud.storage.StorageRoles).
+    process_bucket_read = {
+      role   = "roles/storage.legacyBucketReader"
+      member = local.member["process"]
+    }
   }
 }
 
@@ -96,10 +146,19 @@ module "warehouse" {
   table_options = var.table_options
 
   dataset_iam = {
+    # process: load jobs into the dataset tables and audit rows into
+    # upload_events (dataEditor includes bigquery.datasets.get).
     process_write = { role = "roles/bigquery.dataEditor", member = local.member["process"] }
     query_read    = { role = "roles/bigquery.dataViewer", member = local.member["query"] }
+
+    # ingest: bigquery.datasets.get, which streaming inserts into the ledger
+    # need on the dataset; metadataViewer is the narrowest predefined role that
+    # has it, and it reads no table data.
+    ingest_dataset_get = { role = "roles/bigquery.metadataViewer", member = local.member["ingest"] }
   }
 
+  # ingest appends audit rows to upload_events (streaming inserts need
+  # bigquery.tables.updateData on the table).
   upload_events_iam = {
     ingest_ledger = { role = "roles/bigquery.dataEditor", member = local.member["ingest"] }
   }
@@ -145,6 +204,8 @@ module "ingest" {
   timeout_seconds       = var.services["ingest"].timeout_seconds
 
   env = merge(local.common_env, {
+    # 30 MiB by default: headroom under the 32 MiB request limit of Cloud Run
+    # and API Gateway, so the app answers an oversize body with problem+json.
     TARMAC_MAX_UPLOAD_BYTES = tostring(var.max_upload_bytes)
     TARMAC_SIGNER_EMAIL     = local.sa["ingest"]
   })
@@ -154,14 +215,21 @@ module "ingest" {
   }
 }
 
-# Pub/Sub push from the same project counts as internal traffic, so process
-# needs no public ingress; it still requires a valid OIDC token (run.invoker).
+# process is private twice over:
+# - ingress internal: Pub/Sub push and Cloud Scheduler in the same project are
+#   internal sources, so nothing on the internet reaches the service at all
+#   (https://cloud.google.com/run/docs/securing/ingress, "Internal");
+# - Cloud Run IAM: only the pusher SA holds roles/run.invoker. Cloud Run checks
+#   the OIDC token (audience = push audience, a custom audience of the service)
+#   and passes it on with its signature removed (SIGNATURE_REMOVED_BY_GOOGLE,
+#   https://cloud.google.com/run/docs/troubleshooting), so the app checks the
+#   claims of that token and fully verifies any token that still has a signature.
 module "process" {
   source                = "./modules/cloud-run-service"
   project_id            = var.project_id
   region                = var.region
   name                  = "${local.name}-process"
-  description           = "Tarmac process: POST /pubsub/push (object-finalized events)."
+  description           = "Tarmac process: POST /pubsub/push (Pub/Sub), POST /flush and POST /sweep (Cloud Scheduler)."
   labels                = local.labels
   image                 = local.images["process"]
   service_account_email = local.sa["process"]
@@ -176,10 +244,12 @@ module "process" {
   timeout_seconds       = var.services["process"].timeout_seconds
 
   env = merge(local.common_env, {
-    TARMAC_PUSH_AUDIENCE        = local.push_audience
-    TARMAC_PUSH_SERVICE_ACCOUNT = local.sa["push"]
-    TARMAC_PUSH_JWKS_URL        = var.push_jwks_url
-    TARMAC_BATCH_WINDOW_MS      = tostring(var.batch_window_ms)
+    TARMAC_PUSH_AUDIENCE            = local.push_audience
+    TARMAC_PUSH_SERVICE_ACCOUNT     = local.sa["push"]
+    TARMAC_PUSH_JWKS_URL            = var.push_jwks_url
+    TARMAC_BATCH_WINDOW_MS          = tostring(var.batch_window_ms)
+    TARMAC_DEAD_LETTER_SUBSCRIPTION = local.dead_letter_sweep_subscription
+    TARMAC_MAX_OBJECT_BYTES         = tostring(var.max_object_bytes)
   })
 
   invokers = {
@@ -216,7 +286,7 @@ module "query" {
 }
 
 # ---------------------------------------------------------------------------
-# Events: raw/ object finalized -> Pub/Sub push -> process
+# Events: raw/ object finalized -> Pub/Sub push -> process (validate, stage, ack)
 # ---------------------------------------------------------------------------
 
 module "events" {
@@ -230,7 +300,41 @@ module "events" {
   push_audience              = local.push_audience
   push_service_account_email = local.sa["push"]
   push_service_account_id    = module.service_accounts.ids["push"]
-  ack_deadline_seconds       = 600
+  ack_deadline_seconds       = var.push_ack_deadline_seconds
+
+  dead_letter_sweep_subscription_name = "${local.name}-dead-letter-sweep"
+  dead_letter_sweep_member            = local.member["process"]
+}
+
+# ---------------------------------------------------------------------------
+# Scheduler: POST /flush every M minutes (one load job per dataset with pending
+# work), POST /sweep every 5 minutes (re-drive stuck uploads and dead letters)
+# ---------------------------------------------------------------------------
+
+module "scheduler" {
+  source                     = "./modules/scheduler"
+  project_id                 = var.project_id
+  region                     = coalesce(var.scheduler_region, var.region)
+  name                       = local.name
+  target_url                 = module.process.uri
+  oidc_service_account_email = local.sa["push"]
+  oidc_audience              = local.push_audience
+  time_zone                  = "Etc/UTC"
+
+  jobs = {
+    flush = {
+      description      = "Flush staged uploads: one BigQuery load job per dataset with pending work (every ${local.flush_every_minutes} min = batch_window_ms ${var.batch_window_ms})."
+      path             = "/flush"
+      schedule         = "*/${local.flush_every_minutes} * * * *"
+      attempt_deadline = "${min(var.services["process"].timeout_seconds, 1800)}s"
+    }
+    sweep = {
+      description      = "Sweep: re-drive uploads open past their deadline, drain the dead-letter subscription, log upload_overdue."
+      path             = "/sweep"
+      schedule         = var.sweep_schedule
+      attempt_deadline = "${min(var.services["process"].timeout_seconds, 1800)}s"
+    }
+  }
 }
 
 # ---------------------------------------------------------------------------
@@ -265,6 +369,9 @@ module "monitoring" {
   environment           = var.environment
   notification_channels = var.notification_channels
 
+  # Production must page someone: a master plan without a channel fails.
+  require_notification_channels = coalesce(var.require_notification_channels, var.environment == "master")
+
   services = {
     ingest  = module.ingest.name
     process = module.process.name
@@ -275,6 +382,8 @@ module "monitoring" {
   topic_name                    = module.events.topic_name
   subscription_name             = module.events.subscription_name
   dead_letter_subscription_name = module.events.dead_letter_subscription_name
+  sweep_subscription_name       = module.events.dead_letter_sweep_subscription_name
+  overdue_minutes               = 15
   gateway_id                    = module.gateway.gateway_id
 
   post_rate_high_per_hour    = var.post_rate_high_per_hour
@@ -291,24 +400,25 @@ module "monitoring" {
 }
 
 # ---------------------------------------------------------------------------
-# CI/CD: deployer identity and the Cloud Build trigger of this environment
+# CI/CD: what the deployer (created by infra/bootstrap) needs on resources of
+# this state. Its own roles are in the bootstrap state, never in this one.
 # ---------------------------------------------------------------------------
 
-module "cicd" {
-  source = "./modules/cicd"
-  count  = var.cicd_enabled ? 1 : 0
+# Deploying Cloud Run services, push subscriptions and scheduler jobs "acts as"
+# their service accounts.
+resource "google_service_account_iam_member" "deployer_act_as" {
+  for_each = var.cicd_enabled ? module.service_accounts.ids : {}
 
-  project_id           = var.project_id
-  name                 = local.name
-  environment          = var.environment
-  region               = var.region
-  github_owner         = var.github_owner
-  github_repo          = var.github_repo
-  container_repository = var.container_repository
-  artifacts_bucket     = module.storage.artifacts_bucket
-  tf_state_bucket      = var.tf_state_bucket
-  gateway_url          = module.gateway.url
+  service_account_id = each.value
+  role               = "roles/iam.serviceAccountUser"
+  member             = "serviceAccount:${local.deployer_email}"
+}
 
-  # Identities the deployer must be able to "act as" when it deploys.
-  runtime_service_account_ids = module.service_accounts.ids
+# The pipeline uploads <function>-<branch>.zip and build reports here.
+resource "google_storage_bucket_iam_member" "deployer_artifacts" {
+  count = var.cicd_enabled ? 1 : 0
+
+  bucket = module.storage.artifacts_bucket
+  role   = "roles/storage.objectUser"
+  member = "serviceAccount:${local.deployer_email}"
 }

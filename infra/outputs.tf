@@ -73,7 +73,7 @@ output "topic" {
 }
 
 output "dead_letter_subscription" {
-  description = "Dead-letter pull subscription (should stay empty)."
+  description = "Dead-letter audit pull subscription (an operator's copy of every dead-lettered message)."
   value       = module.events.dead_letter_subscription_name
 }
 
@@ -88,6 +88,26 @@ output "slos" {
 }
 
 output "deployer_email" {
-  description = "Cloud Build deployer service account (null when cicd_enabled = false)."
-  value       = try(module.cicd[0].deployer_email, null)
+  description = "Deployer service account (created by infra/bootstrap) granted act-as and artifacts access here; null when cicd_enabled = false."
+  value       = var.cicd_enabled ? local.deployer_email : null
+}
+
+output "batch_window_ms" {
+  description = "TARMAC_BATCH_WINDOW_MS of process; the CD pipeline derives its wait for loaded rows from it (a flush runs at least every flush_every_minutes)."
+  value       = var.batch_window_ms
+}
+
+output "flush_every_minutes" {
+  description = "Cloud Scheduler calls POST /flush every this many minutes: max(1, ceil(batch_window_ms / 60000))."
+  value       = local.flush_every_minutes
+}
+
+output "scheduler_jobs" {
+  description = "Cloud Scheduler job ids (flush, sweep)."
+  value       = module.scheduler.jobs
+}
+
+output "dead_letter_sweep_subscription" {
+  description = "Dead-letter pull subscription process drains in POST /sweep (TARMAC_DEAD_LETTER_SUBSCRIPTION)."
+  value       = module.events.dead_letter_sweep_subscription
 }

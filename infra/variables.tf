@@ -136,12 +136,23 @@ variable "force_destroy_buckets" {
 
 variable "max_upload_bytes" {
   type        = number
-  description = "TARMAC_MAX_UPLOAD_BYTES: largest body accepted by POST /upload (API Gateway caps requests at 32 MiB)."
-  default     = 33554432
+  description = "TARMAC_MAX_UPLOAD_BYTES (ingest): largest body accepted by a direct POST. Cloud Run and API Gateway refuse requests over 32 MiB with their own bare 413, so the cap stays below that (default 30 MiB) and the app answers with problem+json; larger files use POST /uploads."
+  default     = 31457280
 
   validation {
-    condition     = var.max_upload_bytes >= 1024 && var.max_upload_bytes <= 33554432
-    error_message = "max_upload_bytes must be between 1024 and 33554432 (the API Gateway request limit)."
+    condition     = var.max_upload_bytes >= 1024 && var.max_upload_bytes <= 31457280
+    error_message = "max_upload_bytes must be between 1024 and 31457280 (30 MiB: headroom for headers and multipart framing under the 32 MiB request limit of Cloud Run and API Gateway)."
+  }
+}
+
+variable "max_object_bytes" {
+  type        = number
+  description = "TARMAC_MAX_OBJECT_BYTES (process): largest object accepted from a signed resumable upload; process refuses bigger ones from their metadata without reading them."
+  default     = 4294967296
+
+  validation {
+    condition     = var.max_object_bytes >= 1048576 && var.max_object_bytes <= 5497558138880
+    error_message = "max_object_bytes must be between 1 MiB and 5 TiB (the Cloud Storage object size limit)."
   }
 }
 
@@ -164,12 +175,40 @@ variable "push_jwks_url" {
 
 variable "batch_window_ms" {
   type        = number
-  description = "TARMAC_BATCH_WINDOW_MS: how long process gathers finalized objects into one load job. BigQuery allows 1,500 load jobs per table per day, so at low traffic jobs/day <= 86,400,000 / window × process instances (180 s × 2 instances = 960)."
+  description = "The longest time staged work waits for its load job. One value drives both: process env TARMAC_BATCH_WINDOW_MS and the Cloud Scheduler flush every M = max(1, ceil(batch_window_ms / 60000)) minutes (at most 1,440 load jobs per table per day, under BigQuery's 1,500). Output batch_window_ms lets the CD pipeline derive its wait."
   default     = 180000
 
   validation {
-    condition     = var.batch_window_ms >= 60000 && var.batch_window_ms <= 480000
-    error_message = "batch_window_ms must be between 60000 (else a trickle of uploads exceeds 1,500 load jobs per table per day) and 480000 (the push ack deadline is 600 s)."
+    condition     = var.batch_window_ms >= 1000 && var.batch_window_ms <= 3600000 && floor(var.batch_window_ms) == var.batch_window_ms
+    error_message = "batch_window_ms must be a whole number of milliseconds between 1000 and 3600000 (the flush schedule is */M minutes, M <= 60)."
+  }
+}
+
+variable "sweep_schedule" {
+  type        = string
+  description = "Cron schedule (UTC) of Cloud Scheduler's POST /sweep: re-drive stuck uploads, drain dead letters, log upload_overdue."
+  default     = "*/5 * * * *"
+
+  validation {
+    condition     = length(split(" ", var.sweep_schedule)) == 5
+    error_message = "sweep_schedule must be a 5-field unix-cron expression such as */5 * * * *."
+  }
+}
+
+variable "scheduler_region" {
+  type        = string
+  description = "Cloud Scheduler location if different from region; null = region."
+  default     = null
+}
+
+variable "push_ack_deadline_seconds" {
+  type        = number
+  description = "Ack deadline of the push subscription. process acks a push once the upload is validated and staged (seconds for a direct upload); the deadline only bounds the slowest case, a multi-GiB signed-URL upload."
+  default     = 600
+
+  validation {
+    condition     = var.push_ack_deadline_seconds >= 10 && var.push_ack_deadline_seconds <= 600
+    error_message = "push_ack_deadline_seconds must be between 10 and 600 (Pub/Sub's range)."
   }
 }
 
@@ -249,13 +288,24 @@ variable "jwt_audiences" {
 
 variable "notification_channels" {
   type        = list(string)
-  description = "Notification channel ids (projects/<p>/notificationChannels/<id>) for every alert policy."
+  description = "Notification channel ids (projects/<p>/notificationChannels/<id>, created outside Terraform) attached to every alert policy. Empty means alerts still open incidents in Cloud Monitoring but notify nobody; that is refused where require_notification_channels is true (master by default)."
   default     = []
 
   validation {
-    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", c))])
-    error_message = "notification_channels must be full ids: projects/<project>/notificationChannels/<id>."
+    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/notificationChannels/[0-9]+$", c))])
+    error_message = "notification_channels must be full ids: projects/<project>/notificationChannels/<numeric id>."
   }
+
+  validation {
+    condition     = length(distinct(var.notification_channels)) == length(var.notification_channels)
+    error_message = "notification_channels must not repeat a channel."
+  }
+}
+
+variable "require_notification_channels" {
+  type        = bool
+  description = "Fail the plan when notification_channels is empty; null = true for master, false otherwise."
+  default     = null
 }
 
 variable "post_rate_high_per_hour" {
@@ -375,41 +425,22 @@ variable "slo_burn_rate_lookback" {
 }
 
 # ---------------------------------------------------------------------------
-# CI/CD
+# CI/CD (the deployer itself is created by infra/bootstrap)
 # ---------------------------------------------------------------------------
 
 variable "cicd_enabled" {
   type        = bool
-  description = "Create the deployer service account, its roles and the Cloud Build trigger for this environment."
+  description = "Grant the bootstrap deployer what it needs on resources of this state: act-as on the runtime service accounts and object access to the artifacts bucket."
   default     = true
 }
 
-variable "github_owner" {
+variable "deployer_email" {
   type        = string
-  description = "GitHub owner (user or organisation) of the repository connected to Cloud Build."
+  description = "Email of the deployer created by infra/bootstrap; null = <prefix>-<environment>-deployer@<project>.iam.gserviceaccount.com (bootstrap's naming)."
+  default     = null
 
   validation {
-    condition     = can(regex("^[A-Za-z0-9][A-Za-z0-9-]{0,38}$", var.github_owner))
-    error_message = "github_owner must be a valid GitHub user or organisation name."
-  }
-}
-
-variable "github_repo" {
-  type        = string
-  description = "GitHub repository name connected to Cloud Build."
-
-  validation {
-    condition     = can(regex("^[A-Za-z0-9_.-]{1,100}$", var.github_repo))
-    error_message = "github_repo must be a valid GitHub repository name."
-  }
-}
-
-variable "tf_state_bucket" {
-  type        = string
-  description = "GCS bucket holding Terraform state (created at bootstrap); passed to the pipeline as _TF_STATE_BUCKET."
-
-  validation {
-    condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.tf_state_bucket))
-    error_message = "tf_state_bucket must be a valid bucket name."
+    condition     = var.deployer_email == null || can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\\.iam\\.gserviceaccount\\.com$", var.deployer_email))
+    error_message = "deployer_email must be a user-managed service account email (<id>@<project>.iam.gserviceaccount.com)."
   }
 }

@@ -19,13 +19,14 @@ services = {
   query   = { max_instances = 3, concurrency = 40, cpu = "1", memory = "512Mi", timeout_seconds = 60 }
 }
 
+# One value: process's TARMAC_BATCH_WINDOW_MS and the flush schedule (every 1 min here).
+batch_window_ms = 60000
+
 jwt_issuer    = "https://securetoken.google.com/tarmac-project"
 jwt_jwks_uri  = "https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com"
 jwt_audiences = ["tarmac-project"]
 
+# Empty: develop's alerts open incidents in Cloud Monitoring but notify nobody.
 notification_channels     = []
 low_traffic_alert_enabled = false
 
-github_owner    = "tarmac-org"
-github_repo     = "tarmac"
-tf_state_bucket = "tarmac-project-tfstate"

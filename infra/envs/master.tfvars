@@ -13,11 +13,16 @@ image_tag            = "latest"
 run_deletion_protection = true
 force_destroy_buckets   = false
 
+# One value: process's TARMAC_BATCH_WINDOW_MS and the flush schedule (every 3 min);
+# the CD pipeline reads it back (output batch_window_ms) to size its wait.
+batch_window_ms = 180000
+
 jwt_issuer    = "https://securetoken.google.com/tarmac-project"
 jwt_jwks_uri  = "https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com"
 jwt_audiences = ["tarmac-project"]
 
-# projects/<project>/notificationChannels/<id>, created outside Terraform (on-call email, pager).
+# projects/<project>/notificationChannels/<id>, created outside Terraform (on-call email, pager;
+# see infra/README.md, bootstrap step 6). Required in master: the plan fails while this is empty.
 notification_channels     = []
 low_traffic_alert_enabled = true
 
@@ -28,6 +33,3 @@ error_ratio_threshold      = 0.01
 post_latency_p95_ms        = 300
 oldest_unacked_max_seconds = 600
 
-github_owner    = "tarmac-org"
-github_repo     = "tarmac"
-tf_state_bucket = "tarmac-project-tfstate"

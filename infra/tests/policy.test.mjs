@@ -176,9 +176,60 @@ test('the root module has versions.tf, variables.tf, main.tf, outputs.tf, README
   }
   const v = fs.readFileSync(path.join(INFRA, 'versions.tf'), 'utf8');
   assert.match(v, /required_version\s*=\s*">=\s*1\.6"/, 'terraform >= 1.6');
-  assert.match(v, /hashicorp\/google"[\s\S]*?version\s*=\s*"~>\s*6\.50"/, 'google ~> 6.50');
-  assert.match(v, /hashicorp\/google-beta"[\s\S]*?version\s*=\s*"~>\s*6\.50"/, 'google-beta ~> 6.50');
   assert.match(v, /backend\s+"gcs"\s*\{\s*\}/, 'partial GCS backend (bucket and prefix at init)');
+  assert.equal(requiredProviders(v)['hashicorp/google'], '6.50.0', 'google pinned to 6.50.0 (the schema tfcheck checks)');
+  assert.equal(requiredProviders(v)['hashicorp/google-beta'], '6.50.0', 'google-beta pinned to 6.50.0');
+});
+
+// ------------------------------------------------------- pinning and roots
+
+// source -> version of a versions.tf's required_providers.
+function requiredProviders(text) {
+  const out = {};
+  for (const m of text.matchAll(/=\s*\{\s*source\s*=\s*"([^"]+)"\s*(?:version\s*=\s*"([^"]*)")?\s*\}/g)) out[m[1]] = m[2] ?? null;
+  return out;
+}
+
+// registry.terraform.io/<source> -> { version, constraints, hashes } of a lock file.
+function lockedProviders(text) {
+  const out = {};
+  for (const m of text.matchAll(/provider\s+"registry\.terraform\.io\/([^"]+)"\s*\{([\s\S]*?)\n\}/g)) {
+    const body = m[2];
+    out[m[1]] = {
+      version: /\bversion\s*=\s*"([^"]+)"/.exec(body)?.[1],
+      constraints: /\bconstraints\s*=\s*"([^"]+)"/.exec(body)?.[1],
+      hashes: [...body.matchAll(/"((?:h1|zh):[^"]+)"/g)].map((h) => h[1]),
+    };
+  }
+  return out;
+}
+
+const roots = [INFRA, path.join(INFRA, 'bootstrap')];
+
+test('every root pins each provider to an exact version and commits a matching .terraform.lock.hcl', () => {
+  for (const root of roots) {
+    const versions = fs.readFileSync(path.join(root, 'versions.tf'), 'utf8');
+    const lockFile = path.join(root, '.terraform.lock.hcl');
+    assert.ok(fs.existsSync(lockFile), `${rel(lockFile)} is missing`);
+    const want = requiredProviders(versions);
+    const locked = lockedProviders(fs.readFileSync(lockFile, 'utf8'));
+    assert.ok(Object.keys(want).length > 0, `${rel(root)}: no required_providers`);
+    assert.deepEqual(Object.keys(locked).sort(), Object.keys(want).sort(), `${rel(lockFile)}: providers differ from versions.tf`);
+    for (const [source, version] of Object.entries(want)) {
+      assert.match(version ?? '', /^\d+\.\d+\.\d+$/, `${rel(root)}/versions.tf: ${source} must be pinned exactly, not "${version}"`);
+      assert.equal(locked[source].version, version, `${rel(lockFile)}: ${source} locked at ${locked[source].version}, versions.tf says ${version}`);
+      assert.equal(locked[source].constraints, version, `${rel(lockFile)}: ${source} constraints must be "${version}"`);
+      assert.ok(locked[source].hashes.some((h) => h.startsWith('zh:')), `${rel(lockFile)}: ${source} has no zh: (per-platform zip) hashes`);
+      assert.ok(locked[source].hashes.some((h) => h.startsWith('h1:')), `${rel(lockFile)}: ${source} has no h1: hash`);
+    }
+  }
+});
+
+test('a root and its lock agree across roots on shared providers', () => {
+  const [main, boot] = roots.map((r) => requiredProviders(fs.readFileSync(path.join(r, 'versions.tf'), 'utf8')));
+  for (const source of Object.keys(boot)) assert.equal(boot[source], main[source], `bootstrap and infra pin ${source} differently`);
+  const [lmain, lboot] = roots.map((r) => lockedProviders(fs.readFileSync(path.join(r, '.terraform.lock.hcl'), 'utf8')));
+  for (const source of Object.keys(lboot)) assert.deepEqual(lboot[source].hashes, lmain[source].hashes, `${source}: lock hashes differ between roots`);
 });
 
 test('every variable has a type and a description', () => {
@@ -382,4 +433,227 @@ test('scanner: braces in strings, heredocs and comments do not count', () => {
   const [p] = blocks(f, /^resource\s+"google_monitoring_alert_policy"\s+"([^"]+)"\s*\{/);
   assert.ok(topLevel(p).nested.has('documentation'));
   fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+// ------------------------------------------- issue 10: the Google Cloud control flow
+
+const read = (...p) => fs.readFileSync(path.join(INFRA, ...p), 'utf8');
+const rootMain = () => read('main.tf');
+const moduleCall = (name) => {
+  const [b] = blocks(path.join(INFRA, 'main.tf'), new RegExp(`^module\\s+"${name}"\\s*\\{`));
+  assert.ok(b, `module "${name}" missing in infra/main.tf`);
+  return b.body;
+};
+const tfvar = (env, name) => {
+  const m = new RegExp(`^${name}\\s*=\\s*(.+)$`, 'm').exec(read('envs', `${env}.tfvars`));
+  return m ? m[1].trim() : undefined;
+};
+const variableDefault = (file, name) => {
+  const [b] = blocks(path.join(INFRA, file), new RegExp(`^variable\\s+"${name}"\\s*\\{`));
+  assert.ok(b, `variable "${name}" missing in ${file}`);
+  return /^\s*default\s*=\s*(.+)$/m.exec(b.body)?.[1].trim();
+};
+
+test('process is private: ingress internal, run.invoker only for the pusher SA, push audience as custom audience', () => {
+  const p = moduleCall('process');
+  assert.match(p, /ingress\s*=\s*"INGRESS_TRAFFIC_INTERNAL_ONLY"/);
+  assert.match(p, /custom_audiences\s*=\s*\[local\.push_audience\]/);
+  const invokers = /invokers\s*=\s*\{([^}]*)\}/.exec(p)[1].trim().split('\n').map((l) => l.trim()).filter(Boolean);
+  assert.deepEqual(invokers, ['push = local.member["push"]'], 'only the pusher SA may invoke process');
+  assert.doesNotMatch(read('modules', 'cloud-run-service', 'main.tf'), /invoker_iam_disabled/, 'Cloud Run IAM stays on');
+});
+
+test('process gets the push audience, pusher SA, batch window and dead-letter subscription it needs', () => {
+  const p = moduleCall('process');
+  for (const [k, v] of [
+    ['TARMAC_PUSH_AUDIENCE', 'local.push_audience'],
+    ['TARMAC_PUSH_SERVICE_ACCOUNT', 'local.sa["push"]'],
+    ['TARMAC_BATCH_WINDOW_MS', 'tostring(var.batch_window_ms)'],
+    ['TARMAC_DEAD_LETTER_SUBSCRIPTION', 'local.dead_letter_sweep_subscription'],
+  ]) assert.match(p, new RegExp(`${k}\\s*=\\s*${v.replace(/[.()[\]"]/g, '\\$&')}\\s*$`, 'm'), `${k} = ${v}`);
+  // The full name process pulls from is the subscription the events module creates.
+  assert.match(rootMain(), /dead_letter_sweep_subscription\s*=\s*"projects\/\$\{var\.project_id\}\/subscriptions\/\$\{local\.name\}-dead-letter-sweep"/);
+  assert.match(moduleCall('events'), /dead_letter_sweep_subscription_name\s*=\s*"\$\{local\.name\}-dead-letter-sweep"/);
+  assert.match(moduleCall('events'), /dead_letter_sweep_member\s*=\s*local\.member\["process"\]/);
+});
+
+test('the process SA is subscriber on exactly the dead-letter sweep subscription', () => {
+  const f = path.join(INFRA, 'modules', 'events', 'main.tf');
+  const grants = blocks(f, /^resource\s+"google_pubsub_subscription_iam_member"\s+"([^"]+)"\s*\{/);
+  const sweep = grants.filter((b) => /member\s*=\s*var\.dead_letter_sweep_member/.test(b.body));
+  assert.equal(sweep.length, 1);
+  assert.match(sweep[0].body, /subscription\s*=\s*google_pubsub_subscription\.dead_letter_sweep\.name/);
+  assert.match(sweep[0].body, /role\s*=\s*"roles\/pubsub\.subscriber"/);
+  const [sub] = blocks(f, /^resource\s+"google_pubsub_subscription"\s+"dead_letter_sweep"\s*\{/);
+  assert.doesNotMatch(sub.body, /push_config/, 'the sweep subscription is a pull subscription');
+  assert.match(sub.body, /topic\s*=\s*google_pubsub_topic\.dead_letter\.id/);
+});
+
+test('only raw/ objects raise push events (state/, claims/, staging/ writes do not)', () => {
+  assert.match(moduleCall('events'), /object_prefix\s*=\s*"raw\/"/);
+  const [n] = blocks(path.join(INFRA, 'modules', 'events', 'main.tf'), /^resource\s+"google_storage_notification"\s+"([^"]+)"\s*\{/);
+  assert.match(n.body, /object_name_prefix\s*=\s*var\.object_prefix/);
+  assert.match(n.body, /event_types\s*=\s*\["OBJECT_FINALIZE"\]/);
+});
+
+test('Cloud Scheduler calls /flush and /sweep with an OIDC token of the pusher SA for the push audience', () => {
+  const s = moduleCall('scheduler');
+  assert.match(s, /target_url\s*=\s*module\.process\.uri/);
+  assert.match(s, /oidc_service_account_email\s*=\s*local\.sa\["push"\]/);
+  assert.match(s, /oidc_audience\s*=\s*local\.push_audience/);
+  assert.match(s, /flush\s*=\s*\{[\s\S]*?path\s*=\s*"\/flush"[\s\S]*?schedule\s*=\s*"\*\/\$\{local\.flush_every_minutes\} \* \* \* \*"/);
+  assert.match(s, /sweep\s*=\s*\{[\s\S]*?path\s*=\s*"\/sweep"[\s\S]*?schedule\s*=\s*var\.sweep_schedule/);
+  assert.equal(variableDefault('variables.tf', 'sweep_schedule'), '"*/5 * * * *"');
+  const jobs = blocks(path.join(INFRA, 'modules', 'scheduler', 'main.tf'), /^resource\s+"google_cloud_scheduler_job"\s+"([^"]+)"\s*\{/);
+  assert.equal(jobs.length, 1);
+  assert.match(jobs[0].body, /http_method\s*=\s*"POST"/);
+  assert.match(jobs[0].body, /oidc_token\s*\{\s*service_account_email\s*=\s*var\.oidc_service_account_email\s*audience\s*=\s*var\.oidc_audience\s*\}/);
+});
+
+// M = max(1, ceil(batch_window_ms / 60000)), the formula the contract names.
+const flushEveryMinutes = (ms) => Math.max(1, Math.ceil(ms / 60000));
+
+test('the flush cadence derives from one batch_window_ms per environment and stays under 1,500 load jobs per table per day', () => {
+  assert.match(rootMain(), /flush_every_minutes\s*=\s*max\(1,\s*ceil\(var\.batch_window_ms\s*\/\s*60000\)\)/);
+  assert.match(read('outputs.tf'), /output\s+"batch_window_ms"\s*\{[\s\S]*?value\s*=\s*var\.batch_window_ms\s*\}/);
+  assert.match(read('outputs.tf'), /output\s+"flush_every_minutes"\s*\{[\s\S]*?value\s*=\s*local\.flush_every_minutes\s*\}/);
+  const windows = { default: Number(variableDefault('variables.tf', 'batch_window_ms')) };
+  for (const env of ['develop', 'master']) windows[env] = Number(tfvar(env, 'batch_window_ms'));
+  assert.deepEqual(windows, { default: 180000, develop: 60000, master: 180000 });
+  for (const [env, ms] of Object.entries(windows)) {
+    const m = flushEveryMinutes(ms);
+    assert.ok(m >= 1 && m <= 60, `${env}: */${m} must be a valid minute step`);
+    assert.ok(Math.ceil(1440 / m) <= 1500, `${env}: ${Math.ceil(1440 / m)} flushes a day exceed 1,500 load jobs per table`);
+    assert.ok(m * 60000 >= ms, `${env}: a flush every ${m} min must not be sooner than the window allows`);
+  }
+  assert.equal(flushEveryMinutes(1000), 1);
+  assert.equal(flushEveryMinutes(60000), 1);
+  assert.equal(flushEveryMinutes(60001), 2);
+  assert.equal(flushEveryMinutes(180000), 3);
+});
+
+test('raw-bucket object roles are limited by an object-name prefix condition', () => {
+  const b = moduleCall('storage');
+  const entries = [...b.matchAll(/^\s{4}([a-z_]+)\s*=\s*\{([\s\S]*?)^\s{4}\}/gm)].map((m) => ({ key: m[1], body: m[2] }));
+  assert.equal(entries.length, 5, 'expected the five raw_iam entries');
+  const unconditional = entries.filter((e) => !/prefixes\s*=/.test(e.body));
+  assert.deepEqual(unconditional.map((e) => `${e.key}: ${/role\s*=\s*"([^"]+)"/.exec(e.body)[1]}`), ['process_bucket_read: roles/storage.legacyBucketReader'],
+    'only bucket-level permissions (buckets.get, objects.list) may be granted without a prefix condition');
+  for (const e of entries.filter((x) => /prefixes/.test(x.body))) {
+    assert.match(e.body, /role\s*=\s*"roles\/storage\.object(Creator|Viewer|User)"/, `${e.key}: object role`);
+  }
+  const prefixesOf = (who, role) => entries.filter((e) => e.body.includes(`member["${who}"]`) && e.body.includes(`"roles/storage.${role}"`))
+    .map((e) => /prefixes\s*=\s*(\[[^\]]*\])/.exec(e.body)[1]);
+  assert.deepEqual(prefixesOf('ingest', 'objectCreator'), ['["raw/"]'], 'ingest creates uploads, never overwrites them');
+  assert.deepEqual(prefixesOf('ingest', 'objectUser'), ['["state/", "claims/"]']);
+  assert.deepEqual(prefixesOf('ingest', 'objectViewer'), []);
+  assert.deepEqual(prefixesOf('process', 'objectViewer'), ['["raw/"]'], 'process only reads uploads');
+  assert.deepEqual(prefixesOf('process', 'objectUser'), ['["state/", "claims/", "staging/"]']);
+  const st = read('modules', 'storage', 'main.tf');
+  assert.match(st, /resource\.name\.startsWith\(\\"projects\/_\/buckets\/\$\{google_storage_bucket\.raw\.name\}\/objects\/\$\{p\}\\"\)/);
+  assert.match(st, /uniform_bucket_level_access\s*=\s*true/);
+});
+
+test('ingest can read the dataset (streaming inserts need bigquery.datasets.get) without reading its rows', () => {
+  assert.match(moduleCall('warehouse'), /ingest_dataset_get\s*=\s*\{\s*role\s*=\s*"roles\/bigquery\.metadataViewer",\s*member\s*=\s*local\.member\["ingest"\]\s*\}/);
+});
+
+test('alert policies and SLOs on log-based metrics wait for the metrics (terraform-provider-google#11102)', () => {
+  const dir = path.join(INFRA, 'modules', 'monitoring');
+  const bad = [];
+  let waiting = 0;
+  for (const f of walk(dir, (p) => p.endsWith('.tf'))) {
+    for (const b of blocks(f, /^resource\s+"(google_monitoring_alert_policy|google_monitoring_slo)"\s+"([^"]+)"\s*\{/)) {
+      const usesUserMetric = /local\.user_metric\[|local\.post_(requests|latency)_filter/.test(b.body);
+      const waits = /depends_on\s*=\s*\[[^\]]*time_sleep\.log_metrics_propagation/.test(b.body);
+      if (usesUserMetric && !waits) bad.push(`${rel(f)}:${b.line}: ${b.header[2]} uses a log-based metric but does not depend on time_sleep.log_metrics_propagation`);
+      if (waits) waiting++;
+    }
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+  assert.ok(waiting >= 6, `expected the log-metric policies and SLOs to wait, found ${waiting}`);
+  const [sleep] = blocks(path.join(dir, 'main.tf'), /^resource\s+"time_sleep"\s+"log_metrics_propagation"\s*\{/);
+  assert.match(sleep.body, /depends_on\s*=\s*\[google_logging_metric\.this\]/);
+  assert.equal(requiredProviders(read('versions.tf'))['hashicorp/time'], '0.13.1');
+});
+
+test('the stuck-work alert counts upload_overdue lines of process and fires above 0', () => {
+  const m = read('modules', 'monitoring', 'main.tf');
+  assert.match(m, /"jsonPayload\.event=\\"upload_overdue\\""/);
+  assert.match(m, /upload_overdue\s*=\s*\{[\s\S]*?filter\s*=\s*local\.upload_overdue_log_filter/);
+  const [a] = blocks(path.join(INFRA, 'modules', 'monitoring', 'alerts.tf'), /^resource\s+"google_monitoring_alert_policy"\s+"upload_overdue"\s*\{/);
+  assert.ok(a, 'upload_overdue alert policy missing');
+  assert.match(a.body, /local\.user_metric\["upload_overdue"\]/);
+  assert.match(a.body, /comparison\s*=\s*"COMPARISON_GT"\s*threshold_value\s*=\s*0\b/);
+});
+
+test('notification channels are a validated variable; master refuses an empty list', () => {
+  const [v] = blocks(path.join(INFRA, 'variables.tf'), /^variable\s+"notification_channels"\s*\{/);
+  assert.match(v.body, /type\s*=\s*list\(string\)/);
+  assert.match(v.body, /validation\s*\{/);
+  for (const env of ['develop', 'master']) assert.notEqual(tfvar(env, 'notification_channels'), undefined, `${env}.tfvars must set notification_channels`);
+  assert.match(moduleCall('monitoring'), /require_notification_channels\s*=\s*coalesce\(var\.require_notification_channels,\s*var\.environment\s*==\s*"master"\)/);
+  const [a] = blocks(path.join(INFRA, 'modules', 'monitoring', 'alerts.tf'), /^resource\s+"google_monitoring_alert_policy"\s+"upload_overdue"\s*\{/);
+  assert.match(a.body, /precondition\s*\{\s*condition\s*=\s*!var\.require_notification_channels\s*\|\|\s*length\(var\.notification_channels\)\s*>\s*0/);
+});
+
+// Metric types used by the dashboard, alerts and SLOs, as listed in Google's metrics list
+// (https://cloud.google.com/monitoring/api/metrics_gcp); user metrics are checked by name.
+const KNOWN_METRICS = new Set([
+  'run.googleapis.com/request_count',
+  'run.googleapis.com/request_latencies',
+  'run.googleapis.com/container/startup_latencies',
+  'run.googleapis.com/container/instance_count',
+  'storage.googleapis.com/storage/object_count',
+  'storage.googleapis.com/storage/total_bytes',
+  'pubsub.googleapis.com/topic/send_request_count',
+  'pubsub.googleapis.com/subscription/oldest_unacked_message_age',
+  'pubsub.googleapis.com/subscription/dead_letter_message_count',
+  'pubsub.googleapis.com/subscription/num_undelivered_messages',
+  'apigateway.googleapis.com/proxy/request_count',
+  'apigateway.googleapis.com/proxy/latencies',
+]);
+
+test('every metric type in monitoring is a known Google metric or one of our log-based metrics', () => {
+  const dir = path.join(INFRA, 'modules', 'monitoring');
+  const text = walk(dir, (p) => p.endsWith('.tf')).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+  const ours = new Set([...read('modules', 'monitoring', 'main.tf').matchAll(/^\s{4}([a-z_]+)\s*=\s*\{\s*\n\s*description/gm)].map((m) => m[1]));
+  const bad = [];
+  for (const m of text.matchAll(/metric\.type=\\"([^"\\]+)\\"/g)) {
+    const t = m[1];
+    const user = /^\$\{local\.user_metric\["([a-z_]+)"\]\}$/.exec(t);
+    if (user ? !ours.has(user[1]) : !KNOWN_METRICS.has(t)) bad.push(t);
+  }
+  assert.deepEqual([...new Set(bad)], [], `unknown metric types:\n${bad.join('\n')}`);
+  assert.ok(ours.has('upload_overdue') && ours.has('post_requests'));
+});
+
+test('direct uploads are capped at 30 MiB, under the 32 MiB request limit of Cloud Run and API Gateway', () => {
+  assert.equal(Number(variableDefault('variables.tf', 'max_upload_bytes')), 31457280);
+  const [v] = blocks(path.join(INFRA, 'variables.tf'), /^variable\s+"max_upload_bytes"\s*\{/);
+  assert.match(v.body, /var\.max_upload_bytes\s*<=\s*31457280/);
+  assert.match(moduleCall('ingest'), /TARMAC_MAX_UPLOAD_BYTES\s*=\s*tostring\(var\.max_upload_bytes\)/);
+});
+
+test('the CI/CD identity lives in its own root: infra/ never manages the deployer\'s own grants', () => {
+  assert.doesNotMatch(rootMain(), /module\s+"cicd"/, 'infra/main.tf must not call modules/cicd');
+  const boot = read('bootstrap', 'main.tf');
+  assert.match(boot, /module\s+"cicd"\s*\{\s*source\s*=\s*"\.\.\/modules\/cicd"/);
+  assert.match(boot, /google_project_service/);
+  assert.match(read('bootstrap', 'variables.tf'), /"cloudscheduler\.googleapis\.com"/);
+  assert.match(read('bootstrap', 'versions.tf'), /backend\s+"gcs"\s*\{\s*\}/);
+  const cicd = read('modules', 'cicd', 'main.tf');
+  assert.match(cicd, /resource\s+"google_service_account_iam_member"\s+"deployer_token_creator_self"\s*\{\s*service_account_id\s*=\s*google_service_account\.deployer\.name\s*role\s*=\s*"roles\/iam\.serviceAccountTokenCreator"\s*member\s*=\s*google_service_account\.deployer\.member\s*\}/,
+    'the deployer mints ID tokens by impersonating itself');
+  assert.match(read('modules', 'cicd', 'variables.tf'), /"roles\/cloudscheduler\.admin"/);
+});
+
+// tfcheck (ci/check-infra.sh runs it on infra/ only) on the second root, when the tool is here.
+const TFCHECK = process.env.TFCHECK || path.resolve(INFRA, '..', '..', 'shared', 'tools', 'tfcheck', 'tfcheck');
+
+test('tfcheck passes on infra/bootstrap', { skip: fs.existsSync(TFCHECK) ? false : `tfcheck not found at ${TFCHECK}` }, async () => {
+  const { spawnSync } = await import('node:child_process');
+  const r = spawnSync(TFCHECK, [path.join(INFRA, 'bootstrap')], { encoding: 'utf8' });
+  assert.equal(r.status, 0, `tfcheck infra/bootstrap failed:\n${r.stdout}${r.stderr}`);
+  assert.match(r.stdout, /0 errors/);
 });

@@ -1,10 +1,15 @@
 # CI/CD for one environment: the Cloud Build deployer identity with only the
-# roles a `terraform apply` of this configuration needs, and the trigger for
-# pushes to the environment's branch (develop -> ci.yaml, master -> cd.yaml).
+# roles a `terraform apply` of infra/ needs, and the trigger for pushes to the
+# environment's branch (develop -> ci.yaml, master -> cd.yaml).
+#
+# Called only from infra/bootstrap, whose state a human applies: the deployer
+# never refreshes these grants (it may not read the IAM policy of, e.g., the
+# Artifact Registry repository) and cannot change them (see the IAM condition
+# below). What the deployer needs on resources of infra/'s state (act-as on the
+# runtime SAs, the artifacts bucket) is granted in infra/main.tf.
 #
 # This is the only module where admin roles are granted, and only to the
-# deployer. Changing the deployer's own roles is a human (bootstrap) apply:
-# the deployer cannot grant itself anything (see the IAM condition below).
+# deployer.
 
 locals {
   # <location>-docker.pkg.dev/<project>/<repository>
@@ -24,6 +29,7 @@ locals {
       _REGION               = var.region
       _CONTAINER_REPOSITORY = var.container_repository
     },
+    # _GATEWAY_URL empty: cd.yaml reads the gateway_url output of its apply.
     local.is_cd ? { _GATEWAY_URL = var.gateway_url, _GATEWAY_AUDIENCE = "${var.name}-api" } : {},
   )
 
@@ -85,24 +91,27 @@ resource "google_project_iam_member" "deployer_limited_iam_admin" {
   }
 }
 
-# Deploying Cloud Run services, API configs and push subscriptions "acts as"
-# their service accounts; the trigger acts as the deployer itself.
-resource "google_service_account_iam_member" "deployer_act_as" {
-  for_each = merge(var.runtime_service_account_ids, { deployer = google_service_account.deployer.name })
-
-  service_account_id = each.value
+# The trigger runs builds as the deployer, which "acts as" itself. (Act-as on
+# the runtime SAs is granted in infra/main.tf, where those SAs live.)
+resource "google_service_account_iam_member" "deployer_act_as_self" {
+  service_account_id = google_service_account.deployer.name
   role               = "roles/iam.serviceAccountUser"
+  member             = google_service_account.deployer.member
+}
+
+# The CD pipeline mints Google-signed ID tokens for the gateway audience by
+# impersonating the deployer (gcloud auth print-identity-token
+# --impersonate-service-account=<deployer> --audiences=...): the build's own
+# user-managed service account credentials cannot mint one directly.
+# https://cloud.google.com/iam/docs/create-short-lived-credentials-direct#sa-credentials-oidc
+resource "google_service_account_iam_member" "deployer_token_creator_self" {
+  service_account_id = google_service_account.deployer.name
+  role               = "roles/iam.serviceAccountTokenCreator"
   member             = google_service_account.deployer.member
 }
 
 resource "google_storage_bucket_iam_member" "deployer_state" {
   bucket = var.tf_state_bucket
-  role   = "roles/storage.objectAdmin"
-  member = google_service_account.deployer.member
-}
-
-resource "google_storage_bucket_iam_member" "deployer_artifacts" {
-  bucket = var.artifacts_bucket
   role   = "roles/storage.objectAdmin"
   member = google_service_account.deployer.member
 }
@@ -136,6 +145,6 @@ resource "google_cloudbuild_trigger" "this" {
 
   depends_on = [
     google_project_iam_member.deployer,
-    google_service_account_iam_member.deployer_act_as,
+    google_service_account_iam_member.deployer_act_as_self,
   ]
 }

@@ -45,7 +45,7 @@ variable "container_repository" {
 
 variable "artifacts_bucket" {
   type        = string
-  description = "Bucket for <function>-<branch>.zip artifacts (_ARTIFACTS_BUCKET)."
+  description = "Bucket for <function>-<branch>.zip artifacts (_ARTIFACTS_BUCKET), created by infra/ (<project>-<name>-artifacts); the deployer's access to it is granted there."
 }
 
 variable "tf_state_bucket" {
@@ -55,14 +55,8 @@ variable "tf_state_bucket" {
 
 variable "gateway_url" {
   type        = string
-  description = "Gateway base URL for the integration test (_GATEWAY_URL, master only)."
+  description = "Gateway base URL for the integration test (_GATEWAY_URL, master only); empty = the pipeline uses infra/'s gateway_url output."
   default     = ""
-}
-
-variable "runtime_service_account_ids" {
-  type        = map(string)
-  description = "Service accounts (projects/<p>/serviceAccounts/<email>) the deployer must act as, keyed by a static name."
-  default     = {}
 }
 
 variable "deployer_project_roles" {
@@ -72,6 +66,7 @@ variable "deployer_project_roles" {
     "roles/apigateway.admin",
     "roles/bigquery.dataOwner",
     "roles/browser",
+    "roles/cloudscheduler.admin",
     "roles/cloudbuild.builds.editor",
     "roles/iam.roleViewer",
     "roles/iam.serviceAccountAdmin",

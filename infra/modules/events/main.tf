@@ -79,7 +79,8 @@ resource "google_pubsub_subscription" "process" {
   }
 }
 
-# Messages that exhausted their delivery attempts; drained by an operator.
+# Messages that exhausted their delivery attempts: an audit copy an operator
+# can pull (process never acks here; retention bounds it).
 resource "google_pubsub_subscription" "dead_letter" {
   project                    = var.project_id
   name                       = "${var.name}-raw-objects-dead-letter"
@@ -91,6 +92,32 @@ resource "google_pubsub_subscription" "dead_letter" {
   expiration_policy {
     ttl = ""
   }
+}
+
+# The same dead letters for process's POST /sweep, which pulls them over the
+# Pub/Sub REST API, drives each upload again and acks. No dead-letter policy:
+# a message the sweep cannot finish stays here, and the sweep-backlog alert
+# fires.
+resource "google_pubsub_subscription" "dead_letter_sweep" {
+  project                    = var.project_id
+  name                       = var.dead_letter_sweep_subscription_name
+  topic                      = google_pubsub_topic.dead_letter.id
+  labels                     = var.labels
+  ack_deadline_seconds       = var.ack_deadline_seconds
+  message_retention_duration = var.message_retention
+  retain_acked_messages      = false
+
+  expiration_policy {
+    ttl = ""
+  }
+}
+
+# process pulls and acks on exactly this subscription.
+resource "google_pubsub_subscription_iam_member" "dead_letter_sweep" {
+  project      = var.project_id
+  subscription = google_pubsub_subscription.dead_letter_sweep.name
+  role         = "roles/pubsub.subscriber"
+  member       = var.dead_letter_sweep_member
 }
 
 # The Pub/Sub service agent forwards undeliverable messages: it must publish

@@ -22,3 +22,13 @@ output "dead_letter_subscription_name" {
   description = "Short name of the dead-letter pull subscription."
   value       = google_pubsub_subscription.dead_letter.name
 }
+
+output "dead_letter_sweep_subscription" {
+  description = "Full name (projects/<p>/subscriptions/<s>) of the dead-letter subscription process drains (TARMAC_DEAD_LETTER_SUBSCRIPTION)."
+  value       = google_pubsub_subscription.dead_letter_sweep.id
+}
+
+output "dead_letter_sweep_subscription_name" {
+  description = "Short name of the dead-letter subscription process drains."
+  value       = google_pubsub_subscription.dead_letter_sweep.name
+}

@@ -21,7 +21,7 @@ variable "bucket" {
 
 variable "object_prefix" {
   type        = string
-  description = "Only objects under this prefix raise events (claims/ and loads/ must not)."
+  description = "Only objects under this prefix raise events (state/, claims/ and staging/ writes must not)."
   default     = "raw/"
 
   validation {
@@ -57,7 +57,7 @@ variable "push_service_account_id" {
 
 variable "ack_deadline_seconds" {
   type        = number
-  description = "Ack deadline; sized to the worst-case processing time of one upload."
+  description = "Ack deadline of the push and sweep subscriptions: how long Pub/Sub waits for an answer before redelivering. process answers a push after validating and staging (seconds), but staging a signed-URL upload of several GiB takes longer."
   default     = 600
 
   validation {
@@ -107,5 +107,25 @@ variable "message_retention" {
   validation {
     condition     = can(regex("^[0-9]+s$", var.message_retention))
     error_message = "message_retention must be a duration in whole seconds such as 604800s."
+  }
+}
+
+variable "dead_letter_sweep_subscription_name" {
+  type        = string
+  description = "Name of the dead-letter pull subscription that process drains in POST /sweep."
+
+  validation {
+    condition     = can(regex("^[a-zA-Z][a-zA-Z0-9._~%+-]{2,254}$", var.dead_letter_sweep_subscription_name))
+    error_message = "dead_letter_sweep_subscription_name must be a valid Pub/Sub subscription name."
+  }
+}
+
+variable "dead_letter_sweep_member" {
+  type        = string
+  description = "IAM member (serviceAccount:...) granted roles/pubsub.subscriber on the sweep subscription only: the process SA."
+
+  validation {
+    condition     = startswith(var.dead_letter_sweep_member, "serviceAccount:")
+    error_message = "dead_letter_sweep_member must be a service account member."
   }
 }

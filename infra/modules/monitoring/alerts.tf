@@ -59,6 +59,8 @@ resource "google_monitoring_alert_policy" "post_rate_high" {
     EOT
   }
 
+  depends_on = [time_sleep.log_metrics_propagation]
+
   alert_strategy {
     auto_close = "7200s"
   }
@@ -128,6 +130,8 @@ resource "google_monitoring_alert_policy" "post_rate_low" {
       4. With the airports: a connectivity problem on their side, or a legitimately quiet period.
     EOT
   }
+
+  depends_on = [time_sleep.log_metrics_propagation]
 
   alert_strategy {
     auto_close = "7200s"
@@ -237,6 +241,8 @@ resource "google_monitoring_alert_policy" "post_latency_p95" {
     EOT
   }
 
+  depends_on = [time_sleep.log_metrics_propagation]
+
   alert_strategy {
     auto_close = "3600s"
   }
@@ -244,20 +250,23 @@ resource "google_monitoring_alert_policy" "post_latency_p95" {
 
 resource "google_monitoring_alert_policy" "dead_letter_not_empty" {
   project               = var.project_id
-  display_name          = "${var.name}: dead-letter subscription is not empty"
+  display_name          = "${var.name}: dead letters not drained by the sweep"
   combiner              = "OR"
   severity              = "ERROR"
   notification_channels = var.notification_channels
   user_labels           = local.alert_labels
 
   conditions {
-    display_name = "Undelivered messages in ${var.dead_letter_subscription_name} > 0"
+    display_name = "Undelivered messages in ${var.sweep_subscription_name} > 0 for 15 minutes"
 
     condition_threshold {
-      filter          = "metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND ${local.dlq_sub_filter}"
+      filter          = "metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND ${local.sweep_sub_filter}"
       comparison      = "COMPARISON_GT"
       threshold_value = 0
-      duration        = "0s"
+
+      # The sweep runs every few minutes; a message still waiting after three
+      # sweeps means the sweep cannot finish it.
+      duration = "900s"
 
       aggregations {
         alignment_period   = "60s"
@@ -272,24 +281,85 @@ resource "google_monitoring_alert_policy" "dead_letter_not_empty" {
 
   documentation {
     mime_type = "text/markdown"
-    subject   = "[${var.environment}] Tarmac uploads dead-lettered"
+    subject   = "[${var.environment}] Tarmac dead letters not drained by the sweep"
     content   = <<-EOT
-      At least one object-finalized event could not be processed after the maximum number of
-      delivery attempts and was moved to `${var.dead_letter_subscription_name}`. The raw file is
-      safe in the bucket, but it is not loaded.
+      Object-finalized events exhausted their push delivery attempts and were dead-lettered, and
+      the scheduled `POST /sweep` of `${var.services["process"]}` has not drained them from
+      `${var.sweep_subscription_name}` for 15 minutes. The raw files are safe in the bucket, but
+      they are not loaded.
 
       Check:
-      1. Pull the message without acking: `gcloud pubsub subscriptions pull ${var.dead_letter_subscription_name} --limit=5`
-         and note the object name (`raw/<dataset>/<date>/<upload-id>.csv`).
-      2. Process service logs for that upload id (`jsonPayload.upload_id`) and its
-         `upload_events` rows (status `failed`, `error`).
-      3. Fix the cause (schema, permissions, BigQuery quota), then re-publish the message to the
-         main topic `${var.topic_name}` and ack it here.
+      1. Cloud Scheduler job `${var.name}-sweep`: last run status (401/403 = OIDC token refused:
+         audience or pusher SA changed; 5xx = process error).
+      2. Process logs of `/sweep` and of the upload ids (`jsonPayload.upload_id`); the audit copy
+         `gcloud pubsub subscriptions pull ${var.dead_letter_subscription_name} --limit=5` shows the
+         object names (`raw/<dataset>/...`).
+      3. Fix the cause (schema, permissions, BigQuery quota); the next sweep drives them again.
     EOT
   }
 
   alert_strategy {
     auto_close = "86400s"
+  }
+}
+
+resource "google_monitoring_alert_policy" "upload_overdue" {
+  project               = var.project_id
+  display_name          = "${var.name}: uploads without a final status after ${var.overdue_minutes} minutes"
+  combiner              = "OR"
+  severity              = "ERROR"
+  notification_channels = var.notification_channels
+  user_labels           = local.alert_labels
+
+  conditions {
+    display_name = "upload_overdue log lines > 0"
+
+    condition_threshold {
+      filter          = "metric.type=\"${local.user_metric["upload_overdue"]}\" AND resource.type=\"cloud_run_revision\""
+      comparison      = "COMPARISON_GT"
+      threshold_value = 0
+      duration        = "0s"
+
+      aggregations {
+        alignment_period     = "300s"
+        per_series_aligner   = "ALIGN_SUM"
+        cross_series_reducer = "REDUCE_SUM"
+      }
+
+      trigger {
+        count = 1
+      }
+    }
+  }
+
+  documentation {
+    mime_type = "text/markdown"
+    subject   = "[${var.environment}] Tarmac uploads stuck for more than ${var.overdue_minutes} minutes"
+    content   = <<-EOT
+      The sweep of `${var.services["process"]}` found uploads older than ${var.overdue_minutes} minutes
+      that still have no final status (loaded, partially_loaded, rejected, failed): stored, but not
+      (yet) queryable. It logs one `event="upload_overdue"` line per such upload and sweep.
+
+      Check:
+      1. Logs: `jsonPayload.event="upload_overdue"` for the upload ids and datasets.
+      2. Cloud Scheduler jobs `${var.name}-flush` and `${var.name}-sweep`: are they running and
+         answered 2xx? A paused or failing flush leaves staged work pending.
+      3. BigQuery load jobs of the dataset (`errorResult`, quota of 1,500 per table per day).
+      4. The push subscription backlog and the dead-letter alert.
+    EOT
+  }
+
+  alert_strategy {
+    auto_close = "3600s"
+  }
+
+  depends_on = [time_sleep.log_metrics_propagation]
+
+  lifecycle {
+    precondition {
+      condition     = !var.require_notification_channels || length(var.notification_channels) > 0
+      error_message = "notification_channels is empty but this environment requires at least one (set notification_channels in envs/<env>.tfvars to projects/<p>/notificationChannels/<id>)."
+    }
   }
 }
 

@@ -3,12 +3,19 @@
 # Pub/Sub backlog and dead letters, rows loaded/rejected, POST SLO signals.
 
 locals {
-  run_filter      = "resource.type=\"cloud_run_revision\" AND resource.label.service_name=one_of(${local.services_one_of})"
-  gateway_filter  = "resource.type=\"apigateway.googleapis.com/Gateway\" AND resource.label.gateway_id=\"${var.gateway_id}\""
-  bucket_filter   = "resource.type=\"gcs_bucket\" AND resource.label.bucket_name=\"${var.raw_bucket}\""
-  topic_filter    = "resource.type=\"pubsub_topic\" AND resource.label.topic_id=\"${var.topic_name}\""
-  push_sub_filter = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${var.subscription_name}\""
-  dlq_sub_filter  = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${var.dead_letter_subscription_name}\""
+  # Metric types checked against Google's metrics list:
+  # https://cloud.google.com/monitoring/api/metrics_gcp (Cloud Run run.googleapis.com/*,
+  # Cloud Storage storage.googleapis.com/storage/*, Pub/Sub pubsub.googleapis.com/*
+  # (topic/send_message_operation_count is deprecated there; send_request_count replaces it),
+  # API Gateway apigateway.googleapis.com/proxy/* on resource apigateway.googleapis.com/Gateway;
+  # proxy/latencies is not verified against the list page, see README.md).
+  run_filter       = "resource.type=\"cloud_run_revision\" AND resource.label.service_name=one_of(${local.services_one_of})"
+  gateway_filter   = "resource.type=\"apigateway.googleapis.com/Gateway\" AND resource.label.gateway_id=\"${var.gateway_id}\""
+  bucket_filter    = "resource.type=\"gcs_bucket\" AND resource.label.bucket_name=\"${var.raw_bucket}\""
+  topic_filter     = "resource.type=\"pubsub_topic\" AND resource.label.topic_id=\"${var.topic_name}\""
+  push_sub_filter  = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${var.subscription_name}\""
+  dlq_sub_filter   = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${var.dead_letter_subscription_name}\""
+  sweep_sub_filter = "resource.type=\"pubsub_subscription\" AND resource.label.subscription_id=\"${var.sweep_subscription_name}\""
 
   percentiles = { p50 = "REDUCE_PERCENTILE_50", p95 = "REDUCE_PERCENTILE_95", p99 = "REDUCE_PERCENTILE_99" }
 
@@ -167,7 +174,7 @@ locals {
           plotType = "STACKED_BAR"
           timeSeriesQuery = {
             timeSeriesFilter = {
-              filter = "metric.type=\"pubsub.googleapis.com/topic/send_message_operation_count\" AND ${local.topic_filter}"
+              filter = "metric.type=\"pubsub.googleapis.com/topic/send_request_count\" AND ${local.topic_filter}"
               aggregation = {
                 alignmentPeriod    = "60s"
                 perSeriesAligner   = "ALIGN_SUM"
@@ -205,7 +212,7 @@ locals {
           legendTemplate = p
           timeSeriesQuery = {
             timeSeriesFilter = {
-              filter = "metric.type=\"apigateway.googleapis.com/proxy/request_latencies\" AND ${local.gateway_filter}"
+              filter = "metric.type=\"apigateway.googleapis.com/proxy/latencies\" AND ${local.gateway_filter}"
               aggregation = {
                 alignmentPeriod    = "60s"
                 perSeriesAligner   = "ALIGN_DELTA"
@@ -273,7 +280,20 @@ locals {
           },
           {
             plotType       = "LINE"
-            legendTemplate = "waiting"
+            legendTemplate = "waiting for the sweep"
+            timeSeriesQuery = {
+              timeSeriesFilter = {
+                filter = "metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND ${local.sweep_sub_filter}"
+                aggregation = {
+                  alignmentPeriod  = "60s"
+                  perSeriesAligner = "ALIGN_MAX"
+                }
+              }
+            }
+          },
+          {
+            plotType       = "LINE"
+            legendTemplate = "audit copy"
             timeSeriesQuery = {
               timeSeriesFilter = {
                 filter = "metric.type=\"pubsub.googleapis.com/subscription/num_undelivered_messages\" AND ${local.dlq_sub_filter}"
@@ -311,6 +331,25 @@ locals {
                 perSeriesAligner   = "ALIGN_SUM"
                 crossSeriesReducer = "REDUCE_SUM"
                 groupByFields      = ["metric.label.dataset", "metric.label.status"]
+              }
+            }
+          }
+        }]
+      }
+    },
+    {
+      title = "Overdue uploads found by the sweep (no final status after ${var.overdue_minutes} min)"
+      xyChart = {
+        dataSets = [{
+          plotType = "STACKED_BAR"
+          timeSeriesQuery = {
+            timeSeriesFilter = {
+              filter = "metric.type=\"${local.user_metric["upload_overdue"]}\" AND resource.type=\"cloud_run_revision\""
+              aggregation = {
+                alignmentPeriod    = "300s"
+                perSeriesAligner   = "ALIGN_SUM"
+                crossSeriesReducer = "REDUCE_SUM"
+                groupByFields      = ["metric.label.dataset"]
               }
             }
           }

@@ -23,6 +23,14 @@ locals {
     "jsonPayload.event=\"upload_processed\"",
   ])
 
+  # One line per upload older than overdue_minutes without a final status,
+  # written by process's POST /sweep.
+  upload_overdue_log_filter = join(" AND ", [
+    "resource.type=\"cloud_run_revision\"",
+    "resource.labels.service_name=\"${var.services["process"]}\"",
+    "jsonPayload.event=\"upload_overdue\"",
+  ])
+
   upload_labels = {
     dataset = "EXTRACT(jsonPayload.dataset)"
     status  = "EXTRACT(jsonPayload.status)"
@@ -54,6 +62,15 @@ locals {
       unit            = "1"
       value_extractor = null
       labels          = local.upload_labels
+      buckets         = null
+    }
+    upload_overdue = {
+      description     = "Uploads older than ${var.overdue_minutes} minutes without a final status, one per sweep that found them (jsonPayload.event=upload_overdue)."
+      filter          = local.upload_overdue_log_filter
+      value_type      = "INT64"
+      unit            = "1"
+      value_extractor = null
+      labels          = { dataset = "EXTRACT(jsonPayload.dataset)" }
       buckets         = null
     }
     post_requests = {
@@ -142,4 +159,19 @@ resource "google_logging_metric" "this" {
       }
     }
   }
+}
+
+# Alert policies and SLOs on a log-based metric created in the same apply fail
+# with "Cannot find metric(s)" until Cloud Monitoring knows the new metric
+# descriptor (hashicorp/terraform-provider-google#11102). Everything that
+# filters on a user metric depends on this wait; it runs again only when a
+# metric is replaced.
+resource "time_sleep" "log_metrics_propagation" {
+  create_duration = var.log_metric_propagation_wait
+
+  triggers = {
+    metrics = join(",", sort([for m in google_logging_metric.this : m.id]))
+  }
+
+  depends_on = [google_logging_metric.this]
 }

@@ -17,6 +17,7 @@ output "alert_policies" {
     post_latency_p95      = google_monitoring_alert_policy.post_latency_p95.name
     dead_letter_not_empty = google_monitoring_alert_policy.dead_letter_not_empty.name
     oldest_unacked        = google_monitoring_alert_policy.oldest_unacked.name
+    upload_overdue        = google_monitoring_alert_policy.upload_overdue.name
   }, { for k, p in google_monitoring_alert_policy.slo_burn_rate : "slo_burn_${k}" => p.name })
 }
 

@@ -17,6 +17,8 @@ resource "google_monitoring_slo" "post_latency" {
   rolling_period_days = 28
   user_labels         = local.alert_labels
 
+  depends_on = [time_sleep.log_metrics_propagation]
+
   request_based_sli {
     distribution_cut {
       distribution_filter = local.post_latency_filter
@@ -55,6 +57,8 @@ resource "google_monitoring_slo" "post_errors" {
   goal                = var.slo_post_errors_goal
   rolling_period_days = 28
   user_labels         = local.alert_labels
+
+  depends_on = [time_sleep.log_metrics_propagation]
 
   request_based_sli {
     good_total_ratio {

@@ -15,8 +15,41 @@ variable "environment" {
 
 variable "notification_channels" {
   type        = list(string)
-  description = "Notification channel ids attached to every alert policy."
+  description = "Notification channel ids (projects/<p>/notificationChannels/<id>) attached to every alert policy; empty = incidents open in Cloud Monitoring but nobody is notified."
   default     = []
+
+  validation {
+    condition     = alltrue([for c in var.notification_channels : can(regex("^projects/[^/]+/notificationChannels/[^/]+$", c))])
+    error_message = "notification_channels must be full ids: projects/<project>/notificationChannels/<id>."
+  }
+}
+
+variable "require_notification_channels" {
+  type        = bool
+  description = "Refuse an empty notification_channels (plan fails); true for production."
+  default     = false
+}
+
+variable "log_metric_propagation_wait" {
+  type        = string
+  description = "Wait between creating log-based metrics and the alert policies/SLOs that use them (terraform-provider-google#11102)."
+  default     = "90s"
+
+  validation {
+    condition     = can(regex("^[0-9]+s$", var.log_metric_propagation_wait))
+    error_message = "log_metric_propagation_wait must be a duration in whole seconds such as 90s."
+  }
+}
+
+variable "overdue_minutes" {
+  type        = number
+  description = "Age after which process's sweep logs an upload without a final status as upload_overdue (used in alert texts; the app owns the value)."
+  default     = 15
+
+  validation {
+    condition     = var.overdue_minutes >= 1
+    error_message = "overdue_minutes must be at least 1."
+  }
 }
 
 variable "services" {
@@ -47,6 +80,11 @@ variable "subscription_name" {
 variable "dead_letter_subscription_name" {
   type        = string
   description = "Dead-letter pull subscription short name (must stay empty)."
+}
+
+variable "sweep_subscription_name" {
+  type        = string
+  description = "Dead-letter subscription drained by process's POST /sweep (alert when it is not drained)."
 }
 
 variable "gateway_id" {

@@ -24,11 +24,12 @@ resource "google_storage_bucket" "raw" {
     retention_duration_seconds = var.soft_delete_retention_seconds
   }
 
-  # Staged clean rows (loads/) are only needed until the load job finishes.
+  # Staged NDJSON (staging/) is deleted by process after its load job; this
+  # catches what a crash left behind.
   lifecycle_rule {
     condition {
       age            = var.staged_retention_days
-      matches_prefix = ["loads/"]
+      matches_prefix = ["staging/"]
     }
     action {
       type = "Delete"
@@ -72,7 +73,20 @@ resource "google_storage_bucket" "raw" {
     }
   }
 
-  # Objects are create-only; noncurrent versions only appear on deletes.
+  # State objects are overwritten on every status change (compare-and-set);
+  # their old versions are of no use after a day.
+  lifecycle_rule {
+    condition {
+      days_since_noncurrent_time = 1
+      matches_prefix             = ["state/"]
+      with_state                 = "ARCHIVED"
+    }
+    action {
+      type = "Delete"
+    }
+  }
+
+  # Uploads and claims are create-only; noncurrent versions only appear on deletes.
   lifecycle_rule {
     condition {
       days_since_noncurrent_time = var.noncurrent_retention_days
@@ -114,12 +128,29 @@ resource "google_storage_bucket" "artifacts" {
   }
 }
 
+# Grants with `prefixes` carry an IAM condition on the object name, so a role
+# applies only to objects under those prefixes (IAM Conditions on Cloud Storage
+# need uniform bucket-level access, which this bucket has):
+# https://cloud.google.com/storage/docs/access-control/iam#conditions
+# https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name
+# Bucket-level permissions (storage.objects.list, storage.buckets.get) are
+# checked against the bucket's name, never an object's, so a prefix condition
+# never grants them.
 resource "google_storage_bucket_iam_member" "raw" {
   for_each = var.raw_iam
 
   bucket = google_storage_bucket.raw.name
   role   = each.value.role
   member = each.value.member
+
+  dynamic "condition" {
+    for_each = length(each.value.prefixes) > 0 ? [each.value.prefixes] : []
+    content {
+      title       = substr(coalesce(each.value.condition, "objects under ${join(", ", condition.value)}"), 0, 100)
+      description = "Only objects under ${join(", ", condition.value)}."
+      expression  = join(" || ", [for p in condition.value : "resource.name.startsWith(\"projects/_/buckets/${google_storage_bucket.raw.name}/objects/${p}\")"])
+    }
+  }
 }
 
 resource "google_storage_bucket_iam_member" "artifacts" {

@@ -38,7 +38,7 @@ variable "soft_delete_retention_seconds" {
 
 variable "staged_retention_days" {
   type        = number
-  description = "Days after which staged clean rows under loads/ are deleted."
+  description = "Days after which staged NDJSON under staging/ is deleted (process deletes it after its load job; this is the backstop)."
   default     = 7
 
   validation {
@@ -93,15 +93,22 @@ variable "noncurrent_retention_days" {
 
 variable "raw_iam" {
   type = map(object({
-    role   = string
-    member = string
+    role      = string
+    member    = string
+    prefixes  = optional(list(string), [])
+    condition = optional(string)
   }))
-  description = "Bucket-level IAM on the raw bucket; static keys, e.g. { ingest_create = { role = \"roles/storage.objectCreator\", member = \"serviceAccount:...\" } }."
+  description = "IAM on the raw bucket; static keys. With prefixes the grant is conditional on the object name starting with one of them (condition = its title), e.g. { ingest_create = { role = \"roles/storage.objectCreator\", member = \"serviceAccount:...\", prefixes = [\"raw/\"] } }."
   default     = {}
 
   validation {
     condition     = alltrue([for k, v in var.raw_iam : !contains(["allUsers", "allAuthenticatedUsers"], v.member)])
     error_message = "The raw bucket must never be public."
+  }
+
+  validation {
+    condition     = alltrue(flatten([for k, v in var.raw_iam : [for p in v.prefixes : can(regex("^[a-z]+/$", p))]]))
+    error_message = "raw_iam prefixes must be top-level folders such as \"raw/\" (lowercase letters and a trailing slash)."
   }
 }
 

@@ -1,0 +1,43 @@
+# Bootstrap of one environment, applied by a human with owner rights (never by
+# the pipeline): the APIs, the Cloud Build deployer service account with its
+# roles, and the trigger. Kept out of infra/'s state so the deployer never
+# refreshes (or could change) its own grants: a `terraform plan` as the
+# deployer reads only resources it is granted to read.
+
+provider "google" {
+  project = var.project_id
+  region  = var.region
+}
+
+locals {
+  name = "${var.prefix}-${var.environment}"
+}
+
+# APIs used by infra/ (enabling them needs serviceusage.services.enable, which
+# the deployer does not have). Never disabled on destroy: the other
+# environment in the same project uses them too.
+resource "google_project_service" "this" {
+  for_each = toset(var.apis)
+
+  project            = var.project_id
+  service            = each.value
+  disable_on_destroy = false
+}
+
+module "cicd" {
+  source = "../modules/cicd"
+
+  project_id           = var.project_id
+  name                 = local.name
+  environment          = var.environment
+  region               = var.region
+  github_owner         = var.github_owner
+  github_repo          = var.github_repo
+  container_repository = var.container_repository
+
+  # Created by infra/ under this fixed name; only passed to the build here.
+  artifacts_bucket = "${var.project_id}-${local.name}-artifacts"
+  tf_state_bucket  = var.tf_state_bucket
+
+  depends_on = [google_project_service.this]
+}

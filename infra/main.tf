@@ -111,7 +111,7 @@ module "storage" {
       condition = "process reads uploads under raw/"
     }
     # process: upload state, pending and flush indexes, claims, staged NDJSON
-    # (written, then deleted after its load job).
+    # (written once per upload; the lifecycle rule deletes it).
     process_state = {
       role      = "roles/storage.objectUser"
       member    = local.member["process"]

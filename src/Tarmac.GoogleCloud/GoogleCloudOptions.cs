@@ -9,7 +9,7 @@ public sealed class GoogleCloudOptions
     [ConfigurationKeyName("TARMAC_GCP_PROJECT")]
     public string? Project { get; set; }
 
-    /// <summary>The raw bucket: uploads under <c>raw/</c>, staged loads under <c>loads/</c>, dedupe claims under <c>claims/</c>.</summary>
+    /// <summary>The raw bucket: uploads under <c>raw/</c>, staged loads under <c>staging/</c>, dedupe claims under <c>claims/</c>.</summary>
     [ConfigurationKeyName("TARMAC_RAW_BUCKET")]
     public string? RawBucket { get; set; }
 

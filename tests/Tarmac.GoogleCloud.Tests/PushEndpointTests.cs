@@ -66,8 +66,8 @@ public sealed class PushEndpointTests : IAsyncLifetime
         var body = await response.Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal((id, "stored"), (body.GetProperty("upload_id").GetString(), body.GetProperty("status").GetString()));
         Assert.Empty(_fake.LoadJobInserts());
-        var staged = $"loads/flights/{id}-{gen}.ndjson";
-        Assert.Equal([staged], _fake.ObjectNames(GcpFunctionHost.Bucket, "loads/"));
+        var staged = $"staging/flights/{id}-{gen}.ndjson";
+        Assert.Equal([staged], _fake.ObjectNames(GcpFunctionHost.Bucket, "staging/"));
         var firstLine = JsonNode.Parse(Encoding.UTF8.GetString(_fake.ObjectBytes(GcpFunctionHost.Bucket, staged)!).Split('\n')[0])!;
         Assert.Equal("517", firstLine["dep_time"]!.GetValue<string>()); // INT64 as a JSON string
         Assert.Equal("2", firstLine["_line"]!.GetValue<string>());
@@ -127,7 +127,7 @@ public sealed class PushEndpointTests : IAsyncLifetime
         using (var late = await PushAsync(name, gen)) Assert.Equal(HttpStatusCode.NoContent, late.StatusCode); // settled
         using (var flushAgain = await FlushAsync()) Assert.Equal(HttpStatusCode.OK, flushAgain.StatusCode);
 
-        Assert.Single(_fake.RequestsTo("POST", "/upload/storage/v1/b/tarmac-raw/o"), r => r.Json?["name"]?.GetValue<string>()?.StartsWith("loads/", StringComparison.Ordinal) == true);
+        Assert.Single(_fake.RequestsTo("POST", "/upload/storage/v1/b/tarmac-raw/o"), r => r.Json?["name"]?.GetValue<string>()?.StartsWith("staging/", StringComparison.Ordinal) == true);
         Assert.Single(_fake.LoadJobInserts());
         Assert.Equal(7, _fake.Rows("flights").Count);
         Assert.Equal(["stored", "loaded"], AuditStatuses(id));
@@ -161,7 +161,7 @@ public sealed class PushEndpointTests : IAsyncLifetime
         using (var push = await PushAsync(name, gen)) Assert.Equal(HttpStatusCode.OK, push.StatusCode);
         // What a flush leaves when its instance is killed after jobs.insert: the lease (expired) names the manifest,
         // and the job ran. Nothing recorded the outcome yet.
-        var staged = $"loads/flights/{id}-{gen}.ndjson";
+        var staged = $"staging/flights/{id}-{gen}.ndjson";
         var manifest = ManifestId((id, staged));
         var jobId = $"tarmac_load_flights_{manifest}_0";
         _fake.PutObject(GcpFunctionHost.Bucket, "state/flush/flights.json", Encoding.UTF8.GetBytes($$$"""
@@ -493,8 +493,8 @@ public sealed class PushEndpointTests : IAsyncLifetime
     {
         var (name, gen, _) = PutUpload(SampleData.SeedCsv);
         using (var deleted = await PushAsync(name, gen, eventType: "OBJECT_DELETE")) Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
-        var staged = _fake.PutObject(GcpFunctionHost.Bucket, "loads/flights/x.ndjson", "{}"u8.ToArray());
-        using (var outside = await PushAsync("loads/flights/x.ndjson", staged)) Assert.Equal(HttpStatusCode.NoContent, outside.StatusCode);
+        var staged = _fake.PutObject(GcpFunctionHost.Bucket, "staging/flights/x.ndjson", "{}"u8.ToArray());
+        using (var outside = await PushAsync("staging/flights/x.ndjson", staged)) Assert.Equal(HttpStatusCode.NoContent, outside.StatusCode);
         using (var otherBucket = await _process.Http.SendAsync(GcpFunctionHost.PushRequest(_tokens.Mint(), "someone-elses-bucket", name, gen)))
             Assert.Equal(HttpStatusCode.NoContent, otherBucket.StatusCode);
         Assert.Empty(_fake.InsertedRows("upload_events"));

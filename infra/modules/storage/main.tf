@@ -24,8 +24,8 @@ resource "google_storage_bucket" "raw" {
     retention_duration_seconds = var.soft_delete_retention_seconds
   }
 
-  # Staged NDJSON (staging/) is deleted by process after its load job; this
-  # catches what a crash left behind.
+  # Staged NDJSON (staging/) is kept a week after its load job (to reload or
+  # inquire), then deleted.
   lifecycle_rule {
     condition {
       age            = var.staged_retention_days

@@ -38,7 +38,7 @@ variable "soft_delete_retention_seconds" {
 
 variable "staged_retention_days" {
   type        = number
-  description = "Days after which staged NDJSON under staging/ is deleted (process deletes it after its load job; this is the backstop)."
+  description = "Days after which staged NDJSON under staging/ is deleted (kept that long for a reload or an inquiry)."
   default     = 7
 
   validation {

@@ -22,13 +22,13 @@ internal sealed class BigQueryLoadSession(BigQueryWarehouseLoader owner, IReadOn
     public Task<ValidationResult?> TryLoadFastAsync(LoadRequest request, CancellationToken ct) => Task.FromResult<ValidationResult?>(null);
 
     /// <summary>
-    /// Stages the rows under <c>loads/&lt;dataset&gt;/&lt;upload&gt;-&lt;generation&gt;.ndjson</c>: a name that is a function of
+    /// Stages the rows under <c>staging/&lt;dataset&gt;/&lt;upload&gt;-&lt;generation&gt;.ndjson</c>: a name that is a function of
     /// the upload and its raw object alone, so every delivery of it, on any instance, stages the same object once.
     /// </summary>
     public async Task<IUploadRowWriter> OpenRowsAsync(LoadRequest request, CancellationToken ct)
     {
         var raw = await owner.Bucket.GetAsync(request.Upload.Object, ct) ?? throw new ObjectNotFoundException(request.Upload.Object);
-        var name = $"{BigQueryWarehouseLoader.LoadsPrefix}{request.Dataset.Name}/{request.Upload.UploadId}-{raw.Generation}.ndjson";
+        var name = $"{BigQueryWarehouseLoader.StagingPrefix}{request.Dataset.Name}/{request.Upload.UploadId}-{raw.Generation}.ndjson";
         _stagedNames[request.Upload.UploadId] = name;
         if (await owner.Bucket.GetAsync(name, ct) is not null) return new DiscardingWriter();
         return new StagedRowsWriter(owner.Bucket, name, request, raw.Generation, StartedAt, ct);

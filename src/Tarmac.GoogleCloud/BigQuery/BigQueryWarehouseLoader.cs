@@ -8,14 +8,14 @@ namespace Tarmac.GoogleCloud.BigQuery;
 /// <summary>
 /// Loads into BigQuery in two steps, so that a push is answered within seconds and loads stay far under the 1,500 load
 /// jobs per table per day (https://cloud.google.com/bigquery/quotas#load_jobs). A load session validates and stages each
-/// upload's rows as NDJSON under <c>loads/</c> and records the outcome they will have; <see cref="BigQueryFlusher"/>
+/// upload's rows as NDJSON under <c>staging/</c> and records the outcome they will have; <see cref="BigQueryFlusher"/>
 /// later appends everything staged for a table with one load job.
 /// </summary>
 public sealed class BigQueryWarehouseLoader(GcsUploadLedger ledger, GcsStateObjects state, IObjectStore bucket, PendingLoads pending, TimeProvider time)
     : IWarehouseLoader
 {
     /// <summary>Prefix of the staged NDJSON objects (deleted by a bucket lifecycle rule after 7 days).</summary>
-    public const string LoadsPrefix = "loads/";
+    public const string StagingPrefix = "staging/";
 
     internal GcsUploadLedger Ledger => ledger;
 

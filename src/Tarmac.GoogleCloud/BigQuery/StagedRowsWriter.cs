@@ -6,7 +6,7 @@ using Tarmac.Core.Validation;
 namespace Tarmac.GoogleCloud.BigQuery;
 
 /// <summary>
-/// Streams one upload's accepted rows as NDJSON into a new <c>loads/…</c> object while they are validated: the rows pass
+/// Streams one upload's accepted rows as NDJSON into a new <c>staging/…</c> object while they are validated: the rows pass
 /// through a bounded pipe that the object upload drains, so staging a file of any size needs a bounded buffer.
 /// </summary>
 internal sealed class StagedRowsWriter : IUploadRowWriter

@@ -43,9 +43,9 @@ public sealed class GcsObjectStore(StorageClient client, string bucket) : IObjec
         {
             throw new ObjectAlreadyExistsException(name);
         }
-        catch (GoogleApiException e) when (IsTransient(e.HttpStatusCode))
+        catch (GoogleApiException e) when (GcsErrors.IsTransient(e.HttpStatusCode))
         {
-            throw Unavailable(name, e);
+            throw GcsErrors.Unavailable(bucket, name, e);
         }
     }
 
@@ -68,7 +68,7 @@ public sealed class GcsObjectStore(StorageClient client, string bucket) : IObjec
             var status = response.StatusCode;
             response.Dispose();
             var error = new HttpRequestException($"Reading gs://{bucket}/{name} failed with HTTP {(int)status}.", null, status);
-            throw IsTransient(status) ? Unavailable(name, error) : error;
+            throw GcsErrors.IsTransient(status) ? GcsErrors.Unavailable(bucket, name, error) : error;
         }
         return new ResponseStream(await response.Content.ReadAsStreamAsync(ct), response);
     }
@@ -84,9 +84,9 @@ public sealed class GcsObjectStore(StorageClient client, string bucket) : IObjec
         {
             return null;
         }
-        catch (GoogleApiException e) when (IsTransient(e.HttpStatusCode))
+        catch (GoogleApiException e) when (GcsErrors.IsTransient(e.HttpStatusCode))
         {
-            throw Unavailable(name, e);
+            throw GcsErrors.Unavailable(bucket, name, e);
         }
     }
 
@@ -96,12 +96,6 @@ public sealed class GcsObjectStore(StorageClient client, string bucket) : IObjec
         await foreach (var obj in client.ListObjectsAsync(bucket, prefix).WithCancellation(ct))
             yield return ToStored(obj);
     }
-
-    /// <summary>429 and 5xx: the library already retried; the caller's work stays pending for a redelivery.</summary>
-    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    private TransientFailureException Unavailable(string name, Exception e) =>
-        new($"Cloud Storage is unavailable for gs://{bucket}/{name}: {e.Message}", e);
 
     private static StoredObject ToStored(GcsObject o) =>
         new(o.Name, o.Generation ?? 0, (long)(o.Size ?? 0),

@@ -11,7 +11,7 @@ namespace Tarmac.Process;
 /// Cloud Scheduler's <c>POST /flush</c> is what guarantees the load.
 /// </summary>
 public sealed partial class FlushTimer(
-    PendingLoads pending, BigQueryFlusher flusher, UploadProcessor processor, SchemaCatalog catalog, TarmacOptions options, TimeProvider time,
+    PendingLoads pending, BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, TarmacOptions options, TimeProvider time,
     ILogger<FlushTimer> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -49,7 +49,7 @@ public sealed partial class FlushTimer(
         try
         {
             var result = await flusher.FlushAsync(dataset, force: false, ct);
-            processor.ReportSettled(result.Settled);
+            reports.Settled(result.Settled);
             return result.Ran;
         }
         catch (Exception e) when (!ct.IsCancellationRequested)

@@ -15,6 +15,7 @@ public static class ProcessServiceCollectionExtensions
     {
         services.AddSingleton<UploadLoader>();
         services.AddSingleton<UploadProcessor>();
+        services.AddSingleton<OutcomeReports>();
         services.TryAddSingleton<UploadSignals>();
         return services;
     }

@@ -32,12 +32,12 @@ public static partial class ScheduledRunEndpoints
     public sealed record SweepReport(SweepResult Sweep, IReadOnlyList<FlushReport> Flushes);
 
     private static async Task<Results<Ok<IReadOnlyList<FlushReport>>, ProblemHttpResult>> Flush(
-        HttpContext http, bool? force, BigQueryFlusher flusher, UploadProcessor processor, SchemaCatalog catalog, GoogleCloudOptions gcp, CancellationToken ct)
+        HttpContext http, bool? force, BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, GoogleCloudOptions gcp, CancellationToken ct)
     {
         if (await CallerCheck.RefuseAsync(http, gcp, ct) is { } refused) return refused;
         try
         {
-            return TypedResults.Ok(await FlushAllAsync(flusher, processor, catalog, force ?? false, ct));
+            return TypedResults.Ok(await FlushAllAsync(flusher, reports, catalog, force ?? false, ct));
         }
         catch (TransientFailureException e)
         {
@@ -46,13 +46,13 @@ public static partial class ScheduledRunEndpoints
     }
 
     private static async Task<Results<Ok<SweepReport>, ProblemHttpResult>> Sweep(
-        HttpContext http, UploadSweeper sweeper, BigQueryFlusher flusher, UploadProcessor processor, SchemaCatalog catalog, GoogleCloudOptions gcp, CancellationToken ct)
+        HttpContext http, UploadSweeper sweeper, BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, GoogleCloudOptions gcp, CancellationToken ct)
     {
         if (await CallerCheck.RefuseAsync(http, gcp, ct) is { } refused) return refused;
         try
         {
             var swept = await sweeper.SweepAsync(ct);
-            return TypedResults.Ok(new SweepReport(swept, await FlushAllAsync(flusher, processor, catalog, force: false, ct)));
+            return TypedResults.Ok(new SweepReport(swept, await FlushAllAsync(flusher, reports, catalog, force: false, ct)));
         }
         catch (TransientFailureException e)
         {
@@ -60,16 +60,16 @@ public static partial class ScheduledRunEndpoints
         }
     }
 
-    private static async Task<IReadOnlyList<FlushReport>> FlushAllAsync(BigQueryFlusher flusher, UploadProcessor processor, SchemaCatalog catalog, bool force, CancellationToken ct)
+    private static async Task<IReadOnlyList<FlushReport>> FlushAllAsync(BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, bool force, CancellationToken ct)
     {
-        var reports = new List<FlushReport>();
+        var done = new List<FlushReport>();
         foreach (var dataset in catalog.Datasets.OrderBy(d => d.Name, StringComparer.Ordinal))
         {
             var result = await flusher.FlushAsync(dataset, force, ct);
-            processor.ReportSettled(result.Settled);
-            reports.Add(new FlushReport(result.Dataset, result.Ran, result.Settled.Count, result.JobIds));
+            reports.Settled(result.Settled);
+            done.Add(new FlushReport(result.Dataset, result.Ran, result.Settled.Count, result.JobIds));
         }
-        return reports;
+        return done;
     }
 
     // Cloud Scheduler retries a failed run per the job's retry config; the next run resumes where this one stopped.

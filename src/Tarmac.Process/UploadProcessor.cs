@@ -12,7 +12,7 @@ namespace Tarmac.Process;
 /// </summary>
 public sealed partial class UploadProcessor(
     SchemaCatalog catalog, IObjectStore store, IUploadLedger ledger, UploadLoader loader,
-    UploadSignals signals, TarmacMetrics metrics, TarmacOptions options, TimeProvider time, ILogger<UploadProcessor> logger)
+    OutcomeReports reports, TarmacOptions options, TimeProvider time, ILogger<UploadProcessor> logger)
 {
     /// <summary>How often a load that failed with an internal error is retried before the upload is marked failed.</summary>
     public const int MaxAttempts = 3;
@@ -56,7 +56,7 @@ public sealed partial class UploadProcessor(
                 results = one;
             }
         }
-        ReportSettled(results);
+        reports.Settled(results);
         return results;
     }
 
@@ -121,27 +121,6 @@ public sealed partial class UploadProcessor(
         catalog.TryGet(upload.Dataset, out var dataset);
         return new LoadRequest(upload, dataset, c => store.OpenReadAsync(upload.Object, c));
     }
-
-    /// <summary>Counts and logs (<c>event="upload_processed"</c>) each upload that reached its final status, and wakes its waiters.</summary>
-    public void ReportSettled(IEnumerable<UploadRecord> records)
-    {
-        foreach (var r in records) Report(r);
-    }
-
-    private void Report(UploadRecord r)
-    {
-        if (!r.Status.IsFinal()) return;
-        var tag = new KeyValuePair<string, object?>("dataset", r.Dataset);
-        var status = r.Status.ToWire();
-        metrics.UploadsProcessed.Add(1, tag, new KeyValuePair<string, object?>("status", status));
-        metrics.RowsLoaded.Add(r.RowsLoaded, tag);
-        metrics.RowsRejected.Add(r.RowsRejected, tag);
-        LogProcessed(logger, "upload_processed", r.UploadId, r.Dataset, status, r.RowsLoaded, r.RowsRejected);
-        signals.Completed(r.UploadId);
-    }
-
-    [LoggerMessage(Level = LogLevel.Information, Message = "{event}: upload {upload_id} of {dataset} {status}, {rows_loaded} rows loaded, {rows_rejected} rejected")]
-    private static partial void LogProcessed(ILogger logger, string @event, string upload_id, string dataset, string status, long rows_loaded, long rows_rejected);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {count} uploads failed ({reason}); loading them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, string reason);

@@ -2,8 +2,6 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using Google;
 using Google.Cloud.Storage.V1;
-using Tarmac.Core.Ports;
-using GcsObject = Google.Apis.Storage.v1.Data.Object;
 
 namespace Tarmac.GoogleCloud.State;
 
@@ -27,7 +25,7 @@ public sealed class GcsStateObjects(StorageClient client, string bucket)
     {
         for (var attempt = 0; ; attempt++)
         {
-            GcsObject meta;
+            Google.Apis.Storage.v1.Data.Object meta;
             try
             {
                 meta = await client.GetObjectAsync(bucket, name, cancellationToken: ct);
@@ -36,9 +34,9 @@ public sealed class GcsStateObjects(StorageClient client, string bucket)
             {
                 return null;
             }
-            catch (GoogleApiException e) when (IsTransient(e.HttpStatusCode))
+            catch (GoogleApiException e) when (GcsErrors.IsTransient(e.HttpStatusCode))
             {
-                throw Unavailable(name, e);
+                throw GcsErrors.Unavailable(bucket, name, e);
             }
             using var data = new MemoryStream();
             try
@@ -51,9 +49,9 @@ public sealed class GcsStateObjects(StorageClient client, string bucket)
             {
                 // Replaced or deleted between the two reads: read again.
             }
-            catch (GoogleApiException e) when (IsTransient(e.HttpStatusCode))
+            catch (GoogleApiException e) when (GcsErrors.IsTransient(e.HttpStatusCode))
             {
-                throw Unavailable(name, e);
+                throw GcsErrors.Unavailable(bucket, name, e);
             }
         }
     }
@@ -80,9 +78,9 @@ public sealed class GcsStateObjects(StorageClient client, string bucket)
         {
             return false;
         }
-        catch (GoogleApiException e) when (IsTransient(e.HttpStatusCode))
+        catch (GoogleApiException e) when (GcsErrors.IsTransient(e.HttpStatusCode))
         {
-            throw Unavailable(name, e);
+            throw GcsErrors.Unavailable(bucket, name, e);
         }
     }
 
@@ -95,7 +93,7 @@ public sealed class GcsStateObjects(StorageClient client, string bucket)
 
     private async Task<long?> WriteAsync(string name, byte[] data, long ifGeneration, CancellationToken ct)
     {
-        var obj = new GcsObject { Bucket = bucket, Name = name, ContentType = "application/json" };
+        var obj = new Google.Apis.Storage.v1.Data.Object { Bucket = bucket, Name = name, ContentType = "application/json" };
         try
         {
             using var content = new MemoryStream(data, writable: false);
@@ -106,13 +104,9 @@ public sealed class GcsStateObjects(StorageClient client, string bucket)
         {
             return null;
         }
-        catch (GoogleApiException e) when (IsTransient(e.HttpStatusCode))
+        catch (GoogleApiException e) when (GcsErrors.IsTransient(e.HttpStatusCode))
         {
-            throw Unavailable(name, e);
+            throw GcsErrors.Unavailable(bucket, name, e);
         }
     }
-
-    private static bool IsTransient(HttpStatusCode status) => status == HttpStatusCode.TooManyRequests || (int)status >= 500;
-
-    private TransientFailureException Unavailable(string name, Exception e) => new($"Cloud Storage is unavailable for gs://{bucket}/{name}: {e.Message}", e);
 }

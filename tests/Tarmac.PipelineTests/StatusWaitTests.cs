@@ -110,6 +110,25 @@ public sealed partial class StatusWaitTests
         Assert.Contains("public const string Variable = \"TARMAC_STATUS_WAIT_SECONDS\";", wait, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void TheMasterBuildOutlastsItsWorstCaseDeployChecks()
+    {
+        var file = CloudBuildFile.Load("ci/cloudbuild/cd.yaml");
+        var timeout = Regex.Match(RepoRoot.Read("ci/cloudbuild/cd.yaml"), @"^timeout: (\d+)s$", RegexOptions.Multiline);
+        Assert.True(timeout.Success, "cd.yaml sets no build timeout");
+        var gateway = Regex.Match(Assert.Single(file.Steps, s => s.Id == "wait-for-gateway").Text, @"wait-for-gateway\.sh \S+ \S+ \S+ (\d+) (\d+)");
+        Assert.True(gateway.Success, "wait-for-gateway.sh is not given attempts and interval");
+        // Each probe: curl --max-time 10 (wait-for-gateway.sh), then the interval.
+        Assert.Contains("--max-time 10", RepoRoot.Read("ci/deploy/wait-for-gateway.sh"), StringComparison.Ordinal);
+        var gatewaySeconds = int.Parse(gateway.Groups[1].Value, CultureInfo.InvariantCulture) * (10 + int.Parse(gateway.Groups[2].Value, CultureInfo.InvariantCulture));
+        var (_, max) = InfraWindowBounds();
+        var deploySeconds = gatewaySeconds + (2 * StatusWait($"{max}"));
+        const int BuildBeforeDeploySeconds = 30 * 60;
+        Assert.True(
+            int.Parse(timeout.Groups[1].Value, CultureInfo.InvariantCulture) >= BuildBeforeDeploySeconds + deploySeconds,
+            $"timeout {timeout.Groups[1].Value}s < {BuildBeforeDeploySeconds}s build + {deploySeconds}s deploy checks: a timed-out build never rolls back");
+    }
+
     /// <summary>The bounds of infra's batch_window_ms validation (variables.tf).</summary>
     private static (long Min, long Max) InfraWindowBounds()
     {

@@ -13,6 +13,9 @@
 #                            ci/check-infra.sh if present, else tfcheck directly
 #   4. integration tests     dotnet test tests/Tarmac.IntegrationTests with no TARMAC_BASE_URL:
 #                            the tests start the local host themselves
+#   5. lying gateway         master only: the pipeline's own command (ci/deploy/integration-tests.sh) against
+#                            ci/lying-gateway.py on loopback (200s, wrong data) must fail, and only the
+#                            end-to-end checks may be what fails
 #
 # Skipped, because they need Google Cloud: upload to the artifacts bucket, image build/push,
 # terraform init/plan/apply, gateway wait, rollback. Stops at the first failure (exit 1).
@@ -123,10 +126,47 @@ terraform_checks() {
 
 integration_tests() {
   [[ -d tests/Tarmac.IntegrationTests ]] || { echo "no tests/Tarmac.IntegrationTests" >&2; return 1; }
-  # No TARMAC_BASE_URL: the tests start the local host (embedded backend) themselves.
-  env -u TARMAC_BASE_URL -u TARMAC_TOKEN \
+  # No TARMAC_BASE_URL: the tests start the local host (embedded backend) themselves, with the local status wait.
+  env -u TARMAC_BASE_URL -u TARMAC_TOKEN -u TARMAC_STATUS_WAIT_SECONDS \
     dotnet test tests/Tarmac.IntegrationTests -c Release \
       --logger "trx;LogFileName=Tarmac.IntegrationTests.trx" --results-directory "$results"
+}
+
+# The master pipeline's integration-test command against a gateway that answers 200 with wrong data: it must fail,
+# and the trx must show that the end-to-end checks failed while the rest passed (not a build or setup error).
+lying_gateway_check() {
+  local dir pid port rc=0
+  dir="$(mktemp -d)"
+  echo "lying-gateway-token" > "$dir/token"
+  python3 ci/lying-gateway.py "$dir/port" "lying-gateway-token" & pid=$!
+  for _ in $(seq 50); do [[ -s "$dir/port" ]] && break; sleep 0.1; done
+  if [[ ! -s "$dir/port" ]]; then echo "the lying gateway did not start" >&2; kill "$pid"; rm -rf "$dir"; return 1; fi
+  port="$(cat "$dir/port")"
+  bash ci/deploy/integration-tests.sh "http://127.0.0.1:$port" "$dir/token" "$dir/results" 180000 > "$dir/log" 2>&1 || rc=$?
+  kill "$pid"; wait "$pid" 2>/dev/null || true
+  if [[ $rc -eq 0 ]]; then
+    tail -n 30 "$dir/log" >&2
+    echo "the integration tests PASSED against a gateway that serves wrong data" >&2
+    rm -rf "$dir"; return 1
+  fi
+  if ! python3 - "$dir/results/Tarmac.IntegrationTests.trx" <<'PY'
+import sys, xml.etree.ElementTree as ET
+ns = {"t": "http://microsoft.com/schemas/VisualStudio/TeamTest/2010"}
+results = ET.parse(sys.argv[1]).getroot().findall(".//t:UnitTestResult", ns)
+failed = sorted(r.get("testName") for r in results if r.get("outcome") == "Failed")
+passed = [r.get("testName") for r in results if r.get("outcome") == "Passed"]
+expected = ["Tarmac.IntegrationTests.EndToEndTests.A_bad_file_is_rejected_with_line_level_errors",
+            "Tarmac.IntegrationTests.EndToEndTests.Uploaded_rows_are_served_back_exactly_and_stats_reflect_them"]
+print(f"against the lying gateway: {len(failed)} failed, {len(passed)} passed")
+for name in failed: print(f"  failed (as it must): {name}")
+sys.exit(0 if failed == expected and passed else 1)
+PY
+  then
+    tail -n 40 "$dir/log" >&2
+    echo "the integration tests failed against the lying gateway, but not (only) in the end-to-end checks" >&2
+    rm -rf "$dir"; return 1
+  fi
+  rm -rf "$dir"
 }
 
 step "unit tests" bash ci/unit-tests.sh "$results"
@@ -145,6 +185,9 @@ else
   skip "terraform init/apply" "needs the state bucket"
 fi
 step "integration tests" integration_tests
-if [[ $branch == master ]]; then skip "gateway + rollback" "needs the deployed gateway"; fi
+if [[ $branch == master ]]; then
+  step "lying gateway fails" lying_gateway_check
+  skip "gateway + rollback" "needs the deployed gateway"
+fi
 summary
 echo "local pipeline ($branch): OK; reports in $results, bundles in artifacts/"

@@ -18,6 +18,11 @@ namespace Tarmac.IntegrationTests;
 /// </summary>
 public class ChecksCatchLiesTests
 {
+    /// <summary>Lying servers answer at once, so a short bound suffices; the stuck-status test waits it out.</summary>
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(2);
+
+    private const string Stored = """{"upload_id":"0123456789abcdef0123456789abcdef","status":"stored","rows_loaded":0,"rows_rejected":0,"errors":[]}""";
+
     private const string Loaded = """{"upload_id":"0123456789abcdef0123456789abcdef","status":"loaded","rows_loaded":21,"rows_rejected":0,"errors":[]}""";
 
     /// <summary>A server that accepts uploads and reports success, but serves what <paramref name="rows"/> makes of the request.</summary>
@@ -41,7 +46,7 @@ public class ChecksCatchLiesTests
     {
         var (app, http) = await LyingServerAsync(_ => "[]");
         await using var _ = app;
-        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.UploadedRowsReadBackExactlyAsync(http));
+        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.UploadedRowsReadBackExactlyAsync(http, Wait));
     }
 
     [Fact]
@@ -54,7 +59,7 @@ public class ChecksCatchLiesTests
         }));
         var (app, http) = await LyingServerAsync(_ => json);
         await using var _ = app;
-        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.UploadedRowsReadBackExactlyAsync(http));
+        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.UploadedRowsReadBackExactlyAsync(http, Wait));
     }
 
     [Fact]
@@ -70,7 +75,16 @@ public class ChecksCatchLiesTests
     {
         var (app, http) = await LyingServerAsync(_ => "[]");
         await using var _ = app;
-        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.BadFileIsRejectedWithLineErrorsAsync(http));
+        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.BadFileIsRejectedWithLineErrorsAsync(http, Wait));
+    }
+
+    [Fact]
+    public async Task A_server_whose_upload_never_finishes_fails_once_the_status_wait_is_over()
+    {
+        var (app, http) = await LyingServerAsync(_ => "[]", Stored);
+        await using var _ = app;
+        var failure = await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.UploadedRowsReadBackExactlyAsync(http, Wait));
+        Assert.Contains("has no final status after 2 s (TARMAC_STATUS_WAIT_SECONDS); last status: stored", failure.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -84,7 +98,7 @@ public class ChecksCatchLiesTests
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         using var http = new HttpClient { BaseAddress = new Uri(address + "/") };
-        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.UploadedRowsReadBackExactlyAsync(http));
-        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.BadFileIsRejectedWithLineErrorsAsync(http));
+        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.UploadedRowsReadBackExactlyAsync(http, Wait));
+        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.BadFileIsRejectedWithLineErrorsAsync(http, Wait));
     }
 }

@@ -19,15 +19,20 @@ public sealed class Deployment : IDisposable
             _local = new TarmacHost();
             Http = _local.Http;
             Target = "local host";
+            StatusWait = IntegrationTests.StatusWait.FromEnvironment(remote: false);
             return;
         }
         Http = new HttpClient { BaseAddress = new Uri(baseUrl.TrimEnd('/') + "/"), Timeout = TimeSpan.FromMinutes(2) };
         if (Environment.GetEnvironmentVariable("TARMAC_TOKEN") is { Length: > 0 } token)
             Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
         Target = baseUrl;
+        StatusWait = IntegrationTests.StatusWait.FromEnvironment(remote: true);
     }
 
     public HttpClient Http { get; }
+
+    /// <summary>How long a check waits for an upload's final status (see <see cref="IntegrationTests.StatusWait"/>).</summary>
+    public TimeSpan StatusWait { get; }
 
     /// <summary>What is being tested, for messages.</summary>
     public string Target { get; }

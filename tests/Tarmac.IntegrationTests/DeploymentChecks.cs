@@ -12,15 +12,16 @@ namespace Tarmac.IntegrationTests;
 /// </summary>
 public static class DeploymentChecks
 {
-    private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(3);
+    /// <summary>The statuses after which an upload's status never changes again.</summary>
+    private static readonly HashSet<string> FinalStatuses = ["loaded", "partially_loaded", "rejected", "failed"];
 
-    /// <summary>Uploads fresh rows, waits until loaded, and reads every field back through /getdata filters.</summary>
-    public static async Task<IReadOnlyList<Takeoff>> UploadedRowsReadBackExactlyAsync(HttpClient http, int count = 21)
+    /// <summary>Uploads fresh rows, waits (at most <paramref name="statusWait"/>) until loaded, and reads every field back through /getdata filters.</summary>
+    public static async Task<IReadOnlyList<Takeoff>> UploadedRowsReadBackExactlyAsync(HttpClient http, TimeSpan statusWait, int count = 21)
     {
         var idBase = TakeoffRows.NewRunBase();
         var rows = TakeoffRows.Generate(idBase, count);
         var upload = await PostCsvAsync(http, TakeoffRows.ToCsv(rows));
-        var done = await WaitForOutcomeAsync(http, upload);
+        var done = await WaitForOutcomeAsync(http, upload, statusWait);
         Assert.Equal("loaded", done.GetProperty("status").GetString());
         Assert.Equal(count, done.GetProperty("rows_loaded").GetInt64());
         Assert.Equal(0, done.GetProperty("rows_rejected").GetInt64());
@@ -56,7 +57,7 @@ public static class DeploymentChecks
     }
 
     /// <summary>A file whose every row is bad is rejected, with the line and column of each fault, and loads nothing.</summary>
-    public static async Task BadFileIsRejectedWithLineErrorsAsync(HttpClient http)
+    public static async Task BadFileIsRejectedWithLineErrorsAsync(HttpClient http, TimeSpan statusWait)
     {
         var idBase = TakeoffRows.NewRunBase();
         var good = TakeoffRows.Generate(idBase, 3);
@@ -67,7 +68,7 @@ public static class DeploymentChecks
             lines[2] + ",extra",                                                                    // line 3: one field too many
             $"{idBase + 2},2013") + "\n";                                                           // line 4: most fields missing
         var upload = await PostCsvAsync(http, csv);
-        var done = await WaitForOutcomeAsync(http, upload);
+        var done = await WaitForOutcomeAsync(http, upload, statusWait);
         Assert.Equal("rejected", done.GetProperty("status").GetString());
         Assert.Equal(0, done.GetProperty("rows_loaded").GetInt64());
         Assert.Equal(3, done.GetProperty("rows_rejected").GetInt64());
@@ -127,17 +128,28 @@ public static class DeploymentChecks
         return id!;
     }
 
-    private static async Task<JsonElement> WaitForOutcomeAsync(HttpClient http, string uploadId)
+    /// <summary>Polls the upload's status until it is final; fails once <paramref name="statusWait"/> has passed without one.</summary>
+    private static async Task<JsonElement> WaitForOutcomeAsync(HttpClient http, string uploadId, TimeSpan statusWait)
     {
-        using var cts = new CancellationTokenSource(LoadTimeout);
+        using var cts = new CancellationTokenSource(statusWait);
         var pause = TimeSpan.FromMilliseconds(50);
-        while (true)
+        var status = "(none yet)";
+        try
         {
-            var doc = await GetJsonAsync(http, $"uploads/{uploadId}", cts.Token);
-            Assert.Equal(uploadId, doc.GetProperty("upload_id").GetString());
-            if (doc.GetProperty("status").GetString() != "stored") return doc;
-            await Task.Delay(pause, cts.Token); // polling a status with backoff
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 2000));
+            while (true)
+            {
+                var doc = await GetJsonAsync(http, $"uploads/{uploadId}", cts.Token);
+                Assert.Equal(uploadId, doc.GetProperty("upload_id").GetString());
+                status = doc.GetProperty("status").GetString() ?? "(null)";
+                if (FinalStatuses.Contains(status)) return doc;
+                await Task.Delay(pause, cts.Token); // polling a status with backoff
+                pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 2000));
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            Assert.Fail($"upload {uploadId} has no final status after {statusWait.TotalSeconds:0} s ({StatusWait.Variable}); last status: {status}");
+            throw; // not reached: Assert.Fail throws
         }
     }
 

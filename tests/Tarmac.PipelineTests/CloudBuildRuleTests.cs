@@ -12,16 +12,16 @@ public sealed class CloudBuildRuleTests
           _TF_STATE_BUCKET: my-state
         steps:
           - id: unit-tests
-            name: mcr.microsoft.com/dotnet/sdk:10.0
+            name: mcr.microsoft.com/dotnet/sdk:10.0@sha256:e70cdb7f80b0348f5cb85f19a8f670fca061f033d57eed12fa003d58b0e06317
             entrypoint: bash
             args: ['ci/unit-tests.sh', '/workspace/test-results']
           - id: package
-            name: gcr.io/google.com/cloudsdktool/cloud-sdk:573.0.0-slim
+            name: gcr.io/google.com/cloudsdktool/cloud-sdk:588.0.0-slim@sha256:c70885ba9f0450ea9987b1c5dc1ab80acc768bac2fe783962dc98a64ea74c806
             entrypoint: bash
             args: ['ci/package.sh', 'develop']
             waitFor: ['unit-tests']
           - id: upload
-            name: gcr.io/google.com/cloudsdktool/cloud-sdk:573.0.0-slim
+            name: gcr.io/google.com/cloudsdktool/cloud-sdk:588.0.0-slim@sha256:c70885ba9f0450ea9987b1c5dc1ab80acc768bac2fe783962dc98a64ea74c806
             entrypoint: bash
             args:
               - -c
@@ -30,23 +30,23 @@ public sealed class CloudBuildRuleTests
                 gcloud storage cp artifacts/ingest-develop.zip artifacts/process-develop.zip artifacts/query-develop.zip gs://${_ARTIFACTS_BUCKET}/
             waitFor: ['package']
           - id: tf-fmt
-            name: hashicorp/terraform:1.9.8
+            name: hashicorp/terraform:1.9.8@sha256:18f9986038bbaf02cf49db9c09261c778161c51dcc7fb7e355ae8938459428cd
             args: ['fmt', '-check', '-recursive', 'infra']
             env: ['TF_IN_AUTOMATION=true']
             waitFor: ['upload']
           - id: tf-validate
-            name: hashicorp/terraform:1.9.8
+            name: hashicorp/terraform:1.9.8@sha256:18f9986038bbaf02cf49db9c09261c778161c51dcc7fb7e355ae8938459428cd
             entrypoint: sh
             args: ['-c', 'terraform -chdir=infra init -backend=false && terraform -chdir=infra validate']
             env: ['TF_IN_AUTOMATION=true']
             waitFor: ['upload']
           - id: tf-init
-            name: hashicorp/terraform:1.9.8
+            name: hashicorp/terraform:1.9.8@sha256:18f9986038bbaf02cf49db9c09261c778161c51dcc7fb7e355ae8938459428cd
             args: ['-chdir=infra', 'init', '-backend-config=bucket=${_TF_STATE_BUCKET}', '-backend-config=prefix=tarmac/develop']
             env: ['TF_IN_AUTOMATION=true']
             waitFor: ['tf-fmt', 'tf-validate']
           - id: tf-plan
-            name: hashicorp/terraform:1.9.8
+            name: hashicorp/terraform:1.9.8@sha256:18f9986038bbaf02cf49db9c09261c778161c51dcc7fb7e355ae8938459428cd
             args: ['-chdir=infra', 'plan', '-var=image_tag=$SHORT_SHA', '-out=tfplan']
             env: ['TF_IN_AUTOMATION=true']
         artifacts:
@@ -59,33 +59,33 @@ public sealed class CloudBuildRuleTests
         .Replace("develop", "master", StringComparison.Ordinal)
         .Replace("""
                   - id: tf-plan
-                    name: hashicorp/terraform:1.9.8
+                    name: hashicorp/terraform:1.9.8@sha256:18f9986038bbaf02cf49db9c09261c778161c51dcc7fb7e355ae8938459428cd
                     args: ['-chdir=infra', 'plan', '-var=image_tag=$SHORT_SHA', '-out=tfplan']
                     env: ['TF_IN_AUTOMATION=true']
                 """, """
                   - id: record-revisions
-                    name: gcr.io/google.com/cloudsdktool/cloud-sdk:573.0.0-slim
+                    name: gcr.io/google.com/cloudsdktool/cloud-sdk:588.0.0-slim@sha256:c70885ba9f0450ea9987b1c5dc1ab80acc768bac2fe783962dc98a64ea74c806
                     entrypoint: bash
                     args: ['-c', 'gcloud run services describe svc --format="value(status.traffic)" > /workspace/rev']
                     waitFor: ['tf-init']
                   - id: tf-plan
-                    name: hashicorp/terraform:1.9.8
+                    name: hashicorp/terraform:1.9.8@sha256:18f9986038bbaf02cf49db9c09261c778161c51dcc7fb7e355ae8938459428cd
                     args: ['-chdir=infra', 'plan', '-var=image_tag=$SHORT_SHA', '-out=tfplan']
                     env: ['TF_IN_AUTOMATION=true']
                     waitFor: ['tf-init']
                   - id: tf-apply
-                    name: hashicorp/terraform:1.9.8
+                    name: hashicorp/terraform:1.9.8@sha256:18f9986038bbaf02cf49db9c09261c778161c51dcc7fb7e355ae8938459428cd
                     args: ['-chdir=infra', 'apply', '-input=false', 'tfplan']
                     env: ['TF_IN_AUTOMATION=true']
                     waitFor: ['tf-plan', 'record-revisions']
                   - id: integration-tests
-                    name: mcr.microsoft.com/dotnet/sdk:10.0
+                    name: mcr.microsoft.com/dotnet/sdk:10.0@sha256:e70cdb7f80b0348f5cb85f19a8f670fca061f033d57eed12fa003d58b0e06317
                     entrypoint: bash
                     args: ['-c', 'TARMAC_BASE_URL=https://gw dotnet test tests/Tarmac.IntegrationTests']
                     allowFailure: true
                     waitFor: ['tf-apply']
                   - id: rollback
-                    name: gcr.io/google.com/cloudsdktool/cloud-sdk:573.0.0-slim
+                    name: gcr.io/google.com/cloudsdktool/cloud-sdk:588.0.0-slim@sha256:c70885ba9f0450ea9987b1c5dc1ab80acc768bac2fe783962dc98a64ea74c806
                     entrypoint: bash
                     args: ['ci/deploy/rollback-if-failed.sh']
                     waitFor: ['integration-tests']
@@ -211,22 +211,42 @@ public sealed class CloudBuildRuleTests
 
     [Fact]
     public void LatestImageIsCaught() =>
-        AssertCaught(Break(ValidDevelop, "name: mcr.microsoft.com/dotnet/sdk:10.0", "name: mcr.microsoft.com/dotnet/sdk:latest"), "develop", "is not pinned (:latest)");
+        AssertCaught(Break(ValidDevelop, "name: mcr.microsoft.com/dotnet/sdk:10.0@sha256:e70cdb7f80b0348f5cb85f19a8f670fca061f033d57eed12fa003d58b0e06317", "name: mcr.microsoft.com/dotnet/sdk:latest"), "develop", "is not pinned (:latest)");
 
     [Fact]
     public void UntaggedImageIsCaught() =>
-        AssertCaught(Break(ValidDevelop, "name: mcr.microsoft.com/dotnet/sdk:10.0", "name: mcr.microsoft.com/dotnet/sdk"), "develop", "has no tag");
+        AssertCaught(Break(ValidDevelop, "name: mcr.microsoft.com/dotnet/sdk:10.0@sha256:e70cdb7f80b0348f5cb85f19a8f670fca061f033d57eed12fa003d58b0e06317", "name: mcr.microsoft.com/dotnet/sdk"), "develop", "has no tag");
+
+    [Fact]
+    public void ImagePinnedByTagOnlyIsCaught() =>
+        AssertCaught(Break(ValidDevelop, "name: mcr.microsoft.com/dotnet/sdk:10.0@sha256:e70cdb7f80b0348f5cb85f19a8f670fca061f033d57eed12fa003d58b0e06317", "name: mcr.microsoft.com/dotnet/sdk:10.0"), "develop", "is not pinned by digest");
+
+    private const string Digest = "sha256:e70cdb7f80b0348f5cb85f19a8f670fca061f033d57eed12fa003d58b0e06317";
 
     [Theory]
-    [InlineData("hashicorp/terraform:1.9.8", true)]
-    [InlineData("localhost:5000/tools/terraform:1.9.8", true)]
-    [InlineData("localhost:5000/tools/terraform", false)]
-    [InlineData("gcr.io/cloud-builders/docker@sha256:0123456789abcdef", true)]
-    [InlineData("ubuntu", false)]
-    [InlineData("ubuntu:latest", false)]
-    [InlineData("${_IMAGE}", false)]
-    public void ImagePinning(string image, bool pinned) =>
-        Assert.Equal(pinned, CloudBuildRules.ImagePinProblem(image) is null);
+    [InlineData("hashicorp/terraform:1.9.8@" + Digest, null)]
+    [InlineData("localhost:5000/tools/terraform:1.9.8@" + Digest, null)]
+    [InlineData("hashicorp/terraform:1.9.8", "is not pinned by digest")]
+    [InlineData("localhost:5000/tools/terraform:1.9.8", "is not pinned by digest")]
+    [InlineData("localhost:5000/tools/terraform", "has no tag")]
+    [InlineData("hashicorp/terraform@" + Digest, "has a digest but no tag")]
+    [InlineData("hashicorp/terraform:1.9.8@sha256:0123456789abcdef", "malformed digest")]
+    [InlineData("hashicorp/terraform:1.9.8@sha256:E70CDB7F80B0348F5CB85F19A8F670FCA061F033D57EED12FA003D58B0E06317", "malformed digest")]
+    [InlineData("hashicorp/terraform:latest@" + Digest, "is not pinned (:latest)")]
+    [InlineData("ubuntu", "has no tag")]
+    [InlineData("ubuntu:latest", "is not pinned (:latest)")]
+    [InlineData("${_IMAGE}", "is a substitution")]
+    // No published digest of the Docker builder could be found (ci/README.md, "Pinned images"): its tag is the pin.
+    [InlineData("gcr.io/cloud-builders/docker:24.0.9", null)]
+    [InlineData("gcr.io/cloud-builders/docker:24.0.9@" + Digest, null)]
+    [InlineData("gcr.io/cloud-builders/docker", "has no tag")]
+    [InlineData("gcr.io/cloud-builders/docker:latest", "is not pinned (:latest)")]
+    public void ImagePinning(string image, string? problem)
+    {
+        var actual = CloudBuildRules.ImagePinProblem(image);
+        if (problem is null) Assert.Null(actual);
+        else Assert.Contains(problem, actual ?? "(pinned)", StringComparison.Ordinal);
+    }
 
     [Fact]
     public void UnsavedPlanIsCaught() =>
@@ -261,7 +281,7 @@ public sealed class CloudBuildRuleTests
     {
         var yaml = Break(ValidDevelop, "  - id: tf-plan\n", """
               - id: tf-apply
-                name: hashicorp/terraform:1.9.8
+                name: hashicorp/terraform:1.9.8@sha256:18f9986038bbaf02cf49db9c09261c778161c51dcc7fb7e355ae8938459428cd
                 args: ['-chdir=infra', 'apply', '-auto-approve']
                 env: ['TF_IN_AUTOMATION=true']
               - id: tf-plan

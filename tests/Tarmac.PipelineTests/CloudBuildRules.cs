@@ -190,41 +190,6 @@ public static partial class CloudBuildRules
         }
     }
 
-    /// <summary>Every builder image is pinned: an explicit tag other than 'latest', or a digest.</summary>
-    public static IEnumerable<string> PinnedImages(CloudBuildFile file) =>
-        file.Steps.Select(s => ImagePinProblem(s.Name) is { } p ? $"step {s.Label}: {p}" : null).OfType<string>();
-
-    /// <summary>Why <paramref name="image"/> is not pinned, or null when it is.</summary>
-    public static string? ImagePinProblem(string image)
-    {
-        if (string.IsNullOrWhiteSpace(image))
-        {
-            return "no image";
-        }
-
-        if (image.Contains('$', StringComparison.Ordinal))
-        {
-            return $"image '{image}' is a substitution: its version cannot be checked";
-        }
-
-        if (image.Contains("@sha256:", StringComparison.Ordinal))
-        {
-            return null;
-        }
-
-        var lastSegment = image[(image.LastIndexOf('/') + 1)..];
-        var colon = lastSegment.IndexOf(':', StringComparison.Ordinal);
-        if (colon < 0)
-        {
-            return $"image '{image}' has no tag (means :latest)";
-        }
-
-        var tag = lastSegment[(colon + 1)..];
-        return tag.Length == 0 || tag.Equals("latest", StringComparison.OrdinalIgnoreCase)
-            ? $"image '{image}' is not pinned (:latest)"
-            : null;
-    }
-
     /// <summary>The plan is saved with -out and that file is a build artifact; the test reports too.</summary>
     public static IEnumerable<string> PlanAndReportsStored(CloudBuildFile file)
     {
@@ -404,13 +369,16 @@ public static partial class CloudBuildRules
     }
 
     /// <summary>Whether the step (or a ci/ script it calls, followed transitively) contains <paramref name="needle"/>.</summary>
-    public static bool Runs(BuildStep step, Func<string, string?> readScript, string needle)
-    {
-        if (step.Text.Contains(needle, StringComparison.Ordinal))
-        {
-            return true;
-        }
+    public static bool Runs(BuildStep step, Func<string, string?> readScript, string needle) =>
+        ReachableCode(step, readScript).Any(c => c.Code.Contains(needle, StringComparison.Ordinal));
 
+    /// <summary>
+    /// What the step runs: its own text, then the code (comment lines dropped) of every ci/ script it calls,
+    /// followed transitively, each with where it came from.
+    /// </summary>
+    public static IEnumerable<(string Where, string Code)> ReachableCode(BuildStep step, Func<string, string?> readScript)
+    {
+        yield return ($"step {step.Label}", step.Text);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var todo = new Queue<string>(ScriptRef().Matches(step.Text).Select(m => m.Value));
         while (todo.Count > 0)
@@ -423,11 +391,7 @@ public static partial class CloudBuildRules
 
             // Comments may name other scripts or commands; only code counts.
             var content = string.Join('\n', script.Split('\n').Where(l => !l.TrimStart().StartsWith('#')));
-
-            if (content.Contains(needle, StringComparison.Ordinal))
-            {
-                return true;
-            }
+            yield return (path, content);
 
             // Scripts calling siblings ("$here/rollback.sh") or other ci/ scripts.
             var dir = path.Contains('/', StringComparison.Ordinal) ? path[..path.LastIndexOf('/')] : "";
@@ -436,8 +400,6 @@ public static partial class CloudBuildRules
                 todo.Enqueue(m.Value.StartsWith("ci/", StringComparison.Ordinal) ? m.Value : $"{dir}/{m.Value[(m.Value.LastIndexOf('/') + 1)..]}");
             }
         }
-
-        return false;
     }
 
     public static bool IsTerraform(BuildStep step) =>

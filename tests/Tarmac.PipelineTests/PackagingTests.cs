@@ -40,6 +40,10 @@ public sealed partial class PackagingTests(ITestOutputHelper output)
         Assert.Contains("zip=\"artifacts/$fn-$branch.zip\"", script, StringComparison.Ordinal);
         Assert.Contains("bash ci/package.sh \"$branch\"", script, StringComparison.Ordinal);
         Assert.Contains("-u TARMAC_BASE_URL", script, StringComparison.Ordinal);
+        // master: the pipeline's integration-test command must fail against a gateway that answers 200 with wrong data.
+        Assert.Contains("step \"lying gateway fails\" lying_gateway_check", script, StringComparison.Ordinal);
+        Assert.Contains("bash ci/deploy/integration-tests.sh \"http://127.0.0.1:$port\"", script, StringComparison.Ordinal);
+        Assert.True(File.Exists(RepoRoot.File("ci/lying-gateway.py")), "ci/lying-gateway.py is missing");
     }
 
     [Theory]

@@ -25,6 +25,9 @@ fi
 echo "== tfcheck infra"
 "$TFCHECK" infra
 
+echo "== tfcheck infra/bootstrap (the CI/CD identities, applied by a human, own state)"
+"$TFCHECK" infra/bootstrap
+
 echo "== policy tests"
 node --test infra/tests/policy.test.mjs
 

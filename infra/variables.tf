@@ -179,8 +179,8 @@ variable "batch_window_ms" {
   default     = 180000
 
   validation {
-    condition     = var.batch_window_ms >= 1000 && var.batch_window_ms <= 3600000 && floor(var.batch_window_ms) == var.batch_window_ms
-    error_message = "batch_window_ms must be a whole number of milliseconds between 1000 and 3600000 (the flush schedule is */M minutes, M <= 60)."
+    condition     = var.batch_window_ms >= 1000 && var.batch_window_ms <= 480000 && floor(var.batch_window_ms) == var.batch_window_ms
+    error_message = "batch_window_ms must be a whole number of milliseconds between 1000 and 480000 (8 minutes: staged uploads wait at most that long, and the CD pipeline's status wait, derived from it, stays under its build timeout)."
   }
 }
 

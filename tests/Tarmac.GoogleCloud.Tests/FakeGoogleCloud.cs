@@ -331,6 +331,19 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
                 await Json(ctx, 200, Page(queryId, _results[queryId], query["pageToken"].FirstOrDefault()));
                 return;
             }
+            case ("GET", ["datasets", _, "tables", var got]):
+            {
+                var rows = Rows(got);
+                int count;
+                lock (rows) count = rows.Count;
+                var modified = _tableModified.GetValueOrDefault(got, 1_600_000_000_000);
+                await Json(ctx, 200, new JsonObject
+                {
+                    ["kind"] = "bigquery#table", ["tableReference"] = new JsonObject { ["tableId"] = got },
+                    ["numRows"] = count.ToString(CultureInfo.InvariantCulture), ["lastModifiedTime"] = modified.ToString(CultureInfo.InvariantCulture),
+                });
+                return;
+            }
             case ("POST", ["datasets", _, "tables", var table, "insertAll"]):
             {
                 if (RejectNextInsertAll)
@@ -359,10 +372,16 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, (JsonArray Fields, List<JsonArray> Rows)> _results = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<string, long> _tableModified = new(StringComparer.Ordinal);
+
+    /// <summary>Sets a table's <c>lastModifiedTime</c> (ms since the epoch), as a load job that committed then would.</summary>
+    public void TableModified(string table, long unixMs) => _tableModified[table] = unixMs;
+
     private void RunLoad(JsonObject job)
     {
         var load = job["configuration"]!["load"]!;
         var table = load["destinationTable"]!["tableId"]!.GetValue<string>();
+        _tableModified[table] = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _tableModified.GetValueOrDefault(table) + 1);
         var target = Rows(table);
         foreach (var uri in load["sourceUris"]!.AsArray())
         {

@@ -87,6 +87,19 @@ public sealed class BigQueryClient
         }
     }
 
+    /// <summary><c>tables.get</c> of a table in the dataset; null when there is no such table.</summary>
+    public async Task<JsonObject?> GetTableAsync(string table, CancellationToken ct)
+    {
+        try
+        {
+            return (JsonObject?)await SendAsync(HttpMethod.Get, $"projects/{Project}/datasets/{Dataset}/tables/{Uri.EscapeDataString(table)}", null, ct);
+        }
+        catch (BigQueryException e) when (e.Status == HttpStatusCode.NotFound)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Re-reads a job until its state is DONE (polling with a growing pause), and returns it.</summary>
     public async Task<JsonObject> WaitForJobAsync(JsonObject job, TimeSpan pollStart, CancellationToken ct)
     {

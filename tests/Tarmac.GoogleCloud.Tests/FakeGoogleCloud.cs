@@ -194,6 +194,7 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
                 return;
             }
             if (segments is ["bigquery", "v2", "projects", var project, ..]) { await BigQueryAsync(ctx, project, segments[4..], query, json); return; }
+            if (segments is ["pubsub", "v1", "projects", _, "subscriptions", var sub]) { await PullSubscriptionAsync(ctx, sub, json); return; }
             await Error(ctx, 404, "notFound", $"The fake does not serve {ctx.Request.Method} {path}");
         }
         catch (Exception e)
@@ -271,6 +272,39 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
         foreach (var o in _objects.Values.Where(o => o.Bucket == bucket && o.Name.StartsWith(prefix, StringComparison.Ordinal)).OrderBy(o => o.Name, StringComparer.Ordinal))
             items.Add(o.Resource());
         await Json(ctx, 200, new JsonObject { ["kind"] = "storage#objects", ["items"] = items });
+    }
+
+    // ---- Pub/Sub pull (subscriptions.pull / acknowledge) ----
+
+    /// <summary>Pub/Sub REST base URL of the fake.</summary>
+    public string PubSubEndpoint => $"{BaseUrl}/pubsub/v1/";
+
+    private readonly ConcurrentDictionary<string, JsonObject> _deadLetters = new(StringComparer.Ordinal);
+
+    /// <summary>Messages in the dead-letter subscription, not yet acknowledged, by ack id.</summary>
+    public IReadOnlyDictionary<string, JsonObject> DeadLetters => _deadLetters;
+
+    /// <summary>Puts a message (the push envelope's <c>message</c> object) into the dead-letter subscription.</summary>
+    public void DeadLetter(JsonObject message) => _deadLetters[Guid.NewGuid().ToString("N")] = message;
+
+    private async Task PullSubscriptionAsync(HttpContext ctx, string subscriptionAndVerb, JsonNode? json)
+    {
+        if (subscriptionAndVerb.EndsWith(":pull", StringComparison.Ordinal))
+        {
+            var max = json?["maxMessages"]?.GetValue<int>() ?? 1;
+            var received = new JsonArray();
+            foreach (var (ackId, message) in _deadLetters.Take(max))
+                received.Add(new JsonObject { ["ackId"] = ackId, ["message"] = message.DeepClone(), ["deliveryAttempt"] = 1 });
+            await Json(ctx, 200, new JsonObject { ["receivedMessages"] = received });
+            return;
+        }
+        if (subscriptionAndVerb.EndsWith(":acknowledge", StringComparison.Ordinal))
+        {
+            foreach (var id in json?["ackIds"]?.AsArray() ?? []) _deadLetters.TryRemove(id!.GetValue<string>(), out _);
+            await Json(ctx, 200, new JsonObject());
+            return;
+        }
+        await Error(ctx, 404, "notFound", "unknown Pub/Sub route");
     }
 
     // ---- BigQuery ----

@@ -236,8 +236,8 @@ resource "google_monitoring_alert_policy" "post_latency_p95" {
       1. Cold starts: "container startup latency" and instance count on the dashboard; consider
          `min_instances = 1` for ingest.
       2. Upload sizes: large bodies should use `POST /uploads` (signed resumable URL) instead.
-      3. Cloud Storage write latency (the raw object, the claim and the state document) in the ingest logs;
-         the upload_events audit append runs off the request path (`audit_write_failed` lines if it fails).
+      3. Cloud Storage write latency (the raw object, the claim and the state document) and the
+         upload_events audit append (BigQuery insertAll, still on the request path) in the ingest logs.
       4. CPU/memory limits and concurrency of the ingest service.
     EOT
   }

@@ -63,12 +63,21 @@ public sealed partial class UploadService(
             Status = UploadStatus.Stored, FileName = incoming.FileName, ContentType = incoming.ContentType,
             Client = incoming.Client is { Length: > 0 } client ? client[..Math.Min(client.Length, MaxClientLength)] : null, ReceivedAt = receivedAt,
         };
-        var registered = await ledger.RegisterAsync(candidate, ct);
+        // The bytes are durable: from here on the client's request no longer matters. A client that closes its socket right
+        // after the last byte cancels ct, and a registration committed without its event would leave the upload stored
+        // until a restart. Both steps are short and bounded (one ledger statement, one unbounded-channel write).
+        var registered = await ledger.RegisterAsync(candidate, CancellationToken.None);
         var upload = registered.Upload;
         var duplicate = registered.Outcome == RegisterOutcome.Duplicate;
+        if (duplicate && upload.Status == UploadStatus.Stored)
+        {
+            // The same bytes, still not loaded: announce the earlier upload again rather than trust that its event went
+            // out. Events are idempotent (process skips an upload that is no longer stored), so a second one costs nothing.
+            await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, 0), CancellationToken.None);
+        }
         if (!duplicate)
         {
-            await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, stored.Generation), ct);
+            await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, stored.Generation), CancellationToken.None);
             metrics.UploadsReceived.Add(1, new KeyValuePair<string, object?>("dataset", dataset.Name));
             metrics.UploadBytes.Add(stored.Size, new KeyValuePair<string, object?>("dataset", dataset.Name));
         }

@@ -40,7 +40,8 @@ public static partial class IngestEndpoints
     private static RouteHandlerBuilder WithUploadProblems(this RouteHandlerBuilder b) => b
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
     private static Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> UploadDefault(
         HttpRequest request, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>
@@ -81,6 +82,7 @@ public static partial class IngestEndpoints
         UploadRefusal.Invalid => StatusCodes.Status400BadRequest,
         UploadRefusal.UnknownDataset => StatusCodes.Status404NotFound,
         UploadRefusal.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        UploadRefusal.InsufficientStorage => StatusCodes.Status507InsufficientStorage,
         _ => throw new UnreachableException($"Unexpected upload refusal {reason}."),
     };
 

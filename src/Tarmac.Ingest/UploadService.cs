@@ -49,6 +49,13 @@ public sealed partial class UploadService(
             LogRejected(logger, dataset.Name, e.Reason, e.Message);
             return new UploadRefused(e.Reason, e.Title, e.Message);
         }
+        catch (IOException e) when (DiskFull.Is(e))
+        {
+            // The store removed its partial temp file; nothing of this upload is visible or kept.
+            LogDiskFull(logger, dataset.Name, e.HResult);
+            return new UploadRefused(UploadRefusal.InsufficientStorage, "Insufficient storage",
+                "The server has no space left to store this upload, and kept nothing of it. Send it again later.");
+        }
         catch (InvalidDataException e)
         {
             // Only a decoder between the client and the CSV throws this: gzip when compressed, else the multipart reader.
@@ -102,6 +109,9 @@ public sealed partial class UploadService(
     // Debug: every upload is in the ledger already, and a line per takeoff would cost more than the takeoff.
     [LoggerMessage(Level = LogLevel.Debug, Message = "Upload {upload_id} to {dataset} stored ({bytes} bytes, {outcome})")]
     private static partial void LogAccepted(ILogger logger, string upload_id, string dataset, long bytes, RegisterOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload to {dataset} refused: no space left to store it (HRESULT {hresult})")]
+    private static partial void LogDiskFull(ILogger logger, string dataset, int hresult);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload to {dataset} refused ({refusal}): {reason}")]
     private static partial void LogRejected(ILogger logger, string dataset, UploadRefusal refusal, string reason);

@@ -76,3 +76,17 @@ public class BoundsTests
         Assert.Equal(Path.Combine(full, "raw", "flights", "2026-12-01"), synced[^1]);
     }
 }
+
+/// <summary>Issue 13, defect 5: the JSON body of POST /uploads is bounded.</summary>
+public class TicketBodyLimitTests
+{
+    [Fact]
+    public async Task A_huge_json_body_for_a_large_upload_ticket_is_413()
+    {
+        using var host = new TarmacHost();
+        var json = "{\"dataset\":\"flights\",\"file_name\":\"" + new string('a', 1 << 20) + "\"}";
+        using var response = await host.Http.PostAsync("/uploads", new StringContent(json, Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+}

@@ -14,6 +14,7 @@ public sealed partial class UploadService(
     UploadSignals signals, TarmacOptions options, TarmacMetrics metrics, TimeProvider time, ILogger<UploadService> logger)
 {
     private const int MaxClientLength = 200;
+    private int _waiters;
 
     /// <summary>
     /// The refusals that need none of the body: an unknown dataset, or a declared length over the limit.
@@ -90,8 +91,16 @@ public sealed partial class UploadService(
         }
         LogAccepted(logger, upload.UploadId, dataset.Name, stored.Size, registered.Outcome);
 
-        if (wait)
-            upload = await signals.WaitForOutcomeAsync(upload.UploadId, TimeSpan.FromSeconds(options.WaitTimeoutSeconds), ct) ?? upload;
+        if (wait && Interlocked.Increment(ref _waiters) <= options.MaxWaiters)
+        {
+            try { upload = await signals.WaitForOutcomeAsync(upload.UploadId, TimeSpan.FromSeconds(options.WaitTimeoutSeconds), ct) ?? upload; }
+            finally { Interlocked.Decrement(ref _waiters); }
+        }
+        else if (wait)
+        {
+            // Over the ceiling: the upload is safe already, so the answer is the 202 a timed-out wait gives, not a refusal.
+            Interlocked.Decrement(ref _waiters);
+        }
         return new UploadAccepted(upload, duplicate, upload.Status.IsFinal());
     }
 

@@ -90,3 +90,19 @@ public class TicketBodyLimitTests
         Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
     }
 }
+
+/// <summary>Issue 13, defect 5: ?wait=true waiters have a ceiling; beyond it the stored upload is answered 202 at once.</summary>
+public class WaiterCeilingTests
+{
+    [Fact]
+    public async Task Over_the_waiter_ceiling_a_wait_is_answered_202_with_the_status_url()
+    {
+        using var host = new TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_MAX_WAITERS"] = "0" });
+        using var response = await host.PostCsvAsync("/upload?wait=true", SampleData.SeedCsv);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("upload_id").GetString()!;
+        Assert.Equal($"/uploads/{id}", response.Headers.Location?.OriginalString);
+        // Nothing is lost by not waiting: the upload loads as any other.
+        Assert.Equal("loaded", (await host.WaitForOutcomeAsync(id)).GetProperty("status").GetString());
+    }
+}

@@ -119,8 +119,8 @@ public static class CsvValidator
         return ok;
     }
 
-    private static string Raw(CsvRecordReader reader) =>
-        reader.RawComplete ? Truncate(reader.RawPrefix) : Truncate(reader.RawPrefix[..Math.Min(MaxValueLength + 1, reader.RawPrefix.Length)]);
+    // The reader keeps more of a record than MaxValueLength, so a cut record always shows its ellipsis.
+    private static string Raw(CsvRecordReader reader) => Truncate(reader.RawPrefix);
 
     private static string Truncate(ReadOnlySpan<char> value) =>
         value.Length <= MaxValueLength ? new string(value) : string.Concat(value[..MaxValueLength], "…");

@@ -49,12 +49,10 @@ public sealed class RowAccountingTests : IClassFixture<RowAccountingTests.Hosts>
             var response = await host.PostCsvAsync($"/datasets/{dataset}/upload?wait=true", csv);
             Assert.Equal(HttpStatusCode.OK, response.StatusCode);
             var upload = await response.Content.ReadFromJsonAsync<JsonElement>();
-            var id = upload.GetProperty("upload_id").GetString();
             var rows = await host.Http.GetFromJsonAsync<JsonElement>($"/datasets/{dataset}/rows?limit=10000&sort=id&fields=id,label");
             // Only this upload's rows: ids are unique per test case (each case uses its own id range).
             var ids = rows.EnumerateArray().Select(r => r.GetProperty("id").GetInt64()).Where(i => i / 1000 == CaseOf(csv)).ToList();
             results.Add((upload, ids));
-            _ = id;
         }
         return [.. results];
     }

@@ -1,0 +1,100 @@
+using Tarmac.CloudSimulation.Harness;
+using static Tarmac.CloudSimulation.Harness.Flow;
+
+namespace Tarmac.CloudSimulation;
+
+/// <summary>
+/// Nothing accepted is lost or loaded twice when Pub/Sub delivers at least once (duplicates, concurrent redeliveries to two
+/// instances, https://cloud.google.com/pubsub/docs/subscriber), Google's APIs fail in bursts, and an instance dies mid-batch.
+/// </summary>
+public sealed class ExactlyOnceTests
+{
+    private static void Lenient(Tarmac.CloudSimulation.StandIn.CloudStandIn s)
+    {
+        s.PubSub.StripSignature = false;
+        s.BigQuery.StreamingDelay = TimeSpan.Zero;
+    }
+
+    private static void AssertEveryRowOnce(CloudDeployment d, int uploads)
+    {
+        var copies = RowCopies(d);
+        Assert.Equal(uploads * 7, copies.Count);
+        Assert.All(copies, kv => Assert.True(kv.Value == 1, $"{kv.Key} is loaded {kv.Value} times"));
+    }
+
+    [Fact]
+    public async Task Duplicated_deliveries_and_bursts_of_429_and_5xx_still_load_every_row_once()
+    {
+        await using var d = await CloudDeployment.StartAsync(configure: s =>
+        {
+            Lenient(s);
+            s.PubSub.DuplicateEvery = 1;
+            s.Faults.Bursts("bigquery.insertAll", 503, length: 2, probability: 0.3, maxBursts: 4)
+                .Bursts("bigquery.query", 429, length: 2, probability: 0.2, maxBursts: 4)
+                .Bursts("storage.get", 503, length: 1, probability: 0.2, maxBursts: 3);
+        });
+
+        foreach (var first in new[] { 100L, 200L, 300L }) await PostAsync(d, SeedCsvWithIds(first));
+        await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(30));
+
+        await RowsWhenLoadedAsync(d, 21);
+        AssertEveryRowOnce(d, 3);
+        Assert.Empty(d.StandIn.PubSub.DeadLettered);
+    }
+
+    [Fact(Skip = "issue 10 defect 4: a redelivery reaching the second instance while the first is still staging derives another batch key and loads the same NDJSON again; un-skip when the lead's flow lands")]
+    public async Task Concurrent_redeliveries_to_two_process_instances_load_every_row_once()
+    {
+        await using var d = await CloudDeployment.StartAsync(processes: 2, configure: s =>
+        {
+            Lenient(s);
+            s.PubSub.ConcurrentRedelivery = true;
+            s.PubSub.DuplicateEvery = 2;
+            // The first load job of each batch is slow, so first deliveries time out and redeliveries overlap the work in flight.
+            s.PubSub.AckDeadline = TimeSpan.FromMilliseconds(400);
+            s.BigQuery.LoadJobDuration = TimeSpan.FromMilliseconds(600);
+        });
+
+        var firsts = Enumerable.Range(1, 6).Select(i => i * 100L).ToList();
+        foreach (var first in firsts) await PostAsync(d, SeedCsvWithIds(first));
+        await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(40));
+        using var _ = await d.SchedulerCallAsync(0, "/flush"); // the new flow loads on a flush; today's code has loaded by now
+
+        await RowsWhenLoadedAsync(d, 7 * firsts.Count);
+        AssertEveryRowOnce(d, firsts.Count);
+    }
+
+    /// <summary>
+    /// The only instance that received the push dies at a chosen step of its batch; the redelivery goes to the other
+    /// instance (Cloud Run stops routing to a dead one). Every row is loaded exactly once whatever the step.
+    /// </summary>
+    [Theory]
+    [InlineData("bigquery.jobs.insert")] // staged, the job never inserted
+    [InlineData("bigquery.jobs.get")] // the job inserted and running, its outcome not recorded
+    public async Task Killing_the_process_instance_mid_batch_still_loads_every_row_once(string killAt)
+    {
+        CloudDeployment? deployment = null;
+        var killed = 0;
+        await using var d = deployment = await CloudDeployment.StartAsync(processes: 2, configure: s =>
+        {
+            Lenient(s);
+            s.BeforeServe = async (route, ctx, _) =>
+            {
+                if (route != killAt || Interlocked.Exchange(ref killed, 1) == 1) return false;
+                // Cloud Run routes the redelivery to the surviving instance.
+                deployment!.StandIn.PubSub.SetEndpoints(new Uri(deployment.Processes[1].BaseUri, "/pubsub/push"));
+                await deployment.KillProcessAsync(0);
+                ctx.Abort();
+                return true;
+            };
+        });
+        d.StandIn.PubSub.SetEndpoints(new Uri(d.Processes[0].BaseUri, "/pubsub/push"));
+
+        await PostAsync(d, SeedCsv);
+        await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(40));
+
+        Assert.Equal(1, killed);
+        await RowsWhenLoadedAsync(d, 7);
+        AssertEveryRowOnce(d, 1);
+    }
+}

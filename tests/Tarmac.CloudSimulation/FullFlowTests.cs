@@ -1,0 +1,103 @@
+using System.Net;
+using Tarmac.CloudSimulation.Harness;
+using static Tarmac.CloudSimulation.Harness.Flow;
+
+namespace Tarmac.CloudSimulation;
+
+/// <summary>
+/// POST → bucket notification → push → load → <c>/getdata</c>, with ingest, process and query as separate hosts against
+/// the stand-in, checked field by field.
+/// </summary>
+public sealed class FullFlowTests
+{
+    /// <summary>
+    /// The harness itself, on the platform behaviours today's code can take: the push token arrives signed (Cloud Run
+    /// invoker check off) and streamed rows are visible at once. Every later test removes one of those allowances.
+    /// </summary>
+    [Fact]
+    public async Task An_upload_is_pushed_loaded_and_served_field_by_field_when_the_platform_is_lenient()
+    {
+        await using var d = await CloudDeployment.StartAsync(configure: s =>
+        {
+            s.PubSub.StripSignature = false;
+            s.BigQuery.StreamingDelay = TimeSpan.Zero;
+        });
+
+        var id = await PostAsync(d, SeedCsv);
+        await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(30));
+
+        AssertRowsEqual(SeedCsv, await RowsWhenLoadedAsync(d, 7));
+        Assert.Equal(7, RowCopies(d).Count);
+        Assert.All(RowCopies(d).Values, n => Assert.Equal(1, n));
+        Assert.Equal("loaded", await StatusTextAsync(d, id));
+        var load = Assert.Single(d.StandIn.BigQuery.LoadJobs);
+        Assert.Null(load["status"]!["errorResult"]);
+    }
+
+    // https://cloud.google.com/run/docs/troubleshooting: behind Cloud Run IAM the token arrives as header.payload.SIGNATURE_REMOVED_BY_GOOGLE.
+    [Fact(Skip = "issue 10 defect 1: PushTokenValidator demands a signature, so every push behind Cloud Run IAM gets 401 and is dead-lettered; un-skip when the lead's flow lands")]
+    public async Task An_upload_is_loaded_when_Cloud_Run_IAM_strips_the_push_token_signature()
+    {
+        await using var d = await CloudDeployment.StartAsync(configure: s => s.BigQuery.StreamingDelay = TimeSpan.Zero);
+
+        await PostAsync(d, SeedCsv);
+        await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Empty(d.StandIn.PubSub.DeadLettered);
+        AssertRowsEqual(SeedCsv, await RowsWhenLoadedAsync(d, 7));
+    }
+
+    // https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery: streamed rows are available "within a few seconds".
+    [Fact(Skip = "issue 10 defect 3: GET /uploads/{id} reads the upload back from upload_events streaming inserts, so right after the POST it answers 404; un-skip when the lead's flow lands")]
+    public async Task Status_is_readable_right_after_the_POST_while_streamed_rows_are_not_yet_visible()
+    {
+        await using var d = await CloudDeployment.StartAsync(configure: s =>
+        {
+            s.BigQuery.StreamingDelay = TimeSpan.FromSeconds(3);
+            s.PubSub.SetEndpoints(); // nothing processes the upload meanwhile
+        });
+
+        var id = await PostAsync(d, SeedCsv);
+        var (status, body) = await StatusAsync(d, id);
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.Equal(id, body.GetProperty("upload_id").GetString());
+        Assert.Equal("stored", body.GetProperty("status").GetString());
+        Assert.True(d.StandIn.BigQuery.BufferedRows("upload_events") >= 0);
+    }
+
+    /// <summary>Realistic streaming delay, signed tokens: the process path must not depend on reading back its own streaming inserts.</summary>
+    [Fact(Skip = "issue 10 defect 2: process reads the ledger back from streaming inserts (not yet visible), acks the push and the upload stays stored with no rows; un-skip when the lead's flow lands")]
+    public async Task Every_accepted_upload_is_loaded_and_final_while_streamed_rows_are_not_yet_visible()
+    {
+        await using var d = await CloudDeployment.StartAsync(configure: s =>
+        {
+            s.PubSub.StripSignature = false;
+            s.BigQuery.StreamingDelay = TimeSpan.FromSeconds(3);
+        });
+
+        var id = await PostAsync(d, SeedCsv);
+        await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(30));
+        await EventuallyAsync(async () => await StatusTextAsync(d, id) == "loaded", "status loaded");
+
+        AssertRowsEqual(SeedCsv, await RowsWhenLoadedAsync(d, 7));
+    }
+
+    // https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-json: INT64 beyond ±2^53 must travel as a JSON string.
+    [Fact(Skip = "issue 10 defect 10: NdjsonRowSink writes INT64 as JSON numbers, so 9007199254740993 loads as 9007199254740992; un-skip when the lead's flow lands")]
+    public async Task Integers_beyond_2_pow_53_are_loaded_exactly()
+    {
+        await using var d = await CloudDeployment.StartAsync(configure: s =>
+        {
+            s.PubSub.StripSignature = false;
+            s.BigQuery.StreamingDelay = TimeSpan.Zero;
+        });
+        var csv = SeedCsvWithIds(9_007_199_254_740_993);
+
+        await PostAsync(d, csv);
+        await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(30));
+
+        AssertRowsEqual(csv, await RowsWhenLoadedAsync(d, 7));
+        Assert.Equal(0, d.StandIn.BigQuery.PrecisionLosses);
+    }
+}

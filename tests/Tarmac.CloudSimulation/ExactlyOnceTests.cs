@@ -5,7 +5,7 @@ namespace Tarmac.CloudSimulation;
 
 /// <summary>
 /// Nothing accepted is lost or loaded twice when Pub/Sub delivers at least once (duplicates, concurrent redeliveries to two
-/// instances, https://cloud.google.com/pubsub/docs/subscriber), Google's APIs fail in bursts, and an instance dies mid-batch.
+/// instances, https://cloud.google.com/pubsub/docs/publish-message-overview), Google's APIs fail in bursts, and an instance dies mid-batch.
 /// </summary>
 public sealed class ExactlyOnceTests
 {

@@ -149,7 +149,7 @@ public sealed class PushStandInTests : IAsyncLifetime
         Assert.Single(second!["receivedMessages"]!.AsArray());
     }
 
-    // https://cloud.google.com/pubsub/docs/subscriber: at-least-once; an acked message may be delivered again.
+    // https://cloud.google.com/pubsub/docs/publish-message-overview: at-least-once; an acked message may be delivered again.
     [Fact]
     public async Task Acked_messages_are_sometimes_delivered_again()
     {

@@ -13,8 +13,10 @@ namespace Tarmac.CloudSimulation.StandIn;
 /// dataset, or table that already exists", https://cloud.google.com/bigquery/docs/error-messages). A load job answers RUNNING,
 /// runs for <see cref="LoadJobDuration"/>, then is DONE; it either loads every row of its NDJSON sources (read from the
 /// stand-in's Cloud Storage, typed by the job's schema) or, with more bad records than <c>maxBadRecords</c>, a missing source or
-/// table, ends with <c>status.errorResult</c> and loads nothing: load jobs are atomic ("jobs ... either succeed or fail as a
-/// whole", https://cloud.google.com/bigquery/docs/batch-loading-data).</item>
+/// table, ends with <c>status.errorResult</c> and loads nothing. <c>maxBadRecords</c>: "If the number of bad records exceeds this
+/// value, an invalid error is returned in the job result. The default value is 0, which requires that all records are valid"
+/// (JobConfigurationLoad, https://cloud.google.com/bigquery/docs/reference/rest/v2/Job); a failed job leaves the table as it
+/// was, so the stand-in commits a job's rows in one transaction or not at all.</item>
 /// <item><c>jobs.get</c>, <c>jobs.cancel</c>.</item>
 /// <item><c>tabledata.insertAll</c>: rows deduplicated by <c>insertId</c>, and visible to queries only after
 /// <see cref="StreamingDelay"/>: "Streamed data is available for real-time analysis within a few seconds of the first

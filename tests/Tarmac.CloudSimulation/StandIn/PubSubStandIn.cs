@@ -16,14 +16,15 @@ namespace Tarmac.CloudSimulation.StandIn;
 /// <item>Auth: <c>Authorization: Bearer &lt;ID token&gt;</c> of the push service account for the audience; with
 /// <see cref="StripSignature"/> the signature arrives as <c>SIGNATURE_REMOVED_BY_GOOGLE</c>, as behind Cloud Run IAM
 /// (https://cloud.google.com/run/docs/troubleshooting).</item>
-/// <item>Ack: 102, 200, 201, 202, 204 acknowledge; any other status or no answer within the ack deadline is a nack
-/// (https://cloud.google.com/pubsub/docs/push).</item>
+/// <item>Ack: a success status (102, 200, 201, 202, 204) acknowledges; any other status, or no answer within the ack
+/// deadline, is a nack (https://cloud.google.com/pubsub/docs/push).</item>
 /// <item>Retries: exponential backoff between <see cref="MinBackoff"/> and <see cref="MaxBackoff"/>
 /// (https://cloud.google.com/pubsub/docs/handling-failures); after <see cref="MaxDeliveryAttempts"/> the message goes to the
 /// dead-letter topic (same page), pulled from <c>projects/*/subscriptions/*:pull</c>.</item>
 /// <item>At-least-once: <see cref="DuplicateEvery"/>-th acked message is delivered once more; a redelivery may be sent to
-/// two instances at once (<see cref="ConcurrentRedelivery"/>): "Pub/Sub delivers each published message at least once"
-/// (https://cloud.google.com/pubsub/docs/subscriber).</item>
+/// two instances at once (<see cref="ConcurrentRedelivery"/>): "Pub/Sub offers at-least-once message delivery"
+/// (https://cloud.google.com/pubsub/docs/publish-message-overview), and "Push and export subscriptions don't support
+/// exactly-once delivery" (https://cloud.google.com/pubsub/docs/exactly-once-delivery).</item>
 /// </list>
 /// </summary>
 public sealed class PubSubStandIn : IAsyncDisposable

@@ -65,7 +65,7 @@ public sealed class IdentityStandIn : IDisposable
 
     /// <summary>
     /// <c>projects/-/serviceAccounts/{email}:signBlob</c>: signs the base64 <c>payload</c> with the account's key and answers
-    /// <c>{keyId, signedBlob}</c> (https://cloud.google.com/iam/docs/reference/credentials/rest/v1/projects.serviceAccounts/signBlob).
+    /// <c>{keyId, signedBlob}</c> (https://cloud.google.com/iam/help/rest-credentials/v1/projects.serviceAccounts/signBlob).
     /// </summary>
     internal Task SignBlobAsync(StandInRequest r)
     {

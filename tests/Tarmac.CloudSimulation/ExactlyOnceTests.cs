@@ -65,6 +65,52 @@ public sealed class ExactlyOnceTests
     }
 
     /// <summary>
+    /// Issue 10's interleaving, forced: instance A has staged upload 1 and is about to insert its load job (held here) when
+    /// the push of upload 1 passes its ack deadline; the redelivery reaches instance B together with upload 2, so B's batch
+    /// is {1, 2} while A's is {1}. Then A's insert goes through. Upload 1 must still be loaded once.
+    /// </summary>
+    [Fact(Skip = "issue 10 defect 4: the load job id is derived from the batch, so A's batch {1} and B's batch {1, 2} both load upload 1; un-skip when the lead's flow lands")]
+    public async Task A_redelivery_batched_differently_on_another_instance_does_not_load_the_upload_twice()
+    {
+        CloudDeployment? deployment = null;
+        var held = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var heldAnswered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var d = deployment = await CloudDeployment.StartAsync(processes: 2, configure: s =>
+        {
+            Lenient(s);
+            s.PubSub.AckDeadline = TimeSpan.FromSeconds(2);
+            s.PubSub.MinBackoff = TimeSpan.FromMilliseconds(300);
+            s.BeforeServe = async (route, ctx, _) =>
+            {
+                if (route != "bigquery.jobs.insert" || !held.TrySetResult()) return false;
+                ctx.Items["held"] = true;
+                deployment!.StandIn.PubSub.SetEndpoints(new Uri(deployment.Processes[1].BaseUri, "/pubsub/push"));
+                await release.Task.WaitAsync(TimeSpan.FromSeconds(30));
+                return false;
+            };
+            s.AfterServe = (_, ctx) => { if (ctx.Items.ContainsKey("held")) heldAnswered.TrySetResult(); };
+        }, settings: s => s["TARMAC_BATCH_WINDOW_MS"] = "500");
+        d.StandIn.PubSub.SetEndpoints(new Uri(d.Processes[0].BaseUri, "/pubsub/push"));
+
+        await PostAsync(d, SeedCsvWithIds(100));
+        var first = "1001";
+        // A either holds the push past its deadline (today) or has acked it already (a push answered within seconds).
+        await EventuallyAsync(() => Task.FromResult(d.StandIn.PubSub.Deliveries.Any(x => x.MessageId == first && x.Status == 0) || d.StandIn.PubSub.Acked.Contains(first)), "upload 1 nacked or acked");
+        await PostAsync(d, SeedCsvWithIds(200));
+        await EventuallyAsync(() => Task.FromResult(d.StandIn.PubSub.Acked.Distinct().Count() >= 2), "both uploads acked");
+        using (await d.SchedulerCallAsync(1, "/flush")) { }
+        release.TrySetResult();
+        if (held.Task.IsCompleted) await heldAnswered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(30));
+        using (await d.SchedulerCallAsync(0, "/flush")) { }
+        await EventuallyAsync(() => Task.FromResult(d.StandIn.BigQuery.LoadJobs.All(j => j["status"]!["state"]!.GetValue<string>() == "DONE")), "load jobs done");
+
+        await RowsWhenLoadedAsync(d, 14);
+        AssertEveryRowOnce(d, 2);
+    }
+
+    /// <summary>
     /// The only instance that received the push dies at a chosen step of its batch; the redelivery goes to the other
     /// instance (Cloud Run stops routing to a dead one). Every row is loaded exactly once whatever the step.
     /// </summary>

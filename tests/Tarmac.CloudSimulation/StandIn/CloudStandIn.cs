@@ -69,6 +69,9 @@ public sealed class CloudStandIn : IAsyncDisposable
     /// <summary>Called before a request is served; a test may hold it (await) or abort it (<c>ctx.Abort()</c>, then return true).</summary>
     public Func<string, HttpContext, JsonNode?, Task<bool>>? BeforeServe { get; set; }
 
+    /// <summary>Called after a request was answered (not for requests a <see cref="BeforeServe"/> hook aborted).</summary>
+    public Action<string, HttpContext>? AfterServe { get; set; }
+
     public int Count(string route) => Exchanges.Count(e => e.Route == route);
 
     private async Task HandleAsync(HttpContext ctx)
@@ -97,6 +100,7 @@ public sealed class CloudStandIn : IAsyncDisposable
             await Problem.Write(ctx, 500, "internalError", $"stand-in failed: {e}");
         }
         Record(route, ctx, ctx.Response.StatusCode);
+        AfterServe?.Invoke(route, ctx);
     }
 
     private void Record(string route, HttpContext ctx, int status) =>

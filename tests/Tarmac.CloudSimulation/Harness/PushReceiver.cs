@@ -42,11 +42,3 @@ public sealed class PushReceiver : IAsyncDisposable
         await _app.DisposeAsync();
     }
 }
-
-/// <summary>One push as the endpoint received it.</summary>
-public sealed record ReceivedPush(string Authorization, JsonObject Envelope)
-{
-    public string MessageId => Envelope["message"]!["messageId"]!.GetValue<string>();
-    public int DeliveryAttempt => Envelope["deliveryAttempt"]!.GetValue<int>();
-    public string ObjectId => Envelope["message"]!["attributes"]!["objectId"]!.GetValue<string>();
-}

@@ -5,28 +5,6 @@ using System.Text.Json.Nodes;
 
 namespace Tarmac.CloudSimulation.StandIn;
 
-/// <summary>A column of a BigQuery table schema.</summary>
-public sealed record BqField(string Name, string Type, string Mode = "NULLABLE")
-{
-    public bool Required => Mode == "REQUIRED";
-
-    /// <summary>The fields of a BigQuery JSON schema file (an array of {name, type, mode}).</summary>
-    public static List<BqField> FromSchemaFile(string path) =>
-        JsonNode.Parse(File.ReadAllText(path))!.AsArray().Select(f => FromJson(f!)).ToList();
-
-    public static BqField FromJson(JsonNode f) =>
-        new(f["name"]!.GetValue<string>(), Normal(f["type"]!.GetValue<string>()), f["mode"]?.GetValue<string>() ?? "NULLABLE");
-
-    /// <summary>Legacy and GoogleSQL names of the same type are one type.</summary>
-    public static string Normal(string type) => type.ToUpperInvariant() switch
-    {
-        "INT64" => "INTEGER",
-        "FLOAT64" => "FLOAT",
-        "BOOL" => "BOOLEAN",
-        var t => t,
-    };
-}
-
 /// <summary>
 /// How BigQuery reads a JSON value into a column, for load jobs (NEWLINE_DELIMITED_JSON) and <c>insertAll</c>.
 /// INT64 given as a JSON number outside [-2^53+1, 2^53-1] is corrupted by BigQuery's JSON reader: "If you are using the

@@ -157,37 +157,3 @@ public sealed class CloudStandIn : IAsyncDisposable
         Identity.Dispose();
     }
 }
-
-/// <summary>A request as the services read it.</summary>
-public sealed record StandInRequest(HttpContext Context, string[] Segments, byte[] Body, JsonNode? Json)
-{
-    public IQueryCollection Query => Context.Request.Query;
-    public string Method => Context.Request.Method;
-}
-
-/// <summary>One request the stand-in answered (status 0: aborted by a test hook).</summary>
-public sealed record Exchange(string Route, string Method, string PathAndQuery, int Status, DateTimeOffset At);
-
-/// <summary>Google's JSON error body, and JSON answers.</summary>
-public static class Problem
-{
-    public static Task Json(HttpContext ctx, int status, JsonNode body)
-    {
-        ctx.Response.StatusCode = status;
-        ctx.Response.ContentType = "application/json; charset=UTF-8";
-        return ctx.Response.WriteAsync(body.ToJsonString());
-    }
-
-    /// <summary>The error format every Google REST API uses: <c>{"error":{"code","message","errors":[{reason}],"status"}}</c>.</summary>
-    public static Task Write(HttpContext ctx, int status, string reason, string message) =>
-        Json(ctx, status, new JsonObject
-        {
-            ["error"] = new JsonObject
-            {
-                ["code"] = status,
-                ["message"] = message,
-                ["errors"] = new JsonArray(new JsonObject { ["reason"] = reason, ["message"] = message, ["domain"] = "global" }),
-                ["status"] = status switch { 409 => "ALREADY_EXISTS", 412 => "FAILED_PRECONDITION", 404 => "NOT_FOUND", 429 => "RESOURCE_EXHAUSTED", 503 => "UNAVAILABLE", _ => ((HttpStatusCode)status).ToString() },
-            },
-        });
-}

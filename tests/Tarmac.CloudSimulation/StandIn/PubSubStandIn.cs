@@ -227,12 +227,3 @@ public sealed class PubSubStandIn : IAsyncDisposable
         _stop.Dispose();
     }
 }
-
-/// <summary>One push attempt (status 0: no answer within the ack deadline, or the connection failed).</summary>
-public sealed record Delivery(string MessageId, int Attempt, Uri Endpoint, int Status);
-
-/// <summary>A message forwarded to the dead-letter topic after its delivery attempts.</summary>
-public sealed record DeadLetter(string AckId, JsonObject Message, int Attempts)
-{
-    public string ObjectId => Message["attributes"]!["objectId"]!.GetValue<string>();
-}

@@ -153,6 +153,20 @@ public sealed class StorageStandInTests : IAsyncLifetime
         Assert.Equal([503, 503, 200], _standIn.Exchanges.Where(e => e.Route == "storage.get").Select(e => e.Status));
     }
 
+    [Fact]
+    public async Task A_slow_route_answers_late_but_right_and_a_client_deadline_shorter_than_it_gives_up()
+    {
+        _standIn.Storage.Put(Bucket, "raw/flights/slow.csv", "a\n"u8.ToArray());
+        _standIn.Faults.Slow("storage.get", TimeSpan.FromSeconds(2));
+        var url = $"{_standIn.BaseUrl}/storage/v1/b/{Bucket}/o/{Uri.EscapeDataString("raw/flights/slow.csv")}?alt=media";
+        using var impatient = new HttpClient { Timeout = TimeSpan.FromMilliseconds(200) };
+
+        await Assert.ThrowsAsync<TaskCanceledException>(() => impatient.GetAsync(url));
+        using var patient = await _http.GetAsync(url);
+
+        Assert.Equal("a\n", await patient.Content.ReadAsStringAsync());
+    }
+
     private async Task<JsonElement> ListAsync(string query)
     {
         using var response = await _http.GetAsync($"{_standIn.BaseUrl}/storage/v1/b/{Bucket}/o?{query}");

@@ -23,7 +23,7 @@ public sealed class FaultPlan(int seed)
     /// <summary>Answers the next <paramref name="times"/> requests of <paramref name="route"/> with <paramref name="status"/>.</summary>
     public FaultPlan FailNext(string route, int status, int times = 1, bool afterServing = false)
     {
-        lock (_lock) _rules.Add(new Rule(route, status, times, 1.0, times, afterServing) { Remaining = 0, Left = 1 });
+        lock (_lock) _rules.Add(new Rule(route, status, times, 1.0, afterServing) { Left = 1 });
         return this;
     }
 
@@ -34,7 +34,7 @@ public sealed class FaultPlan(int seed)
     /// </summary>
     public FaultPlan Bursts(string route, int status, int length, double probability, int maxBursts = int.MaxValue)
     {
-        lock (_lock) _rules.Add(new Rule(route, status, length, probability, length, false) { Left = maxBursts });
+        lock (_lock) _rules.Add(new Rule(route, status, length, probability, false) { Left = maxBursts });
         return this;
     }
 
@@ -94,7 +94,7 @@ public sealed class FaultPlan(int seed)
         return true;
     }
 
-    private sealed record Rule(string Route, int Status, int Length, double Probability, int Burst, bool AfterServing)
+    private sealed record Rule(string Route, int Status, int Length, double Probability, bool AfterServing)
     {
         public int Remaining { get; set; }
         public int Left { get; set; }

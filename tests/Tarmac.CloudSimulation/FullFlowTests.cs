@@ -35,7 +35,7 @@ public sealed class FullFlowTests
     }
 
     // https://cloud.google.com/run/docs/troubleshooting: behind Cloud Run IAM the token arrives as header.payload.SIGNATURE_REMOVED_BY_GOOGLE.
-    [Fact(Skip = "issue 10 defect 1: PushTokenValidator demands a signature, so every push behind Cloud Run IAM gets 401 and is dead-lettered; un-skip when the lead's flow lands")]
+    [Fact]
     public async Task An_upload_is_loaded_when_Cloud_Run_IAM_strips_the_push_token_signature()
     {
         await using var d = await CloudDeployment.StartAsync(configure: s => s.BigQuery.StreamingDelay = TimeSpan.Zero);
@@ -48,7 +48,7 @@ public sealed class FullFlowTests
     }
 
     // https://cloud.google.com/bigquery/docs/streaming-data-into-bigquery: streamed rows are available "within a few seconds".
-    [Fact(Skip = "issue 10 defect 3: GET /uploads/{id} reads the upload back from upload_events streaming inserts, so right after the POST it answers 404; un-skip when the lead's flow lands")]
+    [Fact]
     public async Task Status_is_readable_right_after_the_POST_while_streamed_rows_are_not_yet_visible()
     {
         await using var d = await CloudDeployment.StartAsync(configure: s => s.BigQuery.StreamingDelay = TimeSpan.FromSeconds(3));
@@ -64,7 +64,7 @@ public sealed class FullFlowTests
     }
 
     /// <summary>Realistic streaming delay, signed tokens: the process path must not depend on reading back its own streaming inserts.</summary>
-    [Fact(Skip = "issue 10 defect 2: process reads the ledger back from streaming inserts (not yet visible), acks the push and the upload stays stored with no rows; un-skip when the lead's flow lands")]
+    [Fact]
     public async Task Every_accepted_upload_is_loaded_and_final_while_streamed_rows_are_not_yet_visible()
     {
         await using var d = await CloudDeployment.StartAsync(configure: s =>
@@ -81,7 +81,7 @@ public sealed class FullFlowTests
     }
 
     // https://cloud.google.com/bigquery/docs/loading-data-cloud-storage-json: INT64 beyond ±2^53 must travel as a JSON string.
-    [Fact(Skip = "issue 10 defect 10: NdjsonRowSink writes INT64 as JSON numbers, so 9007199254740993 loads as 9007199254740992; un-skip when the lead's flow lands")]
+    [Fact]
     public async Task Integers_beyond_2_pow_53_are_loaded_exactly()
     {
         await using var d = await CloudDeployment.StartAsync(configure: s =>

@@ -25,7 +25,7 @@ public sealed class ScheduledRoutesTests
 
     // Pub/Sub adapts its push rate to quick success answers (https://cloud.google.com/pubsub/docs/push); the ack deadline
     // here is 5 s, well under the batch window, so a push held until its load is a nack.
-    [Fact(Skip = "issue 10 defect 5: a push waits for its batch window and load before it is answered, past the ack deadline; there is no POST /flush; un-skip when the lead's flow lands")]
+    [Fact]
     public async Task Pushes_are_acked_before_any_load_and_POST_flush_runs_the_load()
     {
         await using var d = await CloudDeployment.StartAsync(configure: s =>
@@ -49,7 +49,7 @@ public sealed class ScheduledRoutesTests
     }
 
     // https://cloud.google.com/pubsub/docs/handling-failures: after max delivery attempts the message goes to the dead-letter topic.
-    [Fact(Skip = "issue 10 defect 6: nothing re-drives dead-lettered or stuck uploads; there is no POST /sweep; un-skip when the lead's flow lands")]
+    [Fact(Skip = "issue 10 flow (main c0e8e2d): POST /sweep does not pull TARMAC_DEAD_LETTER_SUBSCRIPTION (the contract in briefs/common.md) and re-drives stored uploads only after 10 min, so a dead-lettered upload is not loaded by the sweep; un-skip when it does")]
     public async Task POST_sweep_loads_a_dead_lettered_upload_and_acknowledges_it()
     {
         await using var d = await CloudDeployment.StartAsync(configure: s =>
@@ -72,7 +72,7 @@ public sealed class ScheduledRoutesTests
         Assert.Single(d.StandIn.PubSub.DeadLetterAcks);
     }
 
-    [Theory(Skip = "issue 10 defects 5 and 6: POST /flush and POST /sweep do not exist yet (404, not 401/403); un-skip when the lead's flow lands")]
+    [Theory]
     [InlineData("/flush")]
     [InlineData("/sweep")]
     public async Task Scheduler_routes_refuse_calls_without_the_pusher_token(string path)

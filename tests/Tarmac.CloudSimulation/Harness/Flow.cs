@@ -56,6 +56,21 @@ public static class Flow
         return rows;
     }
 
+    /// <summary>
+    /// Waits until /getdata answers <paramref name="count"/> rows, calling <c>POST /flush</c> on process instance
+    /// <paramref name="process"/> before each look, as Cloud Scheduler keeps calling it (today's code has no such route: 404).
+    /// </summary>
+    public static async Task<JsonElement[]> FlushUntilLoadedAsync(CloudDeployment d, int process, int count)
+    {
+        JsonElement[] rows = [];
+        await EventuallyAsync(async () =>
+        {
+            using (await d.SchedulerCallAsync(process, "/flush")) { }
+            return (rows = await GetDataAsync(d)).Length >= count;
+        }, $"{count} rows in /getdata, flushing");
+        return rows;
+    }
+
     /// <summary>Each row of <paramref name="csv"/> equals the API row, field by field, typed by schemas/flights.json.</summary>
     public static void AssertRowsEqual(string csv, IReadOnlyList<JsonElement> rows)
     {

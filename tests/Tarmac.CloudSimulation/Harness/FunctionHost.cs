@@ -66,7 +66,7 @@ public sealed class FunctionHost : IAsyncDisposable
         switch (function)
         {
             case CloudFunction.Ingest: app.MapIngest(); break;
-            case CloudFunction.Process: app.MapPubSubPush(); break;
+            case CloudFunction.Process: app.MapPubSubPush(); app.MapScheduledRuns(); break;
             case CloudFunction.Query: app.MapQuery(); break;
         }
         await app.StartAsync();

@@ -55,6 +55,7 @@ public sealed partial class BigQueryStandIn
                 {
                     _engine.Insert(table, tableSchema, rows); // all rows in one transaction, or none
                     loaded = rows.Count;
+                    _modified[table] = DateTimeOffset.UtcNow;
                 }
             }
         }

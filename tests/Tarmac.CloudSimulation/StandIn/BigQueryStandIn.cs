@@ -73,6 +73,36 @@ public sealed partial class BigQueryStandIn : IDisposable
     {
         _engine.CreateTable(table, fields);
         _tables[table] = fields.ToList();
+        _modified[table] = DateTimeOffset.UtcNow;
+    }
+
+    private readonly ConcurrentDictionary<string, DateTimeOffset> _modified = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// <c>tables.get</c>: <c>numRows</c> counts committed rows only (streamed rows still in the buffer are reported under
+    /// <c>streamingBuffer.estimatedRows</c>), and <c>lastModifiedTime</c> (ms) moves when a load job commits rows
+    /// (https://cloud.google.com/bigquery/docs/reference/rest/v2/tables).
+    /// </summary>
+    private async Task GetTableAsync(StandInRequest r, string dataset, string table)
+    {
+        if (dataset != _host.DatasetId || !_tables.TryGetValue(table, out var fields)) { await Problem.Write(r.Context, 404, "notFound", $"Not found: Table {_host.Project}:{dataset}.{table}"); return; }
+        MaterializeStreamed();
+        var rows = _engine.Query($"SELECT COUNT(*) FROM `{_host.Project}.{_host.DatasetId}.{table}`", null).Rows[0][0]!["v"]!.GetValue<string>();
+        var schema = new JsonArray(fields.Select(f => (JsonNode)new JsonObject { ["name"] = f.Name, ["type"] = f.Type, ["mode"] = f.Mode }).ToArray());
+        var answer = new JsonObject
+        {
+            ["kind"] = "bigquery#table",
+            ["id"] = $"{_host.Project}:{dataset}.{table}",
+            ["tableReference"] = new JsonObject { ["projectId"] = _host.Project, ["datasetId"] = dataset, ["tableId"] = table },
+            ["schema"] = new JsonObject { ["fields"] = schema },
+            ["numRows"] = rows,
+            ["lastModifiedTime"] = Millis(_modified[table]),
+            ["type"] = "TABLE",
+            ["location"] = "US",
+        };
+        var buffered = BufferedRows(table);
+        if (buffered > 0) answer["streamingBuffer"] = new JsonObject { ["estimatedRows"] = buffered.ToString(CultureInfo.InvariantCulture) };
+        await Problem.Json(r.Context, 200, answer);
     }
 
     /// <summary>The next <paramref name="count"/> load jobs end DONE with <c>errorResult</c> of <paramref name="reason"/> and load nothing.</summary>
@@ -103,6 +133,7 @@ public sealed partial class BigQueryStandIn : IDisposable
         ("bigquery.query", _) => QueryAsync(r),
         ("bigquery.getQueryResults", [.., var id]) => ResultsAsync(r, id),
         ("bigquery.insertAll", [.., var dataset, _, var table, _]) => InsertAllAsync(r, dataset, table),
+        ("bigquery.tables.get", [.., var dataset, _, var table]) => GetTableAsync(r, dataset, table),
         _ => Problem.Write(r.Context, 501, "notImplemented", $"The BigQuery stand-in does not serve {route}."),
     };
 

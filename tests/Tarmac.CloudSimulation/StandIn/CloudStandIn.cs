@@ -132,6 +132,7 @@ public sealed class CloudStandIn : IAsyncDisposable
         ("POST", ["bigquery", "v2", "projects", _, "queries"]) => "bigquery.query",
         ("GET", ["bigquery", "v2", "projects", _, "queries", _]) => "bigquery.getQueryResults",
         ("POST", ["bigquery", "v2", "projects", _, "datasets", _, "tables", _, "insertAll"]) => "bigquery.insertAll",
+        ("GET", ["bigquery", "v2", "projects", _, "datasets", _, "tables", _]) => "bigquery.tables.get",
         ("POST", ["iam", "v1", "projects", _, "serviceAccounts", var sa]) when sa.EndsWith(":signBlob", StringComparison.Ordinal) => "iam.signBlob",
         ("GET", ["oauth2", "v3", "certs"]) => "oidc.jwks",
         ("POST", [.., "projects", _, "subscriptions", var sub]) when sub.EndsWith(":pull", StringComparison.Ordinal) => "pubsub.pull",

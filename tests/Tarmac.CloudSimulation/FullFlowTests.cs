@@ -29,7 +29,8 @@ public sealed class FullFlowTests
         AssertRowsEqual(SeedCsv, await RowsWhenLoadedAsync(d, 7));
         Assert.Equal(7, RowCopies(d).Count);
         Assert.All(RowCopies(d).Values, n => Assert.Equal(1, n));
-        Assert.Equal("loaded", await StatusTextAsync(d, id));
+        // The flush records the outcome right after its job commits: the status follows the rows closely.
+        await EventuallyAsync(async () => await StatusTextAsync(d, id) == "loaded", "status loaded");
         var load = Assert.Single(d.StandIn.BigQuery.LoadJobs);
         Assert.Null(load["status"]!["errorResult"]);
     }

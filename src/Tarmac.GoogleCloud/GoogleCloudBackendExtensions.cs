@@ -79,6 +79,7 @@ public static class GoogleCloudBackendExtensions
         {
             JobPollStart = TimeSpan.FromMilliseconds(Math.Max(1, Options(sp).JobPollMs)),
             MinInterval = TimeSpan.FromMilliseconds(Math.Max(0, Options(sp).FlushMinIntervalMs)),
+            LeaseTime = TimeSpan.FromMilliseconds(Math.Max(1_000, Options(sp).FlushLeaseMs)),
         });
         builder.Services.AddSingleton<IValidateOptions<GoogleCloudOptions>>(new RequiredSettings("process", o => o.MissingPush()));
         builder.Services.AddHttpClient(JwksClientName).AddStandardResilienceHandler();

@@ -77,6 +77,13 @@ public sealed class GoogleCloudOptions
     public int FlushMinIntervalMs { get; set; } = 60_000;
 
     /// <summary>
+    /// How long a flush holds a dataset's lease before another instance may take over and resume its manifest (same job
+    /// id, so a takeover of a flush that is in fact still running only adopts its job). Default 15 minutes.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_FLUSH_LEASE_MS")]
+    public int FlushLeaseMs { get; set; } = 900_000;
+
+    /// <summary>
     /// The pull subscription on the dead-letter topic (<c>projects/P/subscriptions/S</c>), which <c>POST /sweep</c> drains;
     /// unset, the sweep only re-drives from the upload state.
     /// </summary>

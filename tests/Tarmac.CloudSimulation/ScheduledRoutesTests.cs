@@ -49,7 +49,7 @@ public sealed class ScheduledRoutesTests
     }
 
     // https://cloud.google.com/pubsub/docs/handling-failures: after max delivery attempts the message goes to the dead-letter topic.
-    [Fact(Skip = "issue 10 flow (main c0e8e2d): POST /sweep does not pull TARMAC_DEAD_LETTER_SUBSCRIPTION (the contract in briefs/common.md) and re-drives stored uploads only after 10 min, so a dead-lettered upload is not loaded by the sweep; un-skip when it does")]
+    [Fact]
     public async Task POST_sweep_loads_a_dead_lettered_upload_and_acknowledges_it()
     {
         await using var d = await CloudDeployment.StartAsync(configure: s =>

@@ -36,7 +36,10 @@ public sealed partial class BigQueryFlusher(
     /// <summary>First pause while a job runs; doubles up to 5 s.</summary>
     public TimeSpan JobPollStart { get; init; } = TimeSpan.FromMilliseconds(500);
 
-    /// <summary>How long a flush may hold its lease before another instance may take over (and resume its manifest).</summary>
+    /// <summary>
+    /// How long a flush may hold its lease before another instance may take over (and resume its manifest): longer than a
+    /// load job takes, short enough that a killed instance delays the next flush little.
+    /// </summary>
     public TimeSpan LeaseTime { get; init; } = TimeSpan.FromMinutes(15);
 
     /// <summary>Least time between two unforced flushes of a dataset (the in-process timer's); scheduled flushes are forced.</summary>
@@ -55,28 +58,37 @@ public sealed partial class BigQueryFlusher(
 
         lease = lease with { Holder = Guid.NewGuid().ToString("N"), Until = now + LeaseTime };
         if (await SaveAsync(name, lease, doc?.Generation ?? 0, ct) is not { } generation) return Skipped(dataset); // another instance took it first
+        var held = new HeldLease(name, lease, generation);
 
         var settled = new List<UploadRecord>();
         var jobs = new List<string>();
         try
         {
-            var manifest = lease.Manifest ?? await PlanAsync(dataset, ct);
+            var manifest = held.Lease.Manifest ?? await PlanAsync(dataset, ct);
             if (manifest is not null)
             {
-                if (lease.Manifest is null) (lease, generation) = await RecordAsync(name, lease with { Manifest = manifest }, generation, ct);
-                (lease, generation) = await LoadAsync(dataset, name, lease, generation, settled, jobs, ct);
+                if (held.Lease.Manifest is null) await RecordAsync(held, held.Lease with { Manifest = manifest }, ct);
+                await LoadAsync(dataset, held, settled, jobs, ct);
             }
-            lease = lease with { Holder = null, Until = DateTimeOffset.MinValue, Manifest = null, LastFlushAt = time.GetUtcNow() };
-            await SaveAsync(name, lease, generation, ct);
+            await SaveAsync(name, held.Lease with { Holder = null, Until = DateTimeOffset.MinValue, Manifest = null, LastFlushAt = time.GetUtcNow() }, held.Generation, ct);
         }
         catch (Exception) when (!ct.IsCancellationRequested)
         {
-            // Let the next flush start at once; the manifest stays, so it resumes this load with the same job id.
-            try { await SaveAsync(name, lease with { Holder = null, Until = DateTimeOffset.MinValue }, generation, CancellationToken.None); }
+            // Let the next flush start at once; the manifest stays (as last recorded, with its attempt), so it resumes
+            // this load with the same job id.
+            try { await SaveAsync(name, held.Lease with { Holder = null, Until = DateTimeOffset.MinValue }, held.Generation, CancellationToken.None); }
             catch (TransientFailureException) { } // the lease then expires on its own
             throw;
         }
         return new FlushResult(dataset.Name, true, settled, jobs);
+    }
+
+    /// <summary>The lease this flush holds, as last written, and the generation that write got.</summary>
+    private sealed class HeldLease(string name, FlushLease lease, long generation)
+    {
+        public string Name { get; } = name;
+        public FlushLease Lease { get; set; } = lease;
+        public long Generation { get; set; } = generation;
     }
 
     private static FlushResult Skipped(DatasetSchema dataset) => new(dataset.Name, false, [], []);
@@ -97,10 +109,9 @@ public sealed partial class BigQueryFlusher(
         return entries.Count == 0 ? null : FlushManifest.Of(entries);
     }
 
-    private async Task<(FlushLease, long)> LoadAsync(DatasetSchema dataset, string name, FlushLease lease, long generation,
-        List<UploadRecord> settled, List<string> jobs, CancellationToken ct)
+    private async Task LoadAsync(DatasetSchema dataset, HeldLease held, List<UploadRecord> settled, List<string> jobs, CancellationToken ct)
     {
-        var manifest = lease.Manifest!;
+        var manifest = held.Lease.Manifest!;
         while (true)
         {
             var jobId = manifest.JobId(dataset.Name);
@@ -110,14 +121,14 @@ public sealed partial class BigQueryFlusher(
             {
                 jobs.Add(jobId);
                 settled.AddRange(await SettleAsync(dataset, manifest.Entries, jobId, ct));
-                return (lease, generation);
+                return;
             }
             LogJobFailed(logger, jobId, existed, error.Message);
             if (error.IsTransient && !existed) throw new TransientFailureException(error.Message, error);
             if (manifest.Attempt + 1 < MaxJobAttempts)
             {
                 manifest = manifest with { Attempt = manifest.Attempt + 1 }; // that job failed: the next id is a fresh job
-                (lease, generation) = await RecordAsync(name, lease with { Manifest = manifest }, generation, ct);
+                await RecordAsync(held, held.Lease with { Manifest = manifest }, ct);
                 continue;
             }
             // The same manifest keeps failing: one of its uploads is at fault. Each one alone finds it.
@@ -125,16 +136,16 @@ public sealed partial class BigQueryFlusher(
             {
                 foreach (var entry in manifest.Entries)
                 {
-                    (lease, generation) = await RecordAsync(name, lease with { Manifest = FlushManifest.Of([entry]) }, generation, ct);
-                    (lease, generation) = await LoadAsync(dataset, name, lease, generation, settled, jobs, ct);
+                    await RecordAsync(held, held.Lease with { Manifest = FlushManifest.Of([entry]) }, ct);
+                    await LoadAsync(dataset, held, settled, jobs, ct);
                 }
-                return (lease, generation);
+                return;
             }
             var entryId = manifest.Entries[0].UploadId;
             await ledger.MarkFailedAsync(entryId, $"Load job {jobId} failed: {error.Message}", ct);
             await pending.ClearAsync(dataset.Name, entryId, ct);
             if (await ledger.GetAsync(entryId, ct) is { } failed) settled.Add(failed);
-            return (lease, generation);
+            return;
         }
     }
 
@@ -160,8 +171,13 @@ public sealed partial class BigQueryFlusher(
         return settled;
     }
 
-    private async Task<(FlushLease, long)> RecordAsync(string name, FlushLease lease, long generation, CancellationToken ct) =>
-        (lease, await SaveAsync(name, lease, generation, ct) ?? throw new TransientFailureException($"Lost the flush lease {name} to another instance."));
+    /// <summary>Writes the next state of the lease this flush holds; losing it to another instance ends the flush.</summary>
+    private async Task RecordAsync(HeldLease held, FlushLease next, CancellationToken ct)
+    {
+        held.Generation = await SaveAsync(held.Name, next, held.Generation, ct)
+            ?? throw new TransientFailureException($"Lost the flush lease {held.Name} to another instance.");
+        held.Lease = next;
+    }
 
     private Task<long?> SaveAsync(string name, FlushLease lease, long generation, CancellationToken ct) =>
         generation == 0 ? state.CreateAsync(name, lease.ToJson(), ct) : state.ReplaceAsync(name, lease.ToJson(), generation, ct);

@@ -42,6 +42,8 @@ public sealed class CloudDeployment : IAsyncDisposable
         ["TARMAC_DEAD_LETTER_SUBSCRIPTION"] = DeadLetterSubscription,
         ["TARMAC_PUBSUB_ENDPOINT"] = StandIn.PubSubEndpoint,
         ["TARMAC_FLUSH_MIN_INTERVAL_MS"] = "0",
+        // A killed instance's lease must expire within a test; a live flush here takes well under a second.
+        ["TARMAC_FLUSH_LEASE_MS"] = "2000",
         ["TARMAC_BATCH_WINDOW_MS"] = "200",
         ["TARMAC_BQ_RETRY_BASE_MS"] = "1",
         ["TARMAC_BQ_JOB_POLL_MS"] = "5",

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Security.Cryptography;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
@@ -50,7 +51,7 @@ public sealed partial class UploadProcessor(
             catch (Exception e) when (!ct.IsCancellationRequested && e is not TransientFailureException)
             {
                 // One bad apple must not fail the batch: load each upload on its own to find it.
-                LogBatchFailed(logger, requests.Count, e.Message);
+                LogBatchFailed(logger, requests.Count, LogText.Escape(e.Message, 500));
                 var one = new List<UploadRecord>(requests.Count);
                 foreach (var r in requests) one.Add(await LoadOneAsync(r, ct));
                 results = one;
@@ -70,7 +71,7 @@ public sealed partial class UploadProcessor(
             }
             catch (ObjectNotFoundException e)
             {
-                await ledger.MarkFailedAsync(request.Upload.UploadId, $"The raw object vanished: {e.Message}", ct);
+                await ledger.MarkFailedAsync(request.Upload.UploadId, FailureReason($"The raw object vanished: {e.Message}"), ct);
                 return await ledger.GetAsync(request.Upload.UploadId, ct) ?? request.Upload;
             }
             // A TransientFailureException (quota, rate limit, warehouse unreachable, already retried with backoff)
@@ -82,8 +83,9 @@ public sealed partial class UploadProcessor(
                     await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempt - 1)), time, ct);
                     continue;
                 }
-                LogLoadFailed(logger, e, request.Upload.UploadId);
-                await ledger.MarkFailedAsync(request.Upload.UploadId, $"{e.GetType().Name}: {e.Message}", ct);
+                var reason = FailureReason($"{e.GetType().Name}: {e.Message}");
+                LogLoadFailed(logger, e, request.Upload.UploadId, reason[..(TracePrefix.Length + 32)]);
+                await ledger.MarkFailedAsync(request.Upload.UploadId, reason, ct);
                 return await ledger.GetAsync(request.Upload.UploadId, ct) ?? request.Upload;
             }
         }
@@ -125,8 +127,18 @@ public sealed partial class UploadProcessor(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Batch of {count} uploads failed ({reason}); loading them one by one")]
     private static partial void LogBatchFailed(ILogger logger, int count, string reason);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {upload_id} failed after retries")]
-    private static partial void LogLoadFailed(ILogger logger, Exception e, string upload_id);
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload {upload_id} failed after retries ({trace})")]
+    private static partial void LogLoadFailed(ILogger logger, Exception e, string upload_id, string trace);
+
+    /// <summary>The prefix ingest reads to show the failure's trace id instead of its detail (<c>UploadFailureText</c>).</summary>
+    private const string TracePrefix = "trace_id=";
+
+    /// <summary>
+    /// A failure reason as stored: the trace id of this processing (whose log lines hold the detail) first, then the detail
+    /// for whoever reads the state. Clients are only ever shown a stable sentence and that trace id.
+    /// </summary>
+    private static string FailureReason(string detail) =>
+        $"{TracePrefix}{(Activity.Current?.TraceId ?? ActivityTraceId.CreateRandom()).ToHexString()}; {LogText.Escape(detail, 500)}";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Object {object} names dataset {dataset}, which has no schema; left unprocessed")]
     private static partial void LogUnknownDataset(ILogger logger, string @object, string dataset);

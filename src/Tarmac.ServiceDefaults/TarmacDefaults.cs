@@ -61,6 +61,10 @@ public static class TarmacDefaults
 
         builder.Logging.ClearProviders();
         builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        // Every call to Cloud Storage, BigQuery or Pub/Sub would otherwise log three Information lines (client, handler,
+        // retry attempt): noise, and on Cloud Logging a cost. Failures and retries still log at Warning.
+        builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
+        builder.Logging.AddFilter("Polly", LogLevel.Warning);
         if (hosting == TarmacHosting.Local) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
         else builder.Logging.AddConsole(o => o.FormatterName = CloudLoggingFormatter.FormatterName).AddConsoleFormatter<CloudLoggingFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
 

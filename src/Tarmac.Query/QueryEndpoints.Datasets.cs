@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Tarmac.Core.Datasets;
 using Tarmac.Query.Http;
 using Tarmac.ServiceDefaults;
+using Tarmac.ServiceDefaults.Access;
 
 namespace Tarmac.Query;
 
@@ -10,7 +11,8 @@ public static partial class QueryEndpoints
     private static async Task<Results<Ok<IReadOnlyList<DatasetView>>, ProblemHttpResult>> ListDatasets(
         HttpContext http, SchemaCatalog catalog, DatasetDescriber describer, QueryDeadline deadline)
     {
-        var all = catalog.Datasets.OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
+        var caller = http.Caller();
+        var all = catalog.Datasets.Where(d => caller.MayUse(d.Name)).OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
         var (views, problem) = await DescribeAsync(all, http, describer, deadline);
         return views is null ? problem! : TypedResults.Ok(views);
     }

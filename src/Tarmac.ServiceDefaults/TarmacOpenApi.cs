@@ -39,9 +39,9 @@ public static class TarmacOpenApi
     /// <summary>Health (the process answers) and readiness (its backend answers), as documented operations.</summary>
     internal static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Text("Healthy")).WithName("Health").WithTags("Health")
+        app.MapGet("/healthz", () => TypedResults.Text("Healthy")).WithName("Health").WithTags("Health").AllowAnonymous()
             .WithSummary("Liveness: 200 while the process answers");
-        app.MapGet("/readyz", Ready).WithName("Ready").WithTags("Health")
+        app.MapGet("/readyz", Ready).WithName("Ready").WithTags("Health").AllowAnonymous()
             .WithSummary("Readiness: 200 when the warehouse answers, else 503")
             .Produces<string>(StatusCodes.Status200OK, "text/plain").Produces<string>(StatusCodes.Status503ServiceUnavailable, "text/plain");
         return app;

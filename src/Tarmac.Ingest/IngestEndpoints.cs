@@ -21,9 +21,9 @@ public static class IngestEndpoints
         // by hand, not bound.
         var uploads = app.MapGroup("").WithTags("Uploads").DisableAntiforgery();
 
-        uploads.MapPost("/upload", UploadDefault).WithName("UploadFlights").RequireAccess(Scopes.Upload, DefaultDataset)
+        uploads.MapPost("/upload", UploadDefault).WithName("UploadFlights").RequireAccess(Scopes.Upload, DefaultDataset).RecordsUploadOwner()
             .WithSummary("Upload a flights CSV file").WithDescription(UploadDescription).WithUploadProblems();
-        uploads.MapPost("/datasets/{name}/upload", UploadToDataset).WithName("UploadToDataset").RequireAccess(Scopes.Upload)
+        uploads.MapPost("/datasets/{name}/upload", UploadToDataset).WithName("UploadToDataset").RequireAccess(Scopes.Upload).RecordsUploadOwner()
             .WithSummary("Upload a CSV file to a dataset").WithDescription(UploadDescription).WithUploadProblems()
             .ProducesProblem(StatusCodes.Status404NotFound);
         uploads.MapGet("/uploads/{id}", GetUpload).WithName("GetUpload").RequireAccess(Scopes.Status)

@@ -20,7 +20,7 @@ public static class SignedUploadEndpoints
     /// <summary>Maps <c>POST /uploads</c> into the ingest routes' group, whose tag and antiforgery setting it shares.</summary>
     internal static RouteGroupBuilder MapSignedUploads(this RouteGroupBuilder uploads)
     {
-        uploads.MapPost("/uploads", CreateUpload).WithName("CreateUpload").RequireAccess(Scopes.Upload)
+        uploads.MapPost("/uploads", CreateUpload).WithName("CreateUpload").RequireAccess(Scopes.Upload).RecordsUploadOwner()
             .WithSummary("Get a URL to upload a large file directly");
         return uploads;
     }

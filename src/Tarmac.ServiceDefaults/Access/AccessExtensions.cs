@@ -26,7 +26,7 @@ public static class AccessExtensions
         var settings = new AccessSettings(options, options.Enabled(hosting), hosting == TarmacHosting.CloudRun ? CallerSource.Gateway : CallerSource.Bearer, hosting);
         builder.Services.AddSingleton(options).AddSingleton(settings);
         builder.Services.AddSingleton(new SigningKeyStore(options.KeyFolder));
-        builder.Services.AddSingleton<ConsumerRateLimits>();
+        builder.Services.AddSingleton<ConsumerRateLimits>().AddSingleton<UploadOwners>();
         builder.Services.AddSingleton(sp => CursorKeys.Resolve(settings, sp.GetRequiredService<ILoggerFactory>().CreateLogger<CursorKey>()));
         builder.Services.AddHostedService<BindCheck>();
 

@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.IdentityModel.JsonWebTokens;
 
@@ -44,7 +45,7 @@ internal sealed partial class AccessMiddleware(RequestDelegate next, AccessSetti
             sub = caller.Subject;
             http.SetCaller(caller);
             var requirement = endpoint?.Metadata.GetMetadata<AccessRequirement>();
-            if (Deny(http, caller, requirement) is { } denial)
+            if ((Deny(http, caller, requirement) ?? await DenyStatusAsync(http, caller, requirement)) is { } denial)
             {
                 await AccessProblems.ForbiddenAsync(http, denial.Title, denial.Detail, denial.Missing);
                 return;
@@ -109,6 +110,17 @@ internal sealed partial class AccessMiddleware(RequestDelegate next, AccessSetti
         if (dataset is not null && !caller.MayUse(dataset))
             return DatasetDenial(caller, dataset);
         return null;
+    }
+
+    // A producer reads the status of its own uploads only; admin reads every upload's.
+    private static async Task<Denial?> DenyStatusAsync(HttpContext http, Caller caller, AccessRequirement? requirement)
+    {
+        if (requirement?.Scope != Scopes.Status || caller.Scopes.Contains(Scopes.Admin)) return null;
+        if (http.Request.RouteValues[AccessRequirement.UploadRouteValue] is not string uploadId) return null;
+        var owners = http.RequestServices.GetRequiredService<UploadOwners>();
+        return await owners.IsOwnerAsync(uploadId, caller.Subject, http.RequestAborted)
+            ? null
+            : new("Not your upload", $"Upload '{uploadId}' was not sent with a token of '{caller.Subject}'; only its sender (or an admin) may read its status.", uploadId);
     }
 
     /// <summary>The 403 for a dataset the caller's token does not grant.</summary>

@@ -13,6 +13,9 @@ public sealed record AccessRequirement(string Scope, string? UnnamedDataset = nu
     /// <summary>The route value that names the dataset.</summary>
     public const string DatasetRouteValue = "name";
 
+    /// <summary>The route value that names an upload (status routes check its sender).</summary>
+    public const string UploadRouteValue = "id";
+
     /// <summary>Whether the route counts against the upload limit and quota instead of the request limit.</summary>
     public bool IsUpload => Scope == Scopes.Upload;
 }

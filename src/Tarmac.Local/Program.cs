@@ -6,7 +6,7 @@ using Tarmac.Query;
 using Tarmac.ServiceDefaults;
 using Tarmac.ServiceDefaults.Access;
 
-if (args.FirstOrDefault() == TokenCommand.Verb)
+if (args.FirstOrDefault() is TokenCommand.Verb or TokenCommand.JwksVerb)
 {
     // Reads the signing key only (never the warehouse), so it runs beside a host on the same data folder.
     var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();

@@ -12,14 +12,24 @@ public static class TokenCommand
     /// <summary>The verb that selects this command.</summary>
     public const string Verb = "token";
 
+    /// <summary>The verb that prints the public keys (the JWKS an operator publishes for API Gateway's <c>x-google-jwks_uri</c>).</summary>
+    public const string JwksVerb = "jwks";
+
     /// <summary>Runs the command; returns the process exit code (0, or 2 for bad arguments).</summary>
     public static int Run(string[] args, IConfiguration configuration, TextWriter stdout, TextWriter stderr)
     {
         try
         {
-            var (grant, dataDir) = Parse(args);
             var options = new AccessOptions();
             configuration.Bind(options);
+            if (args.FirstOrDefault() == JwksVerb)
+            {
+                if (args.Length == 3 && args[1] == "--data-dir") options.DataDir = args[2];
+                else if (args.Length != 1) throw new ArgumentException("jwks takes only --data-dir <folder>.");
+                stdout.WriteLine(new SigningKeyStore(options.KeyFolder).JwksJson());
+                return 0;
+            }
+            var (grant, dataDir) = Parse(args);
             if (dataDir is not null) options.DataDir = dataDir;
             var keys = new SigningKeyStore(options.KeyFolder);
             stdout.WriteLine(TokenIssuer.Mint(keys, options, grant, DateTimeOffset.UtcNow));

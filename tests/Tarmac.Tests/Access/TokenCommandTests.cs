@@ -34,6 +34,10 @@ public sealed class TokenCommandTests
 
         using var client = Tokens.Client(host, token);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/getdata")).StatusCode);
+
+        // The jwks verb prints what the host publishes, for an operator to put where API Gateway fetches it.
+        var (jwksCode, jwks, _) = Run(host.DataDir, "jwks");
+        Assert.Equal((0, (await client.GetStringAsync(AccessExtensions.JwksPath)).Trim()), (jwksCode, jwks.Trim()));
     }
 
     [Theory]

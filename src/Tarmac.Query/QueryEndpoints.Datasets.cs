@@ -12,7 +12,8 @@ public static partial class QueryEndpoints
         HttpContext http, SchemaCatalog catalog, DatasetDescriber describer, QueryDeadline deadline)
     {
         var caller = http.Caller();
-        var all = catalog.Datasets.Where(d => caller.MayUse(d.Name)).OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
+        // Only datasets the token may read: granted, and with every filter of the token applicable to it.
+        var all = catalog.Datasets.Where(d => caller.MayUse(d.Name) && Granted(http, d, out _) is not null).OrderBy(d => d.Name, StringComparer.Ordinal).ToArray();
         var (views, problem) = await DescribeAsync(all, http, describer, deadline);
         return views is null ? problem! : TypedResults.Ok(views);
     }
@@ -21,6 +22,7 @@ public static partial class QueryEndpoints
         string name, HttpContext http, SchemaCatalog catalog, DatasetDescriber describer, QueryDeadline deadline)
     {
         if (!catalog.TryGet(name, out var dataset)) return Problems.UnknownDataset(name, catalog.NameList);
+        if (Granted(http, dataset, out var refused) is null) return refused!;
         var (views, problem) = await DescribeAsync([dataset], http, describer, deadline);
         return views is null ? problem! : TypedResults.Ok(views[0]);
     }
@@ -32,7 +34,8 @@ public static partial class QueryEndpoints
         // Nothing streams here, so the only other answer the deadline gives is its 503 problem.
         var result = await deadline.RunAsync(http, async (ct, _) =>
         {
-            views = await describer.DescribeAsync(datasets, ct);
+            // A filter token's row counts are of its rows only.
+            views = await describer.DescribeAsync(datasets, ct, ds => Granted(http, ds, out var ignored) ?? []);
             return Results.Empty;
         });
         return (views, result as ProblemHttpResult);

@@ -45,6 +45,13 @@ public sealed class FilterTokenTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Dataset_row_counts_are_of_the_filtered_rows()
+    {
+        Assert.Equal(3, (await _ua.GetFromJsonAsync<JsonElement>("/datasets/flights")).GetProperty("rows").GetInt64());
+        Assert.Equal(3, (await _ua.GetFromJsonAsync<JsonElement>("/datasets"))[0].GetProperty("rows").GetInt64());
+    }
+
+    [Fact]
     public async Task Stats_see_only_the_filtered_rows()
     {
         var stats = await _ua.GetFromJsonAsync<JsonElement>("/stats?group_by=carrier&metrics=count");

@@ -3,6 +3,9 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using Tarmac.ServiceDefaults.Access;
 
 namespace Tarmac.GoogleCloud.Tests;
@@ -104,6 +107,22 @@ public sealed class AccessGatewayTests : IAsyncLifetime
         var sql = sent["query"]!.GetValue<string>();
         Assert.Contains("`origin` = @p1 AND `carrier` IN (@p2)", sql, StringComparison.Ordinal);
         Assert.Equal("UA", sent["queryParameters"]!.AsArray()[2]!["parameterValue"]!["value"]!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task On_Cloud_Run_auth_is_on_by_default_and_off_is_only_for_loopback()
+    {
+        var defaults = GcpFunctionHost.Settings(_fake);
+        defaults.Remove("TARMAC_AUTH");
+        await using (var app = GcpFunctionHost.Build(CloudFunction.Query, defaults).Build())
+            Assert.True(app.Services.GetRequiredService<AccessSettings>().Enabled);
+
+        var off = GcpFunctionHost.Settings(_fake);
+        var builder = GcpFunctionHost.Build(CloudFunction.Query, off);
+        builder.WebHost.UseUrls("http://0.0.0.0:0"); // what PORT asks for on Cloud Run
+        await using var wide = builder.Build();
+        var refused = await Assert.ThrowsAnyAsync<InvalidOperationException>(() => wide.StartAsync());
+        Assert.StartsWith("Refusing to start: TARMAC_AUTH is off but the host would listen on http://0.0.0.0:0", refused.Message, StringComparison.Ordinal);
     }
 
     [Fact]

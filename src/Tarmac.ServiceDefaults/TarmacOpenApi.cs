@@ -25,8 +25,21 @@ public static class TarmacOpenApi
                 Description = "Flight-record CSV uploads in, rows and aggregates out. Every error is an RFC 9457 application/problem+json " +
                     "document; a bad query parameter's problem names it (`parameter`) and lists what is allowed (`allowed`).",
             };
+            // With TARMAC_AUTH=on every operation but health and the JWKS needs a Tarmac token (docs/security.md).
+            doc.Components ??= new OpenApiComponents();
+            doc.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            doc.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "A Tarmac token (`token` command) when TARMAC_AUTH=on; scopes upload, read, status, admin.",
+            };
+            doc.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, doc)] = [] }];
             return Task.CompletedTask;
         }));
+
+    private const string BearerScheme = "bearer";
 
     /// <summary>Maps <c>/openapi.json</c>, <c>/docs</c>, and the documented <c>/healthz</c> and <c>/readyz</c>.</summary>
     public static IEndpointRouteBuilder MapTarmacOpenApi(this IEndpointRouteBuilder app)

@@ -165,9 +165,11 @@ module "warehouse" {
 }
 
 # BigQuery jobs (loads, queries) are billed to the project: jobUser can only
-# be granted at project level. It gives no data access by itself.
+# be granted at project level. It gives no data access by itself. Only
+# process (load jobs) and query (queries) run jobs; ingest only appends audit
+# rows with tabledata.insertAll, which is not a job.
 resource "google_project_iam_member" "bigquery_job_user" {
-  for_each = toset(local.functions)
+  for_each = toset(["process", "query"])
 
   project = var.project_id
   role    = "roles/bigquery.jobUser"

@@ -657,3 +657,9 @@ test('tfcheck passes on infra/bootstrap', { skip: fs.existsSync(TFCHECK) ? false
   assert.equal(r.status, 0, `tfcheck infra/bootstrap failed:\n${r.stdout}${r.stderr}`);
   assert.match(r.stdout, /0 errors/);
 });
+
+test('only process (load jobs) and query (queries) may run BigQuery jobs; ingest only streams audit rows', () => {
+  const main = fs.readFileSync(path.join(INFRA, 'main.tf'), 'utf8');
+  const block = main.slice(main.indexOf('resource "google_project_iam_member" "bigquery_job_user"'));
+  assert.match(block.slice(0, block.indexOf('\n}')), /for_each = toset\(\["process", "query"\]\)/);
+});

@@ -19,6 +19,8 @@ public static class GoogleCloudBackendExtensions
     private const string BigQueryClientName = "bigquery";
     private const string IamClientName = "iam";
     private const string JwksClientName = "jwks";
+    private const string PubSubClientName = "pubsub";
+    private const string PubSubScope = "https://www.googleapis.com/auth/pubsub";
     private const string BigQueryScope = "https://www.googleapis.com/auth/bigquery";
     private const string CloudPlatformScope = "https://www.googleapis.com/auth/cloud-platform";
 
@@ -80,6 +82,11 @@ public static class GoogleCloudBackendExtensions
         });
         builder.Services.AddSingleton<IValidateOptions<GoogleCloudOptions>>(new RequiredSettings("process", o => o.MissingPush()));
         builder.Services.AddHttpClient(JwksClientName).AddStandardResilienceHandler();
+        builder.Services.AddHttpClient(PubSubClientName, (sp, c) => c.BaseAddress = Options(sp).PubSubBaseUri)
+            .AddGoogleCredentials(o => o.PubSubEndpoint is null ? PubSubScope : null)
+            .AddStandardResilienceHandler();
+        builder.Services.AddSingleton(sp =>
+            new DeadLetterSubscription(sp.GetRequiredService<IHttpClientFactory>().CreateClient(PubSubClientName), Options(sp).DeadLetterSubscription));
         builder.Services.AddSingleton(sp => new PushTokenValidator(sp.GetRequiredService<IHttpClientFactory>().CreateClient(JwksClientName),
             Options(sp), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<PushTokenValidator>>()));
         return builder;

@@ -76,6 +76,20 @@ public sealed class GoogleCloudOptions
     [ConfigurationKeyName("TARMAC_FLUSH_MIN_INTERVAL_MS")]
     public int FlushMinIntervalMs { get; set; } = 60_000;
 
+    /// <summary>
+    /// The pull subscription on the dead-letter topic (<c>projects/P/subscriptions/S</c>), which <c>POST /sweep</c> drains;
+    /// unset, the sweep only re-drives from the upload state.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_DEAD_LETTER_SUBSCRIPTION")]
+    public string? DeadLetterSubscription { get; set; }
+
+    /// <summary>Pub/Sub REST base URL (an emulator or a fake in tests).</summary>
+    [ConfigurationKeyName("TARMAC_PUBSUB_ENDPOINT")]
+    public string? PubSubEndpoint { get; set; }
+
+    /// <summary>Pub/Sub REST base URL with a trailing slash.</summary>
+    public Uri PubSubBaseUri => new(WithSlash(PubSubEndpoint ?? "https://pubsub.googleapis.com/v1/"));
+
     /// <summary>Longest a query waits for BigQuery (<c>timeoutMs</c>).</summary>
     [ConfigurationKeyName("TARMAC_QUERY_TIMEOUT_MS")]
     public int QueryTimeoutMs { get; set; } = 10_000;

@@ -9,7 +9,7 @@ using Tarmac.ServiceDefaults.Access;
 namespace Tarmac.Ingest;
 
 /// <summary>The ingest function's routes.</summary>
-public static class IngestEndpoints
+public static partial class IngestEndpoints
 {
     /// <summary>The dataset <c>POST /upload</c> writes to (the seed's path).</summary>
     public const string DefaultDataset = "flights";
@@ -41,7 +41,8 @@ public static class IngestEndpoints
     private static RouteHandlerBuilder WithUploadProblems(this RouteHandlerBuilder b) => b
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
     private static Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> UploadDefault(
         HttpRequest request, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>
@@ -67,8 +68,8 @@ public static class IngestEndpoints
         {
             // The wait ended before the load did: 202, pointing to where the outcome will show.
             UploadAccepted { Final: false } pending when wait =>
-                TypedResults.Accepted($"/uploads/{pending.Upload.UploadId}", UploadView.From(pending.Upload, pending.Duplicate)),
-            UploadAccepted accepted => TypedResults.Ok(UploadView.From(accepted.Upload, accepted.Duplicate)),
+                TypedResults.Accepted($"/uploads/{pending.Upload.UploadId}", View(pending.Upload, request.HttpContext, pending.Duplicate)),
+            UploadAccepted accepted => TypedResults.Ok(View(accepted.Upload, request.HttpContext, accepted.Duplicate)),
             UploadRefused refused => ToProblem(refused),
             var other => throw new UnreachableException($"Unexpected upload outcome {other.GetType().Name}."),
         };
@@ -82,14 +83,31 @@ public static class IngestEndpoints
         UploadRefusal.Invalid => StatusCodes.Status400BadRequest,
         UploadRefusal.UnknownDataset => StatusCodes.Status404NotFound,
         UploadRefusal.TooLarge => StatusCodes.Status413PayloadTooLarge,
+        UploadRefusal.InsufficientStorage => StatusCodes.Status507InsufficientStorage,
         _ => throw new UnreachableException($"Unexpected upload refusal {reason}."),
     };
 
-    private static async Task<Results<Ok<UploadView>, ProblemHttpResult>> GetUpload(string id, IUploadLedger ledger, CancellationToken ct)
+    private static async Task<Results<Ok<UploadView>, ProblemHttpResult>> GetUpload(string id, IUploadLedger ledger, HttpContext http, CancellationToken ct)
     {
         var record = UploadIds.IsValid(id) ? await ledger.GetAsync(id, ct) : null;
         return record is null
             ? Problems.Create(StatusCodes.Status404NotFound, "Unknown upload", $"There is no upload '{id}'. Upload ids are the 32 hex digits returned by POST /upload.")
-            : TypedResults.Ok(UploadView.From(record));
+            : TypedResults.Ok(View(record, http));
     }
+
+    /// <summary>The view of an upload; a stored internal error is logged under the trace id the client is shown, never sent.</summary>
+    private static UploadView View(UploadRecord record, HttpContext http, bool duplicate = false)
+    {
+        if (record.Error is not { } stored) return UploadView.From(record, duplicate);
+        var traceId = UploadFailureText.TraceIdFor(stored, http);
+        if (UploadFailureText.HasDetail(stored))
+        {
+            var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IngestEndpoints).FullName!);
+            LogFailureDetail(logger, record.UploadId, traceId, LogText.Escape(stored, 2000));
+        }
+        return UploadView.From(record, duplicate, traceId);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Upload {upload_id} failed internally (trace {trace_id}): {detail}")]
+    private static partial void LogFailureDetail(ILogger logger, string upload_id, string trace_id, string detail);
 }

@@ -17,11 +17,18 @@ public static class SignedUploadEndpoints
     /// <summary>Largest object a single upload to Cloud Storage may be (5 TiB).</summary>
     public const long MaxObjectBytes = 5L << 40;
 
+    /// <summary>Largest JSON body <c>POST /uploads</c> reads (16 KiB: a dataset name, a size and a file name).</summary>
+    public const long MaxRequestBytes = 16 << 10;
+
     /// <summary>Maps <c>POST /uploads</c> into the ingest routes' group, whose tag and antiforgery setting it shares.</summary>
     internal static RouteGroupBuilder MapSignedUploads(this RouteGroupBuilder uploads)
     {
+        // Kestrel's own body limit is off for the streamed CSV routes; this small JSON body gets one again, or a client
+        // could make the JSON binder buffer gigabytes. Over it: 413 (a problem body, from the status code pages).
         uploads.MapPost("/uploads", CreateUpload).WithName("CreateUpload").RequireAccess(Scopes.Upload).RecordsUploadOwner()
-            .WithSummary("Get a URL to upload a large file directly");
+            .WithSummary("Get a URL to upload a large file directly")
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxRequestBytes))
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         return uploads;
     }
 

@@ -28,4 +28,7 @@ public enum UploadRefusal
 
     /// <summary>The upload exceeds the size limit.</summary>
     TooLarge,
+
+    /// <summary>The server has no space left to store it (507); nothing of it was kept, and a retry later may succeed.</summary>
+    InsufficientStorage,
 }

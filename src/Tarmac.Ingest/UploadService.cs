@@ -14,6 +14,7 @@ public sealed partial class UploadService(
     UploadSignals signals, TarmacOptions options, TarmacMetrics metrics, TimeProvider time, ILogger<UploadService> logger)
 {
     private const int MaxClientLength = 200;
+    private int _waiters;
 
     /// <summary>
     /// The refusals that need none of the body: an unknown dataset, or a declared length over the limit.
@@ -49,6 +50,13 @@ public sealed partial class UploadService(
             LogRejected(logger, dataset.Name, e.Reason, e.Message);
             return new UploadRefused(e.Reason, e.Title, e.Message);
         }
+        catch (IOException e) when (DiskFull.Is(e))
+        {
+            // The store removed its partial temp file; nothing of this upload is visible or kept.
+            LogDiskFull(logger, dataset.Name, e.HResult);
+            return new UploadRefused(UploadRefusal.InsufficientStorage, "Insufficient storage",
+                "The server has no space left to store this upload, and kept nothing of it. Send it again later.");
+        }
         catch (InvalidDataException e)
         {
             // Only a decoder between the client and the CSV throws this: gzip when compressed, else the multipart reader.
@@ -63,19 +71,36 @@ public sealed partial class UploadService(
             Status = UploadStatus.Stored, FileName = incoming.FileName, ContentType = incoming.ContentType,
             Client = incoming.Client is { Length: > 0 } client ? client[..Math.Min(client.Length, MaxClientLength)] : null, ReceivedAt = receivedAt,
         };
-        var registered = await ledger.RegisterAsync(candidate, ct);
+        // The bytes are durable: from here on the client's request no longer matters. A client that closes its socket right
+        // after the last byte cancels ct, and a registration committed without its event would leave the upload stored
+        // until a restart. Both steps are short and bounded (one ledger statement, one unbounded-channel write).
+        var registered = await ledger.RegisterAsync(candidate, CancellationToken.None);
         var upload = registered.Upload;
         var duplicate = registered.Outcome == RegisterOutcome.Duplicate;
+        if (duplicate && upload.Status == UploadStatus.Stored)
+        {
+            // The same bytes, still not loaded: announce the earlier upload again rather than trust that its event went
+            // out. Events are idempotent (process skips an upload that is no longer stored), so a second one costs nothing.
+            await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, 0), CancellationToken.None);
+        }
         if (!duplicate)
         {
-            await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, stored.Generation), ct);
+            await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, stored.Generation), CancellationToken.None);
             metrics.UploadsReceived.Add(1, new KeyValuePair<string, object?>("dataset", dataset.Name));
             metrics.UploadBytes.Add(stored.Size, new KeyValuePair<string, object?>("dataset", dataset.Name));
         }
         LogAccepted(logger, upload.UploadId, dataset.Name, stored.Size, registered.Outcome);
 
-        if (wait)
-            upload = await signals.WaitForOutcomeAsync(upload.UploadId, TimeSpan.FromSeconds(options.WaitTimeoutSeconds), ct) ?? upload;
+        if (wait && Interlocked.Increment(ref _waiters) <= options.MaxWaiters)
+        {
+            try { upload = await signals.WaitForOutcomeAsync(upload.UploadId, TimeSpan.FromSeconds(options.WaitTimeoutSeconds), ct) ?? upload; }
+            finally { Interlocked.Decrement(ref _waiters); }
+        }
+        else if (wait)
+        {
+            // Over the ceiling: the upload is safe already, so the answer is the 202 a timed-out wait gives, not a refusal.
+            Interlocked.Decrement(ref _waiters);
+        }
         return new UploadAccepted(upload, duplicate, upload.Status.IsFinal());
     }
 
@@ -93,6 +118,9 @@ public sealed partial class UploadService(
     // Debug: every upload is in the ledger already, and a line per takeoff would cost more than the takeoff.
     [LoggerMessage(Level = LogLevel.Debug, Message = "Upload {upload_id} to {dataset} stored ({bytes} bytes, {outcome})")]
     private static partial void LogAccepted(ILogger logger, string upload_id, string dataset, long bytes, RegisterOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Upload to {dataset} refused: no space left to store it (HRESULT {hresult})")]
+    private static partial void LogDiskFull(ILogger logger, string dataset, int hresult);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Upload to {dataset} refused ({refusal}): {reason}")]
     private static partial void LogRejected(ILogger logger, string dataset, UploadRefusal refusal, string reason);

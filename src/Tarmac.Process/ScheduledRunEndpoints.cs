@@ -2,7 +2,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.GoogleCloud;
+using Tarmac.Core.Uploads;
 using Tarmac.GoogleCloud.BigQuery;
+using Tarmac.GoogleCloud.Push;
 using Tarmac.ServiceDefaults;
 
 namespace Tarmac.Process;
@@ -29,8 +31,11 @@ public static partial class ScheduledRunEndpoints
     /// <summary>One dataset's flush, as reported.</summary>
     public sealed record FlushReport(string Dataset, bool Ran, int Settled, IReadOnlyList<string> JobIds);
 
-    /// <summary>What a sweep reports: its findings and the flush after it.</summary>
-    public sealed record SweepReport(SweepResult Sweep, IReadOnlyList<FlushReport> Flushes);
+    /// <summary>What a sweep reports: its findings, the dead letters it handled, and the flush after it.</summary>
+    public sealed record SweepReport(SweepResult Sweep, DeadLetterReport DeadLetters, IReadOnlyList<FlushReport> Flushes);
+
+    /// <summary>Dead-lettered messages pulled, and of those the ones handled and acknowledged.</summary>
+    public sealed record DeadLetterReport(int Pulled, int Acknowledged);
 
     private static async Task<Results<Ok<IReadOnlyList<FlushReport>>, ProblemHttpResult>> Flush(
         HttpContext http, bool? force, BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, GoogleCloudOptions gcp, CancellationToken ct)
@@ -47,19 +52,67 @@ public static partial class ScheduledRunEndpoints
     }
 
     private static async Task<Results<Ok<SweepReport>, ProblemHttpResult>> Sweep(
-        HttpContext http, UploadSweeper sweeper, BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, GoogleCloudOptions gcp, CancellationToken ct)
+        HttpContext http, UploadSweeper sweeper, DeadLetterSubscription deadLetters, UploadProcessor processor, BigQueryFlusher flusher,
+        OutcomeReports reports, SchemaCatalog catalog, GoogleCloudOptions gcp, ILoggerFactory loggers, CancellationToken ct)
     {
         if (await CallerCheck.RefuseAsync(http, gcp, ct) is { } refused) return refused;
         try
         {
             var swept = await sweeper.SweepAsync(ct);
-            return TypedResults.Ok(new SweepReport(swept, await FlushAllAsync(flusher, reports, catalog, force: false, ct)));
+            var drained = await DrainAsync(deadLetters, processor, gcp, loggers.CreateLogger(typeof(ScheduledRunEndpoints)), ct);
+            return TypedResults.Ok(new SweepReport(swept, drained, await FlushAllAsync(flusher, reports, catalog, force: false, ct)));
         }
         catch (TransientFailureException e)
         {
             return NotNow(e);
         }
     }
+
+    /// <summary>
+    /// Handles what the push subscription gave up on, as the push would have: a message is acknowledged once its upload
+    /// is staged or settled, or when it can never be handled (malformed, not ours); one that failed for a reason that
+    /// may pass stays, and comes back to the next sweep.
+    /// </summary>
+    private static async Task<DeadLetterReport> DrainAsync(DeadLetterSubscription deadLetters, UploadProcessor processor, GoogleCloudOptions gcp, ILogger logger, CancellationToken ct)
+    {
+        var letters = await deadLetters.PullAsync(MaxDeadLettersPerSweep, ct);
+        var done = new List<string>();
+        foreach (var letter in letters)
+        {
+            if (letter.Envelope is not { } envelope)
+            {
+                LogUnreadable(logger, letter.MessageId ?? "(none)", letter.Problem ?? "unreadable");
+                done.Add(letter.AckId);
+                continue;
+            }
+            var evt = envelope.Object;
+            if (envelope.EventType == PushEnvelope.ObjectFinalize && evt.Name.StartsWith(UploadIds.RawPrefix, StringComparison.Ordinal)
+                && string.Equals(evt.Bucket, gcp.RawBucket, StringComparison.Ordinal))
+            {
+                try
+                {
+                    await processor.ProcessAsync([evt], ct);
+                }
+                catch (TransientFailureException e)
+                {
+                    LogStillFailing(logger, envelope.MessageId, evt.Name, e.Message);
+                    continue;
+                }
+            }
+            done.Add(letter.AckId);
+        }
+        await deadLetters.AcknowledgeAsync(done, ct);
+        return new DeadLetterReport(letters.Count, done.Count);
+    }
+
+    /// <summary>Most dead-lettered messages one sweep pulls (Pub/Sub's own cap per pull is 1,000).</summary>
+    private const int MaxDeadLettersPerSweep = 100;
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered message {message_id} is unreadable ({problem}); acknowledged")]
+    private static partial void LogUnreadable(ILogger logger, string message_id, string problem);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered message {message_id} for {object} still fails ({reason}); left for the next sweep")]
+    private static partial void LogStillFailing(ILogger logger, string message_id, string @object, string reason);
 
     private static async Task<IReadOnlyList<FlushReport>> FlushAllAsync(BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, bool force, CancellationToken ct)
     {

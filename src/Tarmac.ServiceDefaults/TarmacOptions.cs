@@ -37,6 +37,13 @@ public sealed class TarmacOptions
     public int WaitTimeoutSeconds { get; set; } = 120;
 
     /// <summary>
+    /// Most <c>?wait=true</c> requests waiting at once per host. Beyond it an upload is stored and registered as usual but
+    /// answered 202 with its status URL at once, instead of holding one more request (and its socket) open.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_MAX_WAITERS")]
+    public int MaxWaiters { get; set; } = 256;
+
+    /// <summary>
     /// Longest a query may run before it is cancelled in the warehouse and answered 503 with Retry-After
     /// (counted until the response starts; a streaming export then runs as long as the client reads).
     /// </summary>
@@ -64,6 +71,7 @@ public sealed class TarmacOptions
         if (BatchWindowMs < 0) yield return "TARMAC_BATCH_WINDOW_MS must be 0 or more.";
         if (BatchMaxUploads is < 1 or > 10_000) yield return "TARMAC_BATCH_MAX_UPLOADS must be between 1 and 10000.";
         if (WaitTimeoutSeconds < 0) yield return "TARMAC_WAIT_TIMEOUT_SECONDS must be 0 or more.";
+        if (MaxWaiters < 0) yield return "TARMAC_MAX_WAITERS must be 0 or more.";
         if (QueryTimeoutMs < 1) yield return "TARMAC_QUERY_TIMEOUT_MS must be at least 1.";
         if (BufferedPageRows is < 0 or > 10_000) yield return "TARMAC_BUFFERED_PAGE_ROWS must be between 0 and 10000.";
     }

@@ -117,8 +117,9 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         await warehouse.QueryStatsAsync(new StatsQuery(Flights, [Col("carrier")], [new Metric(MetricFunction.Count, null), new Metric(MetricFunction.Avg, Col("dep_delay"))],
             [], null, [new OutputSortKey("count", true)], 100, DateTimeOffset.UnixEpoch.AddDays(1)), writer, default);
         var none = await warehouse.GetVersionAsync(Flights, default);
-        var loaded = Candidate(new string('9', 64)) with { Status = UploadStatus.Loaded, RowsLoaded = 7 };
-        await _client.InsertAllAsync(UploadAudit.Table, [("e1", UploadAudit.Row(loaded, new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero), "j1"))], default);
+        var at = new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero);
+        _fake.Rows("flights").Add(new JsonObject { ["id"] = 1 });
+        _fake.TableModified("flights", at.ToUnixTimeMilliseconds());
         var one = await warehouse.GetVersionAsync(Flights, default);
 
         Assert.NotNull(end);
@@ -128,9 +129,8 @@ public sealed class BigQueryContractTests : IAsyncLifetime
         Assert.Equal(["carrier:String", "count:Integer", "avg_dep_delay:Float"], writer.Columns.Select(c => $"{c.Name}:{c.Type}"));
         Assert.Equal(["UA|3|2.5", "AA|1|null"], writer.Rows);
         Assert.Equal(new DatasetVersion(0, null), none);
-        Assert.Equal(new DatasetVersion(1, new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero)), one);
-        var versionQuery = _fake.RequestsTo("POST", "/queries").Last().Json!;
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""[{"name":"dataset","parameterType":{"type":"STRING"},"parameterValue":{"value":"flights"}}]"""), versionQuery["queryParameters"]));
+        Assert.Equal(new DatasetVersion(at.ToUnixTimeMilliseconds(), at), one);
+        Assert.Equal(2, _fake.RequestsTo("GET", "/projects/proj-one/datasets/d1/tables/flights").Count()); // tables.get, no query
     }
 
     [Fact]

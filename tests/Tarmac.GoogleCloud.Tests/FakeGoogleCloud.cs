@@ -194,6 +194,7 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
                 return;
             }
             if (segments is ["bigquery", "v2", "projects", var project, ..]) { await BigQueryAsync(ctx, project, segments[4..], query, json); return; }
+            if (segments is ["pubsub", "v1", "projects", _, "subscriptions", var sub]) { await PullSubscriptionAsync(ctx, sub, json); return; }
             await Error(ctx, 404, "notFound", $"The fake does not serve {ctx.Request.Method} {path}");
         }
         catch (Exception e)
@@ -273,6 +274,39 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
         await Json(ctx, 200, new JsonObject { ["kind"] = "storage#objects", ["items"] = items });
     }
 
+    // ---- Pub/Sub pull (subscriptions.pull / acknowledge) ----
+
+    /// <summary>Pub/Sub REST base URL of the fake.</summary>
+    public string PubSubEndpoint => $"{BaseUrl}/pubsub/v1/";
+
+    private readonly ConcurrentDictionary<string, JsonObject> _deadLetters = new(StringComparer.Ordinal);
+
+    /// <summary>Messages in the dead-letter subscription, not yet acknowledged, by ack id.</summary>
+    public IReadOnlyDictionary<string, JsonObject> DeadLetters => _deadLetters;
+
+    /// <summary>Puts a message (the push envelope's <c>message</c> object) into the dead-letter subscription.</summary>
+    public void DeadLetter(JsonObject message) => _deadLetters[Guid.NewGuid().ToString("N")] = message;
+
+    private async Task PullSubscriptionAsync(HttpContext ctx, string subscriptionAndVerb, JsonNode? json)
+    {
+        if (subscriptionAndVerb.EndsWith(":pull", StringComparison.Ordinal))
+        {
+            var max = json?["maxMessages"]?.GetValue<int>() ?? 1;
+            var received = new JsonArray();
+            foreach (var (ackId, message) in _deadLetters.Take(max))
+                received.Add(new JsonObject { ["ackId"] = ackId, ["message"] = message.DeepClone(), ["deliveryAttempt"] = 1 });
+            await Json(ctx, 200, new JsonObject { ["receivedMessages"] = received });
+            return;
+        }
+        if (subscriptionAndVerb.EndsWith(":acknowledge", StringComparison.Ordinal))
+        {
+            foreach (var id in json?["ackIds"]?.AsArray() ?? []) _deadLetters.TryRemove(id!.GetValue<string>(), out _);
+            await Json(ctx, 200, new JsonObject());
+            return;
+        }
+        await Error(ctx, 404, "notFound", "unknown Pub/Sub route");
+    }
+
     // ---- BigQuery ----
 
     private async Task BigQueryAsync(HttpContext ctx, string project, string[] rest, IQueryCollection query, JsonNode? json)
@@ -331,6 +365,19 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
                 await Json(ctx, 200, Page(queryId, _results[queryId], query["pageToken"].FirstOrDefault()));
                 return;
             }
+            case ("GET", ["datasets", _, "tables", var got]):
+            {
+                var rows = Rows(got);
+                int count;
+                lock (rows) count = rows.Count;
+                var modified = _tableModified.GetValueOrDefault(got, 1_600_000_000_000);
+                await Json(ctx, 200, new JsonObject
+                {
+                    ["kind"] = "bigquery#table", ["tableReference"] = new JsonObject { ["tableId"] = got },
+                    ["numRows"] = count.ToString(CultureInfo.InvariantCulture), ["lastModifiedTime"] = modified.ToString(CultureInfo.InvariantCulture),
+                });
+                return;
+            }
             case ("POST", ["datasets", _, "tables", var table, "insertAll"]):
             {
                 if (RejectNextInsertAll)
@@ -359,10 +406,16 @@ public sealed class FakeGoogleCloud : IAsyncDisposable
 
     private readonly ConcurrentDictionary<string, (JsonArray Fields, List<JsonArray> Rows)> _results = new(StringComparer.Ordinal);
 
+    private readonly ConcurrentDictionary<string, long> _tableModified = new(StringComparer.Ordinal);
+
+    /// <summary>Sets a table's <c>lastModifiedTime</c> (ms since the epoch), as a load job that committed then would.</summary>
+    public void TableModified(string table, long unixMs) => _tableModified[table] = unixMs;
+
     private void RunLoad(JsonObject job)
     {
         var load = job["configuration"]!["load"]!;
         var table = load["destinationTable"]!["tableId"]!.GetValue<string>();
+        _tableModified[table] = Math.Max(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds(), _tableModified.GetValueOrDefault(table) + 1);
         var target = Rows(table);
         foreach (var uri in load["sourceUris"]!.AsArray())
         {

@@ -113,7 +113,9 @@ public sealed class FunctionHostTests : IAsyncLifetime
     [Fact]
     public async Task Query_serves_getdata_from_BigQuery_with_the_snapshot_of_the_latest_load()
     {
-        _fake.Rows("upload_events").Add(System.Text.Json.Nodes.JsonNode.Parse("""{"upload_id":"u","dataset":"flights","status":"loaded","rows_loaded":1,"at":"2026-11-28 09:00:00.000000"}""")!.AsObject());
+        // The latest load committed at 09:00: the table's lastModifiedTime is the snapshot.
+        _fake.Rows("flights").Add(new System.Text.Json.Nodes.JsonObject { ["id"] = 1 });
+        _fake.TableModified("flights", new DateTimeOffset(2026, 11, 28, 9, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds());
         var values = new Dictionary<string, string?> { ["id"] = "1", ["dep_time"] = "517", ["carrier"] = "UA", ["time_hour"] = "1357016400000000", ["dep_delay"] = "2" };
         _fake.QueryHandler = (sql, _) =>
         {
@@ -136,6 +138,7 @@ public sealed class FunctionHostTests : IAsyncLifetime
         Assert.Equal("TIMESTAMP", ps[0]!["parameterType"]!["type"]!.GetValue<string>());
         Assert.Equal("2026-11-28 09:00:00.000000+00:00", ps[0]!["parameterValue"]!["value"]!.GetValue<string>());
         Assert.Equal("UA", ps[1]!["parameterValue"]!["value"]!.GetValue<string>());
+        Assert.DoesNotContain(_fake.RequestsTo("POST", "/queries"), r => r.Json!["query"]!.GetValue<string>().Contains("upload_events", StringComparison.Ordinal));
         using var push = await query.Http.PostAsync("/pubsub/push", new StringContent("{}"));
         Assert.Equal(HttpStatusCode.NotFound, push.StatusCode); // only the process function has the push route
     }

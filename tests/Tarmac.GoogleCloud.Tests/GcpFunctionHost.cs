@@ -50,6 +50,8 @@ public sealed class GcpFunctionHost : IAsyncDisposable
         ["TARMAC_PUSH_AUDIENCE"] = Audience,
         ["TARMAC_PUSH_SERVICE_ACCOUNT"] = PushAccount,
         ["TARMAC_PUSH_JWKS_URL"] = fake.JwksUrl,
+        ["TARMAC_PUBSUB_ENDPOINT"] = fake.PubSubEndpoint,
+        ["TARMAC_DEAD_LETTER_SUBSCRIPTION"] = "projects/tarmac-test/subscriptions/tarmac-dead-letter-sweep",
         // Flushes are called explicitly (POST /flush) unless a test shortens the window to watch the timer.
         ["TARMAC_BATCH_WINDOW_MS"] = "600000",
         ["TARMAC_FLUSH_MIN_INTERVAL_MS"] = "0",
@@ -95,6 +97,10 @@ public sealed class GcpFunctionHost : IAsyncDisposable
     public T Service<T>() where T : notnull => App.Services.GetRequiredService<T>();
 
     /// <summary>The push request Pub/Sub sends for a Cloud Storage notification (JSON_API_V1).</summary>
+    /// <summary>The <c>message</c> of a Cloud Storage notification, as pushed or pulled.</summary>
+    public static JsonObject NotificationMessage(string bucket, string name, long generation, string eventType = "OBJECT_FINALIZE", string messageId = "1001") =>
+        (JsonObject)JsonNode.Parse(PushRequest(null, bucket, name, generation, eventType, messageId).Content!.ReadAsStringAsync().GetAwaiter().GetResult())!["message"]!.DeepClone();
+
     public static HttpRequestMessage PushRequest(string? token, string bucket, string name, long generation, string eventType = "OBJECT_FINALIZE", string messageId = "1001")
     {
         var resource = new JsonObject { ["bucket"] = bucket, ["name"] = name, ["generation"] = generation.ToString(System.Globalization.CultureInfo.InvariantCulture) };

@@ -365,6 +365,38 @@ public sealed class PushEndpointTests : IAsyncLifetime
         Assert.Equal(7, _fake.Rows("flights").Count);
     }
 
+    [Fact]
+    public async Task The_sweep_handles_dead_lettered_messages_and_acknowledges_them_once_handled()
+    {
+        var (name, gen, id) = PutUpload(SampleData.SeedCsv);
+        // The push subscription gave up on this notification (the object was never registered), and on a malformed one.
+        _fake.DeadLetter(GcpFunctionHost.NotificationMessage(GcpFunctionHost.Bucket, name, gen, messageId: "m1"));
+        _fake.DeadLetter(new JsonObject { ["messageId"] = "m2", ["data"] = "e30=" });
+
+        using var sweep = await _process.Http.SendAsync(GcpFunctionHost.ScheduledRun("/sweep", _tokens.Mint()));
+
+        Assert.Equal(HttpStatusCode.OK, sweep.StatusCode);
+        var report = await sweep.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((2, 2), (report.GetProperty("dead_letters").GetProperty("pulled").GetInt32(), report.GetProperty("dead_letters").GetProperty("acknowledged").GetInt32()));
+        Assert.Empty(_fake.DeadLetters);
+        Assert.Equal("loaded", State(id)["upload"]!["status"]!.GetValue<string>());
+        Assert.Equal(7, _fake.Rows("flights").Count);
+    }
+
+    [Fact]
+    public async Task A_dead_letter_that_still_fails_is_left_for_the_next_sweep()
+    {
+        var (name, gen, _) = PutUpload(SampleData.SeedCsv);
+        _fake.DeadLetter(GcpFunctionHost.NotificationMessage(GcpFunctionHost.Bucket, name, gen, messageId: "m1"));
+        _fake.Fail("GET", $"/o/{name}", 503, times: 20); // Cloud Storage keeps failing on this object
+
+        using var sweep = await _process.Http.SendAsync(GcpFunctionHost.ScheduledRun("/sweep", _tokens.Mint()));
+
+        var report = await sweep.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal((1, 0), (report.GetProperty("dead_letters").GetProperty("pulled").GetInt32(), report.GetProperty("dead_letters").GetProperty("acknowledged").GetInt32()));
+        Assert.Single(_fake.DeadLetters);
+    }
+
     [Theory]
     [InlineData("/flush")]
     [InlineData("/sweep")]

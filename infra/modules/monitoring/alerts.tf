@@ -236,7 +236,8 @@ resource "google_monitoring_alert_policy" "post_latency_p95" {
       1. Cold starts: "container startup latency" and instance count on the dashboard; consider
          `min_instances = 1` for ingest.
       2. Upload sizes: large bodies should use `POST /uploads` (signed resumable URL) instead.
-      3. GCS write latency and the upload_events ledger insert (BigQuery) in the ingest logs.
+      3. Cloud Storage write latency (the raw object, the claim and the state document) and the
+         upload_events audit append (BigQuery insertAll, still on the request path) in the ingest logs.
       4. CPU/memory limits and concurrency of the ingest service.
     EOT
   }
@@ -396,14 +397,16 @@ resource "google_monitoring_alert_policy" "oldest_unacked" {
     subject   = "[${var.environment}] Tarmac processing backlog older than ${var.oldest_unacked_max_seconds / 60} minutes"
     content   = <<-EOT
       An object-finalized event has waited more than ${var.oldest_unacked_max_seconds / 60} minutes
-      in `${var.subscription_name}`: uploads are stored but not being loaded into BigQuery.
+      in `${var.subscription_name}`: pushes are not being acknowledged, so uploads are not being
+      validated and staged (a push is acknowledged once its rows are staged, before any load job).
 
       Check:
       1. Process service (`${var.services["process"]}`) errors and 5xx on `/pubsub/push`;
          401/403 means the push OIDC token is refused (audience or push service account changed).
-      2. Instance count at `max_instances` (backlog faster than processing) and load job errors.
-      3. BigQuery load job quota (1,500 per table per day): is batching working?
-      4. Push endpoint URL of the subscription still matches the process service URL.
+      2. Instance count at `max_instances` (backlog faster than validation and staging), and
+         Cloud Storage errors (reading raw/, writing staging/ and state/) in the process logs.
+      3. Push endpoint URL of the subscription still matches the process service URL.
+      Loads themselves are the flush's (Cloud Scheduler `POST /flush`): they do not hold acks back.
     EOT
   }
 

@@ -60,9 +60,11 @@ public sealed class CsvHeader
         }
         var missing = schema.Columns.Where(c => c.Required && !present.Contains(c.Name)).Select(c => c.Name).ToList();
         var parts = new List<string>();
-        if (missing.Count > 0) parts.Add($"missing required column(s): {string.Join(", ", missing)}");
-        if (unknown.Count > 0) parts.Add($"unknown column(s): {string.Join(", ", unknown)}");
-        if (duplicate.Count > 0) parts.Add($"duplicated column(s): {string.Join(", ", duplicate)}");
+        // Names come from the client: a header of 60,000 commas must give one short sentence, not megabytes of problem text
+        // and log, and a control character in a name must not reach either as such.
+        if (missing.Count > 0) parts.Add($"missing required column(s): {NameList(missing)}");
+        if (unknown.Count > 0) parts.Add($"unknown column(s): {NameList(unknown)}");
+        if (duplicate.Count > 0) parts.Add($"duplicated column(s): {NameList(duplicate)}");
         if (parts.Count > 0)
         {
             problem = $"The CSV header does not match dataset '{schema.Name}': {string.Join("; ", parts)}. Expected columns: {schema.ColumnList}.";
@@ -70,5 +72,26 @@ public sealed class CsvHeader
         }
         problem = null;
         return new CsvHeader(mapped);
+    }
+
+    /// <summary>At most this many names are listed in a header problem; the rest are counted.</summary>
+    public const int MaxNamesListed = 10;
+
+    /// <summary>Longest name quoted in a header problem; a longer one is cut.</summary>
+    public const int MaxNameLength = 64;
+
+    private static string NameList(List<string> names)
+    {
+        var shown = string.Join(", ", names.Take(MaxNamesListed).Select(Printable));
+        return names.Count > MaxNamesListed ? $"{shown} and {names.Count - MaxNamesListed} more" : shown;
+    }
+
+    private static string Printable(string name)
+    {
+        var b = new System.Text.StringBuilder();
+        foreach (var c in name.Length > MaxNameLength ? name[..MaxNameLength] : name)
+            if (char.IsControl(c)) b.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}");
+            else b.Append(c);
+        return name.Length > MaxNameLength ? b.Append('…').ToString() : b.ToString();
     }
 }

@@ -1,5 +1,4 @@
 using System.Text;
-using Sylvan.Data.Csv;
 using Tarmac.Core.Datasets;
 
 namespace Tarmac.Core.Validation;
@@ -13,84 +12,91 @@ public static class CsvValidator
     private const int MaxValueLength = 200;
 
     /// <summary>Validates <paramref name="csv"/> (UTF-8) and appends accepted rows to <paramref name="sink"/>.</summary>
-    public static async Task<ValidationResult> ValidateAsync(Stream csv, DatasetSchema schema, IRowSink sink, CancellationToken ct)
+    /// <remarks>
+    /// The file is read as strict RFC 4180 with a comma delimiter and records of at most
+    /// <see cref="CsvRecordReader.DefaultMaxRecordBytes"/>; see <see cref="ValidateAsync(Stream, DatasetSchema, IRowSink, char, int, CancellationToken)"/>.
+    /// </remarks>
+    public static Task<ValidationResult> ValidateAsync(Stream csv, DatasetSchema schema, IRowSink sink, CancellationToken ct) =>
+        ValidateAsync(csv, schema, sink, ',', CsvRecordReader.DefaultMaxRecordBytes, ct);
+
+    /// <summary>
+    /// Validates <paramref name="csv"/> (UTF-8) read as strict RFC 4180 with <paramref name="delimiter"/>, and appends accepted
+    /// rows to <paramref name="sink"/>. Every record after the header is either accepted or rejected with its line: a
+    /// malformed or oversized record is a row error like a bad value, never an exception. Only blank lines are skipped.
+    /// </summary>
+    public static async Task<ValidationResult> ValidateAsync(Stream csv, DatasetSchema schema, IRowSink sink, char delimiter, int maxRecordBytes, CancellationToken ct)
     {
-        // A takeoff is one row: size the buffers to the file, so thousands of small loads don't each allocate 64K chars twice.
+        // A takeoff is one row: size the buffer to the file, so thousands of small loads don't each allocate 64K chars.
         var bufferSize = csv.CanSeek ? (int)Math.Clamp(csv.Length + 16, 1024, 1 << 16) : 1 << 16;
-        using var text = new StreamReader(csv, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: true, bufferSize: bufferSize, leaveOpen: true);
-        var options = new CsvDataReaderOptions { HasHeaders = true, BufferSize = bufferSize, MaxBufferSize = 1 << 24, HeaderComparer = StringComparer.Ordinal };
-        CsvDataReader reader;
+        // The byte order mark is the reader's to skip; no other encoding is ever guessed from it.
+        using var text = new StreamReader(csv, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: false, bufferSize: bufferSize, leaveOpen: true);
+        var reader = new CsvRecordReader(text, delimiter, maxRecordBytes);
         try
         {
-            reader = await CsvDataReader.CreateAsync(text, options, ct);
+            if (!await reader.ReadAsync(ct)) return ValidationResult.ForFileError("The file is empty: it has no header line.");
         }
         catch (DecoderFallbackException)
         {
             return ValidationResult.ForFileError("The file is not valid UTF-8 text.");
         }
-        catch (CsvMissingHeadersException)
-        {
-            return ValidationResult.ForFileError("The file is empty: it has no header line.");
-        }
+        if (reader.Malformed is { } headerFault)
+            return ValidationResult.ForFileError($"The header line is not valid CSV: {headerFault}.");
+        var names = new string[reader.FieldCount];
+        for (var i = 0; i < names.Length; i++) names[i] = new string(reader.Field(i));
+        var header = CsvHeader.TryCreate(schema, names, out var problem);
+        if (header is null) return ValidationResult.ForFileError(problem!);
 
-        await using (reader)
+        var result = new ValidationResult();
+        var row = new FieldValue[schema.Columns.Count];
+        var fileColumns = header.FileColumns;
+        try
         {
-            var names = new string[reader.FieldCount];
-            for (var i = 0; i < names.Length; i++) names[i] = reader.GetName(i);
-            var header = CsvHeader.TryCreate(schema, names, out var problem);
-            if (header is null) return ValidationResult.ForFileError(problem!);
-
-            var result = new ValidationResult();
-            var row = new FieldValue[schema.Columns.Count];
-            var fileColumns = header.FileColumns;
-            long nextLine = 2;
-            try
+            while (await reader.ReadAsync(ct))
             {
-                while (await reader.ReadAsync(ct))
+                var line = reader.Line;
+                if (reader.IsBlank && fileColumns.Count > 1) continue; // a blank line is no record
+                if (reader.Malformed is { } fault)
                 {
-                    var line = nextLine;
-                    var raw = reader.GetRawRecordSpan();
-                    nextLine += Math.Max(1, raw.Count('\n'));
-                    var fieldCount = reader.RowFieldCount;
-                    if (fieldCount == 1 && reader.GetFieldSpan(0).IsWhiteSpace() && fileColumns.Count > 1) continue; // blank line
-
-                    if (fieldCount != fileColumns.Count)
-                    {
-                        result.RowsRejected++;
-                        result.AddError(new RowError(line, null, Truncate(raw.TrimEnd("\r\n")),
-                            $"expected {fileColumns.Count} fields as in the header, found {fieldCount}"));
-                        continue;
-                    }
-
-                    for (var c = 0; c < row.Length; c++) row[c] = new FieldValue { IsNull = true };
-                    var ok = true;
-                    for (var f = 0; f < fieldCount; f++)
-                    {
-                        var column = fileColumns[f]!;
-                        var span = reader.GetFieldSpan(f);
-                        var reason = FieldParser.TryParse(span, column, ref row[column.Ordinal]);
-                        if (reason is null) continue;
-                        if (ok) result.RowsRejected++;
-                        ok = false;
-                        result.AddError(new RowError(line, column.Name, Truncate(span), reason));
-                    }
-                    if (!ok) continue;
-                    // Required columns absent from the header are impossible (the header check refuses them).
-                    sink.Append(row, line);
-                    result.RowsAccepted++;
+                    result.RowsRejected++;
+                    result.AddError(new RowError(line, null, Raw(reader), fault));
+                    continue;
                 }
+                var fieldCount = reader.FieldCount;
+                if (fieldCount != fileColumns.Count)
+                {
+                    result.RowsRejected++;
+                    result.AddError(new RowError(line, null, Raw(reader), $"expected {fileColumns.Count} fields as in the header, found {fieldCount}"));
+                    continue;
+                }
+
+                for (var c = 0; c < row.Length; c++) row[c] = new FieldValue { IsNull = true };
+                var ok = true;
+                for (var f = 0; f < fieldCount; f++)
+                {
+                    var column = fileColumns[f]!;
+                    var span = reader.Field(f);
+                    var reason = FieldParser.TryParse(span, column, ref row[column.Ordinal]);
+                    if (reason is null) continue;
+                    if (ok) result.RowsRejected++;
+                    ok = false;
+                    result.AddError(new RowError(line, column.Name, Truncate(span), reason));
+                }
+                if (!ok) continue;
+                // Required columns absent from the header are impossible (the header check refuses them).
+                sink.Append(row, line);
+                result.RowsAccepted++;
             }
-            catch (DecoderFallbackException)
-            {
-                result.RowsRejected++;
-                result.AddError(new RowError(nextLine, null, null, "The file is not valid UTF-8 text from this line on; nothing after it was read."));
-            }
-            return result;
         }
+        catch (DecoderFallbackException)
+        {
+            result.RowsRejected++;
+            result.AddError(new RowError(reader.Line, null, null, "The file is not valid UTF-8 text from this line on; nothing after it was read."));
+        }
+        return result;
     }
 
     /// <summary>
-    /// Validates one record given as field texts (null meaning empty), exactly as <see cref="ValidateAsync"/>
+    /// Validates one record given as field texts (null meaning empty), exactly as <see cref="ValidateAsync(Stream, DatasetSchema, IRowSink, CancellationToken)"/>
     /// validates a row of the same fields: same reasons, same truncated values. The bulk loader uses it for the
     /// records its SQL fast path could not vouch for. Counts the row in <paramref name="result"/> when rejected.
     /// </summary>
@@ -112,6 +118,9 @@ public static class CsvValidator
         }
         return ok;
     }
+
+    // The reader keeps more of a record than MaxValueLength, so a cut record always shows its ellipsis.
+    private static string Raw(CsvRecordReader reader) => Truncate(reader.RawPrefix);
 
     private static string Truncate(ReadOnlySpan<char> value) =>
         value.Length <= MaxValueLength ? new string(value) : string.Concat(value[..MaxValueLength], "…");

@@ -48,12 +48,19 @@ public sealed class FileSystemObjectStore : IObjectStore
                 {
                     var meta = MetaPathOf(name);
                     EnsureDirectory(Path.GetDirectoryName(meta)!);
-                    await File.WriteAllBytesAsync(meta, json, ct);
+                    await using (var sidecar = new FileStream(meta, FileMode.Create, FileAccess.Write, FileShare.None, 1, FileOptions.Asynchronous))
+                    {
+                        await sidecar.WriteAsync(json, ct);
+                        sidecar.Flush(flushToDisk: true);
+                    }
                 }
             }
             EnsureDirectory(Path.GetDirectoryName(path)!);
             try { File.Move(temp, path, overwrite: false); }
             catch (IOException) when (File.Exists(path)) { throw new ObjectAlreadyExistsException(name); }
+            // The rename is a change to the folder: until the folder is synced a power loss can undo it, and a 200 must
+            // survive that (rename(2) and fsync(2): a file's fsync does not cover its directory entry).
+            DirectorySync.Sync(Path.GetDirectoryName(path)!);
             return Describe(name, path, metadata);
         }
         finally
@@ -108,14 +115,30 @@ public sealed class FileSystemObjectStore : IObjectStore
             return JsonSerializer.Deserialize<Dictionary<string, string>>(xattr);
         var meta = MetaPathOf(name);
         if (!File.Exists(meta)) return null;
-        return JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllBytesAsync(meta, ct));
+        try
+        {
+            return JsonSerializer.Deserialize<Dictionary<string, string>>(await File.ReadAllBytesAsync(meta, ct));
+        }
+        catch (JsonException)
+        {
+            // A sidecar cut short by a crash: metadata is a convenience (the file name), the object itself is complete.
+            // Throwing here stopped the host on every start (the startup scan lists objects).
+            return null;
+        }
     }
 
     private void EnsureDirectory(string directory)
     {
         // Object names share a few date folders: create each once per process, not once per upload.
         if (_directories.ContainsKey(directory)) return;
-        Directory.CreateDirectory(directory);
+        if (!Directory.Exists(directory))
+        {
+            // Sync every folder created, from the top: each new folder is an entry in its parent.
+            var created = new Stack<string>();
+            for (var d = directory; !Directory.Exists(d); d = Path.GetDirectoryName(d)!) created.Push(d);
+            Directory.CreateDirectory(directory);
+            foreach (var d in created) DirectorySync.Sync(Path.GetDirectoryName(d)!);
+        }
         _directories.TryAdd(directory, 0);
     }
 

@@ -13,6 +13,11 @@ namespace Tarmac.Embedded;
 /// </summary>
 internal sealed class BulkLoadSql
 {
+    // Every read_csv option that changes how bytes become records is spelled out (no sniffing, no comment lines, one
+    // delimiter), so the outcome never depends on DuckDB's defaults or on the file's size. A rewritten line is its line
+    // number, a comma and a record of at most CsvRecordReader.DefaultMaxRecordBytes: a little headroom covers the prefix.
+    private const int MaxLineSize = CsvRecordReader.DefaultMaxRecordBytes + 64;
+
     public BulkLoadSql(DatasetSchema dataset, CsvHeader header, string path)
     {
         var fileColumns = header.FileColumns;
@@ -47,7 +52,8 @@ internal sealed class BulkLoadSql
         }
         columnsSpec.Append('}');
         var source = $"read_csv('{path.Replace("'", "''", StringComparison.Ordinal)}', header = false, auto_detect = false, delim = ',', quote = '\"', escape = '\"', " +
-                     $"new_line = '\\n', strict_mode = true, null_padding = false, ignore_errors = false, columns = {columnsSpec})";
+                     $"new_line = '\\n', comment = '', skip = 0, encoding = 'utf-8', strict_mode = true, null_padding = false, ignore_errors = false, " +
+                     $"max_line_size = {MaxLineSize}, columns = {columnsSpec})";
         var typed = $"(SELECT _l{fieldList}{casts} FROM {source})";
         var ok = checks.Count == 0 ? "true" : string.Join(" AND ", checks);
         var names = string.Join(", ", dataset.Columns.Select(col => DuckDbSql.QuoteIdentifier(col.Name)).Concat(SystemColumns.All));

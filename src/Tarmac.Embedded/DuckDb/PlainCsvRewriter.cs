@@ -16,7 +16,8 @@ namespace Tarmac.Embedded;
 internal static class PlainCsvRewriter
 {
     private const int BufferSize = 1 << 20;
-    private const int MaxLineBytes = 1 << 20; // well under DuckDB's max_line_size
+    // A longer line is an oversized record: the C# path rejects it with its line, so the bulk path declines the file.
+    private const int MaxLineBytes = Core.Validation.CsvRecordReader.DefaultMaxRecordBytes;
     private static readonly SearchValues<byte> Forbidden = SearchValues.Create("\"\r\0"u8);
 
     /// <summary>What the scan found in a plain file.</summary>

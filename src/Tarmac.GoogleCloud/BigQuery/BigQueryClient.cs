@@ -14,7 +14,7 @@ namespace Tarmac.GoogleCloud.BigQuery;
 /// page tokens, streaming inserts. 429, 5xx and rate-limit answers are retried with exponential backoff;
 /// when they persist, <see cref="TransientFailureException"/> tells the caller to let the work be redelivered.
 /// </summary>
-public sealed class BigQueryClient
+public sealed partial class BigQueryClient
 {
     private readonly HttpClient _http;
     private readonly GoogleCloudOptions _options;
@@ -51,69 +51,6 @@ public sealed class BigQueryClient
 
     /// <summary>Fully qualified, quoted table name for SQL: <c>`project.dataset.table`</c>.</summary>
     public string TableRef(string table) => $"`{_options.Project}.{_options.Dataset}.{table}`";
-
-    /// <summary>
-    /// <c>jobs.insert</c>. A 409 (the id exists: a duplicate delivery, or a retried insert that had landed)
-    /// returns the existing job from <c>jobs.get</c> instead, so the same work is never submitted twice.
-    /// </summary>
-    /// <returns>The job, and whether it existed before this call.</returns>
-    public async Task<(JsonObject Job, bool Existed)> InsertJobAsync(string jobId, JsonObject configuration, CancellationToken ct)
-    {
-        var body = new JsonObject
-        {
-            ["jobReference"] = new JsonObject { ["projectId"] = Project, ["jobId"] = jobId, ["location"] = _options.Location },
-            ["configuration"] = configuration.DeepClone(),
-        };
-        try
-        {
-            return ((JsonObject)(await SendAsync(HttpMethod.Post, $"projects/{Project}/jobs", body, ct))!, false);
-        }
-        catch (BigQueryException e) when (e.Status == HttpStatusCode.Conflict)
-        {
-            return (await GetJobAsync(jobId, ct) ?? throw new BigQueryException($"Job {jobId} exists (409) but jobs.get does not find it.", HttpStatusCode.Conflict, "duplicate"), true);
-        }
-    }
-
-    /// <summary><c>jobs.get</c>; null when there is no such job.</summary>
-    public async Task<JsonObject?> GetJobAsync(string jobId, CancellationToken ct)
-    {
-        try
-        {
-            return (JsonObject?)await SendAsync(HttpMethod.Get, $"projects/{Project}/jobs/{Uri.EscapeDataString(jobId)}?location={Location}", null, ct);
-        }
-        catch (BigQueryException e) when (e.Status == HttpStatusCode.NotFound)
-        {
-            return null;
-        }
-    }
-
-    /// <summary>Re-reads a job until its state is DONE (polling with a growing pause), and returns it.</summary>
-    public async Task<JsonObject> WaitForJobAsync(JsonObject job, TimeSpan pollStart, CancellationToken ct)
-    {
-        var jobId = job["jobReference"]?["jobId"]?.GetValue<string>() ?? throw new BigQueryException("A job answer has no jobReference.jobId.", null, null);
-        var pause = pollStart;
-        while (StateOf(job) != "DONE")
-        {
-            await Task.Delay(pause, ct);
-            pause = TimeSpan.FromMilliseconds(Math.Min(pause.TotalMilliseconds * 2, 5000));
-            job = await GetJobAsync(jobId, ct) ?? throw new BigQueryException($"Job {jobId} disappeared while running.", HttpStatusCode.NotFound, "notFound");
-        }
-        return job;
-    }
-
-    /// <summary>The job's state: PENDING, RUNNING or DONE.</summary>
-    public static string? StateOf(JsonObject job) => job["status"]?["state"]?.GetValue<string>();
-
-    /// <summary>The job's <c>errorResult</c> as an exception, or null when it succeeded.</summary>
-    public static BigQueryException? ErrorOf(JsonObject job)
-    {
-        if (job["status"]?["errorResult"] is not JsonObject error) return null;
-        var reason = error["reason"]?.GetValue<string>();
-        var message = error["message"]?.GetValue<string>();
-        var details = job["status"]?["errors"] is JsonArray all && all.Count > 1
-            ? $" ({all.Count} errors; first: {all[0]?["message"]})" : "";
-        return new BigQueryException($"BigQuery job {job["jobReference"]?["jobId"]} failed: {reason}: {message}{details}", null, reason);
-    }
 
     /// <summary>
     /// Runs a GoogleSQL query with named parameters (<c>jobs.query</c>), waiting up to the configured timeout,
@@ -286,11 +223,4 @@ public sealed class BigQueryClient
         catch (NotSupportedException) { }
         return new BigQueryException($"BigQuery answered HTTP {(int)response.StatusCode} ({reason}): {message}", response.StatusCode, reason);
     }
-}
-
-/// <summary>Rows of a query: each row the <c>f</c> array of <c>{v}</c> cells, in <see cref="Fields"/> order.</summary>
-public sealed record QueryResult(IReadOnlyList<(string Name, string Type)> Fields, IReadOnlyList<JsonArray> Rows)
-{
-    /// <summary>The text of cell <paramref name="column"/> of <paramref name="row"/>, or null.</summary>
-    public static string? Cell(JsonArray row, int column) => row[column]?["v"] is JsonValue v ? v.ToString() : null;
 }

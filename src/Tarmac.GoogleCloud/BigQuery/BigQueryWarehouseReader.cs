@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Tarmac.GoogleCloud.State;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Query;
@@ -18,19 +17,17 @@ public sealed class BigQueryWarehouseReader(BigQueryClient bigQuery) : IWarehous
 
     /// <inheritdoc />
     /// <remarks>
-    /// Derived from the ledger: the number of outcomes that added rows to the dataset, and the time of the latest.
-    /// Rows are stamped <c>_loaded_at</c> when staged, before their job runs and before that outcome is recorded,
-    /// so every loaded row is at or before <see cref="DatasetVersion.LastLoadedAt"/>.
+    /// The table's own metadata (<c>tables.get</c>, no query, no bytes billed): its <c>lastModifiedTime</c> is the version
+    /// and the snapshot. Only load jobs write dataset tables, and rows are stamped <c>_loaded_at</c> when staged, before
+    /// their job commits, so every committed row is at or before it
+    /// (https://cloud.google.com/bigquery/docs/reference/rest/v2/tables#Table.FIELDS.last_modified_time).
     /// </remarks>
     public async Task<DatasetVersion> GetVersionAsync(DatasetSchema dataset, CancellationToken ct)
     {
-        var sql = $"SELECT COUNT(*), UNIX_MICROS(MAX(at)) FROM {bigQuery.TableRef(UploadAudit.Table)} "
-            + "WHERE dataset = @dataset AND status IN ('loaded', 'partially_loaded') AND rows_loaded > 0";
-        var result = await bigQuery.QueryAsync(sql, [BigQueryParameter.String("dataset", dataset.Name)], 1, ct);
-        if (result.Rows.Count == 0) return new DatasetVersion(0, null);
-        var version = long.Parse(QueryResult.Cell(result.Rows[0], 0) ?? "0", CultureInfo.InvariantCulture);
-        var last = QueryResult.Cell(result.Rows[0], 1) is { } us ? DateTimeOffset.UnixEpoch.AddTicks(long.Parse(us, CultureInfo.InvariantCulture) * 10) : (DateTimeOffset?)null;
-        return new DatasetVersion(version, version == 0 ? null : last);
+        var table = await bigQuery.GetTableAsync(dataset.Name, ct);
+        if (table?["numRows"]?.GetValue<string>() is not { } rows || rows == "0") return new DatasetVersion(0, null);
+        var modified = long.Parse(table["lastModifiedTime"]!.GetValue<string>(), CultureInfo.InvariantCulture);
+        return new DatasetVersion(modified, DateTimeOffset.FromUnixTimeMilliseconds(modified));
     }
 
     /// <inheritdoc />

@@ -29,7 +29,22 @@ internal sealed class BrowserGuard(RequestDelegate next, AccessSettings settings
                 $"This host answers only to loopback names (localhost, 127.0.0.1, [::1]) and TARMAC_ALLOWED_HOSTS, not '{http.Request.Host.Host}'.", null);
 
         var origin = http.Request.Headers.Origin.ToString();
-        if (origin.Length > 0 && _origins.Contains(origin.TrimEnd('/'))) headers.AccessControlAllowOrigin = origin;
+        var allowed = origin.Length > 0 && _origins.Contains(origin.TrimEnd('/'));
+        if (allowed)
+        {
+            headers.AccessControlAllowOrigin = origin;
+            headers.Vary = "Origin";
+        }
+        // A listed page's preflight is answered here, before the token check: browsers send it without credentials.
+        if (allowed && HttpMethods.IsOptions(http.Request.Method) && http.Request.Headers.AccessControlRequestMethod.Count > 0)
+        {
+            headers.AccessControlAllowMethods = "GET, HEAD, POST";
+            headers.AccessControlAllowHeaders = "Authorization, Content-Type, Content-Encoding";
+            headers.AccessControlExposeHeaders = "Link, ETag, X-Total-Count, Retry-After, RateLimit, RateLimit-Policy";
+            headers.AccessControlMaxAge = "600";
+            http.Response.StatusCode = StatusCodes.Status204NoContent;
+            return Task.CompletedTask;
+        }
         if (origin.Length > 0 && IsStateChanging(http.Request.Method) && !_origins.Contains(origin.TrimEnd('/')))
             return AccessProblems.Write(http, StatusCodes.Status403Forbidden, "Origin not allowed",
                 $"Requests that change state are refused from web pages whose origin is not in TARMAC_CORS_ORIGINS; '{origin}' is not.", null);

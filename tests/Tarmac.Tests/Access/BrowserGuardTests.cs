@@ -43,6 +43,27 @@ public sealed class BrowserGuardTests : IDisposable
         Assert.False(read.Headers.Contains("Access-Control-Allow-Origin"));
     }
 
+    [Fact]
+    public async Task A_listed_origin_gets_its_preflight_answered_even_with_auth_on_and_others_do_not()
+    {
+        using var host = Tokens.AuthHost(new Dictionary<string, string?> { ["TARMAC_CORS_ORIGINS"] = "https://dashboard.example" });
+        async Task<HttpResponseMessage> Preflight(string origin)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Options, "/getdata");
+            request.Headers.Add("Origin", origin);
+            request.Headers.Add("Access-Control-Request-Method", "GET");
+            request.Headers.Add("Access-Control-Request-Headers", "authorization");
+            return await host.Http.SendAsync(request);
+        }
+        var listed = await Preflight("https://dashboard.example");
+        Assert.Equal(HttpStatusCode.NoContent, listed.StatusCode);
+        Assert.Equal("https://dashboard.example", listed.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Contains("Authorization", listed.Headers.GetValues("Access-Control-Allow-Headers").Single(), StringComparison.Ordinal);
+        var other = await Preflight("https://evil.example");
+        Assert.Equal(HttpStatusCode.Unauthorized, other.StatusCode);
+        Assert.False(other.Headers.Contains("Access-Control-Allow-Origin"));
+    }
+
     [Theory]
     [InlineData("attacker.example", HttpStatusCode.MisdirectedRequest)]
     [InlineData("127.0.0.2.nip.io", HttpStatusCode.MisdirectedRequest)]

@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
 using Tarmac.ServiceDefaults;
+using Tarmac.ServiceDefaults.Access;
 
 namespace Tarmac.Ingest;
 
@@ -20,12 +21,12 @@ public static partial class IngestEndpoints
         // by hand, not bound.
         var uploads = app.MapGroup("").WithTags("Uploads").DisableAntiforgery();
 
-        uploads.MapPost("/upload", UploadDefault).WithName("UploadFlights")
+        uploads.MapPost("/upload", UploadDefault).WithName("UploadFlights").RequireAccess(Scopes.Upload, DefaultDataset).RecordsUploadOwner()
             .WithSummary("Upload a flights CSV file").WithDescription(UploadDescription).WithUploadProblems();
-        uploads.MapPost("/datasets/{name}/upload", UploadToDataset).WithName("UploadToDataset")
+        uploads.MapPost("/datasets/{name}/upload", UploadToDataset).WithName("UploadToDataset").RequireAccess(Scopes.Upload).RecordsUploadOwner()
             .WithSummary("Upload a CSV file to a dataset").WithDescription(UploadDescription).WithUploadProblems()
             .ProducesProblem(StatusCodes.Status404NotFound);
-        uploads.MapGet("/uploads/{id}", GetUpload).WithName("GetUpload")
+        uploads.MapGet("/uploads/{id}", GetUpload).WithName("GetUpload").RequireAccess(Scopes.Status)
             .WithSummary("Status, row counts and row errors of an upload").ProducesProblem(StatusCodes.Status404NotFound);
         uploads.MapSignedUploads();
         return app;

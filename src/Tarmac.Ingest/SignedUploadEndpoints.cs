@@ -3,6 +3,7 @@ using Tarmac.Core.Datasets;
 using Tarmac.Core.Uploads;
 using Tarmac.GoogleCloud.Signing;
 using Tarmac.ServiceDefaults;
+using Tarmac.ServiceDefaults.Access;
 
 namespace Tarmac.Ingest;
 
@@ -24,7 +25,7 @@ public static class SignedUploadEndpoints
     {
         // Kestrel's own body limit is off for the streamed CSV routes; this small JSON body gets one again, or a client
         // could make the JSON binder buffer gigabytes. Over it: 413 (a problem body, from the status code pages).
-        uploads.MapPost("/uploads", CreateUpload).WithName("CreateUpload")
+        uploads.MapPost("/uploads", CreateUpload).WithName("CreateUpload").RequireAccess(Scopes.Upload).RecordsUploadOwner()
             .WithSummary("Get a URL to upload a large file directly")
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(MaxRequestBytes))
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
@@ -37,6 +38,7 @@ public static class SignedUploadEndpoints
         if (request?.Dataset is not { Length: > 0 } name)
             return Problems.BadParameter("dataset", $"Name the dataset the file is for, e.g. {{\"dataset\": \"flights\"}}. Known datasets: {catalog.NameList}.", catalog.Datasets.Select(d => d.Name));
         if (!catalog.TryGet(name, out var dataset)) return Problems.UnknownDataset(name, catalog.NameList);
+        if (!http.Caller().MayUse(dataset.Name)) return Problems.Create(StatusCodes.Status403Forbidden, $"Missing dataset '{dataset.Name}'", $"This token does not grant dataset '{dataset.Name}'.");
         if (request.Bytes is < 1 or > MaxObjectBytes)
             return Problems.BadParameter("bytes", $"bytes must be between 1 and {MaxObjectBytes} (5 TiB), or left out.");
         var fileName = request.FileName is { Length: > 0 } f ? Path.GetFileName(f) : null;
@@ -47,7 +49,8 @@ public static class SignedUploadEndpoints
         if (signer is null)
         {
             // Local backend: no size cap worth a detour; the direct upload route streams files of any size.
-            var direct = $"{http.Request.Scheme}://{http.Request.Host}/datasets/{dataset.Name}/upload";
+            // From configuration, never from the request's Host header, which a client (or a rebinding page) chooses.
+            var direct = $"{PublicBaseUrl(http)}/datasets/{dataset.Name}/upload";
             return TypedResults.Ok(new UploadTicket(null, null, direct, "POST",
                 new Dictionary<string, string> { ["content-type"] = "text/csv" }, null, null));
         }
@@ -59,4 +62,11 @@ public static class SignedUploadEndpoints
         var signed = await signer.SignAsync(objectName, metadata, ct);
         return TypedResults.Ok(new UploadTicket(uploadId, objectName, signed.Url, signed.Method, signed.Headers, signed.ExpiresAt, $"/uploads/{uploadId}"));
     }
+
+    /// <summary><c>TARMAC_PUBLIC_BASE_URL</c>, else the address the host itself listens on.</summary>
+    private static string PublicBaseUrl(HttpContext http) =>
+        http.RequestServices.GetRequiredService<AccessOptions>().PublicBaseUrl is { Length: > 0 } configured
+            ? configured.TrimEnd('/')
+            : http.RequestServices.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>()
+                .Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses.FirstOrDefault()?.TrimEnd('/') ?? "http://127.0.0.1:8080";
 }

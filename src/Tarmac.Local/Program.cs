@@ -4,6 +4,14 @@ using Tarmac.Local;
 using Tarmac.Process;
 using Tarmac.Query;
 using Tarmac.ServiceDefaults;
+using Tarmac.ServiceDefaults.Access;
+
+if (args.FirstOrDefault() is TokenCommand.Verb or TokenCommand.JwksVerb)
+{
+    // Reads the signing key only (never the warehouse), so it runs beside a host on the same data folder.
+    var configuration = new ConfigurationBuilder().AddEnvironmentVariables().Build();
+    return TokenCommand.Run(args, configuration, Console.Out, Console.Error);
+}
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddTarmacDefaults(TarmacHosting.Local);
@@ -16,6 +24,7 @@ app.MapTarmacDefaults();
 app.MapIngest();
 app.MapQuery();
 app.Run();
+return 0;
 
 /// <summary>The local host; public so functional tests can start it with <c>WebApplicationFactory&lt;Program&gt;</c>.</summary>
 public partial class Program;

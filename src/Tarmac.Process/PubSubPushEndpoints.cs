@@ -22,7 +22,8 @@ public static partial class PubSubPushEndpoints
     public static IEndpointRouteBuilder MapPubSubPush(this IEndpointRouteBuilder app)
     {
         app.MapPost("/pubsub/push", Push).WithName("PubSubPush").WithTags("Events")
-            .WithSummary("Cloud Storage object notifications pushed by Pub/Sub (OIDC-authenticated)").DisableAntiforgery();
+            .WithSummary("Cloud Storage object notifications pushed by Pub/Sub (OIDC-authenticated)").DisableAntiforgery()
+            .AllowAnonymous(); // not a consumer route: CallerCheck admits only the pusher's OIDC token
         return app;
     }
 

@@ -5,18 +5,20 @@ using Tarmac.Core.Ports;
 using Tarmac.Core.Query;
 using Tarmac.Query.Http;
 using Tarmac.ServiceDefaults;
+using Tarmac.ServiceDefaults.Access;
 
 namespace Tarmac.Query;
 
 public static partial class QueryEndpoints
 {
-    private static Task<IResult> GetFlights(HttpContext http, SchemaCatalog catalog, IWarehouseReader reader, QueryDeadline deadline, TarmacOptions options) =>
-        RowsAsync(DefaultDataset, http, catalog, reader, deadline, options);
+    private static Task<IResult> GetFlights(HttpContext http, SchemaCatalog catalog, IWarehouseReader reader, QueryDeadline deadline, TarmacOptions options, CursorKey cursorKey) =>
+        RowsAsync(DefaultDataset, http, catalog, reader, deadline, options, cursorKey);
 
-    private static Task<IResult> GetDatasetRows(string name, HttpContext http, SchemaCatalog catalog, IWarehouseReader reader, QueryDeadline deadline, TarmacOptions options) =>
-        RowsAsync(name, http, catalog, reader, deadline, options);
+    private static Task<IResult> GetDatasetRows(string name, HttpContext http, SchemaCatalog catalog, IWarehouseReader reader, QueryDeadline deadline, TarmacOptions options, CursorKey cursorKey) =>
+        RowsAsync(name, http, catalog, reader, deadline, options, cursorKey);
 
-    private static async Task<IResult> RowsAsync(string datasetName, HttpContext http, SchemaCatalog catalog, IWarehouseReader reader, QueryDeadline deadline, TarmacOptions options)
+    private static async Task<IResult> RowsAsync(
+        string datasetName, HttpContext http, SchemaCatalog catalog, IWarehouseReader reader, QueryDeadline deadline, TarmacOptions options, CursorKey cursorKey)
     {
         if (!catalog.TryGet(datasetName, out var dataset)) return Problems.UnknownDataset(datasetName, catalog.NameList);
         RowsRequest request;
@@ -25,7 +27,10 @@ public static partial class QueryEndpoints
         try
         {
             request = QueryGrammar.ParseRows(dataset, RequestQuery.Pairs(http.Request.Query), RequestQuery.Negotiate(http.Request.Headers.Accept));
-            if (request.Cursor is not null) (cursorSnapshot, after) = Cursor.Decode(request, request.Cursor);
+            if (Granted(http, dataset, out var refused) is not { } grant) return refused!;
+            // The token's filters join the request's (rows, counts, exports and cursors all come from this request).
+            request = request with { Filters = [.. request.Filters, .. grant], Normalized = request.Normalized + RowFilters.Describe(grant) };
+            if (request.Cursor is not null) (cursorSnapshot, after) = Cursor.Decode(request, request.Cursor, cursorKey);
         }
         catch (BadQueryParameterException e)
         {
@@ -42,7 +47,7 @@ public static partial class QueryEndpoints
             var query = request.ToQuery(dataset, after, snapshot);
             if (request.Count) http.Response.Headers["X-Total-Count"] = (await reader.CountAsync(query, ct)).ToString(CultureInfo.InvariantCulture);
             void LinkNext(KeysetPosition end) =>
-                http.Response.Headers.Link = $"<{RequestQuery.NextPageUrl(http.Request, Cursor.Encode(request, snapshot, end))}>; rel=\"next\"";
+                http.Response.Headers.Link = $"<{RequestQuery.NextPageUrl(http.Request, Cursor.Encode(request, snapshot, end, cursorKey))}>; rel=\"next\"";
 
             using var writer = ResponseRowWriter.For(request.Format, http.Response.BodyWriter, startResponse);
             http.Response.ContentType = writer.ContentType;
@@ -61,6 +66,14 @@ public static partial class QueryEndpoints
         });
     }
 
+    /// <summary>The caller's row filters over a dataset, or null with the 403 when they cannot apply to it.</summary>
+    private static IReadOnlyList<Filter>? Granted(HttpContext http, DatasetSchema dataset, out ProblemHttpResult? refused)
+    {
+        var grant = RowFilters.For(http.Caller(), dataset, out var why);
+        refused = why is null ? null : Problems.Create(StatusCodes.Status403Forbidden, "Filter does not apply", why);
+        return why is null ? grant : null;
+    }
+
     private static ProblemHttpResult BadParameter(BadQueryParameterException e) =>
         Problems.BadParameter(e.Parameter, e.Message, e.Allowed);
 
@@ -77,6 +90,8 @@ public static partial class QueryEndpoints
         try
         {
             request = QueryGrammar.ParseStats(dataset, RequestQuery.Pairs(http.Request.Query));
+            if (Granted(http, dataset, out var refused) is not { } grant) return refused!;
+            request = new StatsRequest(request.Query with { Filters = [.. request.Query.Filters, .. grant] }, request.Normalized + RowFilters.Describe(grant));
         }
         catch (BadQueryParameterException e)
         {

@@ -1,4 +1,5 @@
 using Tarmac.Core.Datasets;
+using Tarmac.ServiceDefaults.Access;
 
 namespace Tarmac.Query;
 
@@ -16,19 +17,19 @@ public static partial class QueryEndpoints
         // Every query can outlive its time limit (503 with Retry-After).
         var query = app.MapGroup("").ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
-        var rows = query.MapGroup("").WithTags("Query").WithDescription(QueryDocs.RowsDescription).WithRowsDocs();
+        var rows = query.MapGroup("").RequireAccess(Scopes.Read, DefaultDataset).WithTags("Query").WithDescription(QueryDocs.RowsDescription).WithRowsDocs();
         rows.MapGet("/getdata", GetFlights).WithName("GetData")
             .WithSummary("Rows of the flights dataset: filters, fields, sort, keyset pages, JSON/NDJSON/CSV");
         rows.MapGet("/datasets/{name}/rows", GetDatasetRows).WithName("GetDatasetRows")
             .WithSummary("Rows of any dataset (same grammar as /getdata)").ProducesProblem(StatusCodes.Status404NotFound);
 
-        var stats = query.MapGroup("").WithTags("Query").WithDescription(QueryDocs.StatsDescription).WithStatsDocs();
+        var stats = query.MapGroup("").RequireAccess(Scopes.Read, DefaultDataset).WithTags("Query").WithDescription(QueryDocs.StatsDescription).WithStatsDocs();
         stats.MapGet("/stats", GetFlightStats).WithName("GetStats")
             .WithSummary("Aggregates of the flights dataset: group_by, metrics, filters, min_count, sort");
         stats.MapGet("/datasets/{name}/stats", GetDatasetStats).WithName("GetDatasetStats")
             .WithSummary("Aggregates of any dataset (same grammar as /stats)").ProducesProblem(StatusCodes.Status404NotFound);
 
-        var datasets = query.MapGroup("/datasets").WithTags("Datasets");
+        var datasets = query.MapGroup("/datasets").RequireAccess(Scopes.Read).WithTags("Datasets");
         datasets.MapGet("", ListDatasets).WithName("ListDatasets")
             .WithSummary("Every dataset: columns with types and modes, row count, last load time, data version");
         datasets.MapGet("/{name}", GetDataset).WithName("GetDataset")

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
+using Tarmac.ServiceDefaults.Access;
 
 namespace Tarmac.ServiceDefaults;
 
@@ -77,6 +78,7 @@ public static class TarmacDefaults
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => SchemaCatalog.Load(sp.GetRequiredService<TarmacOptions>().ResolveSchemas()));
         builder.Services.AddSingleton<TarmacMetrics>();
+        builder.AddTarmacAccess(hosting);
         return builder;
     }
 
@@ -90,8 +92,8 @@ public static class TarmacDefaults
     }
 
     /// <summary>
-    /// Health (<c>/healthz</c>: the process answers), readiness (<c>/readyz</c>: its backend answers), <c>/metrics</c>,
-    /// and the API description (<c>/openapi.json</c>, <c>/docs</c>).
+    /// Health (<c>/healthz</c>: the process answers), readiness (<c>/readyz</c>: its backend answers), <c>/metrics</c>
+    /// (admin scope), the API description (<c>/openapi.json</c>, <c>/docs</c>), and the access checks ahead of them all.
     /// </summary>
     public static IEndpointRouteBuilder MapTarmacDefaults(this IEndpointRouteBuilder app)
     {
@@ -100,9 +102,10 @@ public static class TarmacDefaults
             ab.UseExceptionHandler();
             ab.UseStatusCodePages();
         }
+        app.UseTarmacAccess();
         app.MapHealth();
         app.MapTarmacOpenApi();
-        app.MapPrometheusScrapingEndpoint("/metrics");
+        app.MapPrometheusScrapingEndpoint("/metrics").RequireAccess(Scopes.Admin);
         return app;
     }
 

@@ -25,8 +25,21 @@ public static class TarmacOpenApi
                 Description = "Flight-record CSV uploads in, rows and aggregates out. Every error is an RFC 9457 application/problem+json " +
                     "document; a bad query parameter's problem names it (`parameter`) and lists what is allowed (`allowed`).",
             };
+            // With TARMAC_AUTH=on every operation but health and the JWKS needs a Tarmac token (docs/security.md).
+            doc.Components ??= new OpenApiComponents();
+            doc.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+            doc.Components.SecuritySchemes[BearerScheme] = new OpenApiSecurityScheme
+            {
+                Type = SecuritySchemeType.Http,
+                Scheme = "bearer",
+                BearerFormat = "JWT",
+                Description = "A Tarmac token (`token` command) when TARMAC_AUTH=on; scopes upload, read, status, admin.",
+            };
+            doc.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(BearerScheme, doc)] = [] }];
             return Task.CompletedTask;
         }));
+
+    private const string BearerScheme = "bearer";
 
     /// <summary>Maps <c>/openapi.json</c>, <c>/docs</c>, and the documented <c>/healthz</c> and <c>/readyz</c>.</summary>
     public static IEndpointRouteBuilder MapTarmacOpenApi(this IEndpointRouteBuilder app)
@@ -39,9 +52,9 @@ public static class TarmacOpenApi
     /// <summary>Health (the process answers) and readiness (its backend answers), as documented operations.</summary>
     internal static IEndpointRouteBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/healthz", () => TypedResults.Text("Healthy")).WithName("Health").WithTags("Health")
+        app.MapGet("/healthz", () => TypedResults.Text("Healthy")).WithName("Health").WithTags("Health").AllowAnonymous()
             .WithSummary("Liveness: 200 while the process answers");
-        app.MapGet("/readyz", Ready).WithName("Ready").WithTags("Health")
+        app.MapGet("/readyz", Ready).WithName("Ready").WithTags("Health").AllowAnonymous()
             .WithSummary("Readiness: 200 when the warehouse answers, else 503")
             .Produces<string>(StatusCodes.Status200OK, "text/plain").Produces<string>(StatusCodes.Status503ServiceUnavailable, "text/plain");
         return app;

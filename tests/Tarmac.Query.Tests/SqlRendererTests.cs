@@ -8,6 +8,7 @@ namespace Tarmac.Query.Tests;
 /// <summary>The SQL both dialects get, pinned: identifiers quoted from the schema, every value a typed named parameter.</summary>
 public class SqlRendererTests
 {
+    private static readonly CursorKey Key = CursorKey.Random();
     private static readonly DatasetSchema Flights = SchemaCatalog.Parse("flights", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "schemas", "flights.json")));
     private static readonly DatasetSchema Typed = SchemaCatalog.Parse("typed", Generate.TypedSchema);
     private static readonly DateTimeOffset Snapshot = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
@@ -105,15 +106,17 @@ public class SqlRendererTests
     {
         var request = Rows(Typed, "sort=-t,n,d&limit=5");
         var position = new KeysetPosition([new DateTimeOffset(2024, 1, 2, 3, 4, 5, TimeSpan.Zero).AddTicks(10), 1.25m, null], "01a2", 42);
-        var cursor = Cursor.Encode(request, Snapshot, position);
-        var (snapshot, back) = Cursor.Decode(request, cursor);
+        var cursor = Cursor.Encode(request, Snapshot, position, Key);
+        var (snapshot, back) = Cursor.Decode(request, cursor, Key);
         Assert.Equal(Snapshot, snapshot);
         Assert.Equal(position.SortValues, back.SortValues);
         Assert.Equal(("01a2", 42L), (back.UploadId, back.Line));
 
-        Assert.Equal("cursor", Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(Rows(Typed, "sort=-t,n,d&limit=5&b=true"), cursor)).Parameter);
-        Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(request, "x" + cursor));
-        Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(request, cursor.Replace('.', '!')));
-        Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(request, "bm90IGpzb24.AAAAAAAAAAAAAAAAAAAAAA"));
+        Assert.Equal("cursor", Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(Rows(Typed, "sort=-t,n,d&limit=5&b=true"), cursor, Key)).Parameter);
+        Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(request, "x" + cursor, Key));
+        Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(request, cursor.Replace('.', '!'), Key));
+        Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(request, "bm90IGpzb24.AAAAAAAAAAAAAAAAAAAAAA", Key));
+        // A cursor made without the server's key (as anyone could make the old keyless digest) is refused.
+        Assert.Throws<BadQueryParameterException>(() => Cursor.Decode(request, Cursor.Encode(request, Snapshot, position, CursorKey.Random()), Key));
     }
 }

@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Tarmac.Testing;
 
@@ -12,9 +13,11 @@ namespace Tarmac.Testing;
 public sealed class TarmacHost : WebApplicationFactory<Program>
 {
     private readonly IReadOnlyDictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
 
-    public TarmacHost(string? dataDir = null, string? schemaDir = null, IReadOnlyDictionary<string, string?>? settings = null)
+    public TarmacHost(string? dataDir = null, string? schemaDir = null, IReadOnlyDictionary<string, string?>? settings = null, Action<IServiceCollection>? services = null)
     {
+        _services = services;
         DataDir = dataDir ?? TempDirs.Create("tarmac-data");
         SchemaDir = schemaDir ?? Path.Combine(AppContext.BaseDirectory, "schemas");
         _settings = settings ?? new Dictionary<string, string?>();
@@ -38,6 +41,7 @@ public sealed class TarmacHost : WebApplicationFactory<Program>
         builder.UseSetting("TARMAC_DATA_DIR", DataDir);
         builder.UseSetting("TARMAC_SCHEMAS", SchemaDir);
         foreach (var (k, v) in _settings) builder.UseSetting(k, v);
+        if (_services is not null) builder.ConfigureServices(_services);
     }
 
     /// <summary>Posts CSV text to a path as text/csv.</summary>

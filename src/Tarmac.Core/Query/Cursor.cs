@@ -9,15 +9,16 @@ namespace Tarmac.Core.Query;
 
 /// <summary>
 /// Opaque keyset cursors: base64url of a small JSON document (snapshot, last row's sort-key values and tie-breaker),
-/// then a dot and a digest binding it to the normalized query. A cursor edited by hand, cut short, or replayed on
-/// another query fails the digest and is refused; its values are parsed with the sort columns' types all the same.
+/// then a dot and an HMAC under the server's <see cref="CursorKey"/> binding it to the normalized query. A cursor edited
+/// by hand, forged, cut short, or replayed on another query fails the MAC and is refused; its values are parsed with the
+/// sort columns' types all the same.
 /// </summary>
 public static class Cursor
 {
     private const int Version = 1;
 
     /// <summary>The cursor of the page that starts after <paramref name="position"/>.</summary>
-    public static string Encode(RowsRequest request, DateTimeOffset? snapshot, KeysetPosition position)
+    public static string Encode(RowsRequest request, DateTimeOffset? snapshot, KeysetPosition position, CursorKey key)
     {
         using var buffer = new MemoryStream();
         using (var w = new Utf8JsonWriter(buffer))
@@ -36,12 +37,12 @@ public static class Cursor
             w.WriteEndArray();
         }
         var payload = buffer.ToArray();
-        return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(Digest(request.Normalized, payload));
+        return Base64Url.EncodeToString(payload) + "." + Base64Url.EncodeToString(Digest(key, request.Normalized, payload));
     }
 
     /// <summary>Reads a cursor back for <paramref name="request"/>.</summary>
-    /// <exception cref="BadQueryParameterException">The cursor is garbled, tampered with, or from another query.</exception>
-    public static (DateTimeOffset? Snapshot, KeysetPosition Position) Decode(RowsRequest request, string cursor)
+    /// <exception cref="BadQueryParameterException">The cursor is garbled, forged, tampered with, or from another query.</exception>
+    public static (DateTimeOffset? Snapshot, KeysetPosition Position) Decode(RowsRequest request, string cursor, CursorKey key)
     {
         var dot = cursor.IndexOf('.', StringComparison.Ordinal);
         byte[] payload, digest;
@@ -55,7 +56,7 @@ public static class Cursor
         {
             throw Bad("is not a cursor Tarmac wrote");
         }
-        if (!CryptographicOperations.FixedTimeEquals(digest, Digest(request.Normalized, payload)))
+        if (!CryptographicOperations.FixedTimeEquals(digest, Digest(key, request.Normalized, payload)))
             throw Bad("does not belong to this query (cursors are bound to the dataset, fields, filters and sort of the query that produced them)");
         try
         {
@@ -83,14 +84,14 @@ public static class Cursor
         return QueryGrammar.TryParseValue(column, text, out _) ?? throw new FormatException();
     }
 
-    private static byte[] Digest(string normalized, byte[] payload)
+    private static byte[] Digest(CursorKey key, string normalized, byte[] payload)
     {
-        // Integrity, not secrecy: a forged cursor could only start a page elsewhere in a query the caller may run anyway.
+        // Integrity, not secrecy: the payload is readable, but only the server can make a cursor it accepts.
         var data = new byte[Encoding.UTF8.GetByteCount(normalized) + 1 + payload.Length];
         var n = Encoding.UTF8.GetBytes(normalized, data);
         data[n] = (byte)'\n';
         payload.CopyTo(data, n + 1);
-        return SHA256.HashData(data).AsSpan(0, 16).ToArray();
+        return key.Sign(data);
     }
 
     private static BadQueryParameterException Bad(string why) =>

@@ -48,6 +48,8 @@ public sealed class CloudDeployment : IAsyncDisposable
         ["TARMAC_BQ_RETRY_BASE_MS"] = "1",
         ["TARMAC_BQ_JOB_POLL_MS"] = "5",
         ["TARMAC_SCHEMAS"] = Path.Combine(AppContext.BaseDirectory, "schemas"),
+        // Services on loopback without the gateway in front: auth off (the gateway claims have their own contract tests).
+        ["TARMAC_AUTH"] = "off",
     };
 
     /// <param name="processes">How many process instances the push subscription delivers to.</param>

@@ -31,6 +31,9 @@ locals {
   # https://cloud.google.com/bigquery/quotas#load_jobs
   flush_every_minutes = max(1, ceil(var.batch_window_ms / 60000))
   deployer_email      = coalesce(var.deployer_email, "${local.name}-deployer@${var.project_id}.iam.gserviceaccount.com")
+  # Google-signed ID tokens ingest and query accept (the app checks the gateway's forwarded claims against this list):
+  # the deployer, whose token the CD integration tests send, plus any listed.
+  allowed_principals = join(",", distinct(concat([local.deployer_email], var.allowed_principals)))
   api_audience        = "${local.name}-api"
   functions           = ["ingest", "process", "query"]
 
@@ -208,8 +211,9 @@ module "ingest" {
   env = merge(local.common_env, {
     # 30 MiB by default: headroom under the 32 MiB request limit of Cloud Run
     # and API Gateway, so the app answers an oversize body with problem+json.
-    TARMAC_MAX_UPLOAD_BYTES = tostring(var.max_upload_bytes)
-    TARMAC_SIGNER_EMAIL     = local.sa["ingest"]
+    TARMAC_MAX_UPLOAD_BYTES   = tostring(var.max_upload_bytes)
+    TARMAC_SIGNER_EMAIL       = local.sa["ingest"]
+    TARMAC_ALLOWED_PRINCIPALS = local.allowed_principals
   })
 
   invokers = {
@@ -280,6 +284,7 @@ module "query" {
   env = merge(local.common_env, {
     TARMAC_QUERY_TIMEOUT_MS    = tostring(var.query_timeout_ms)
     TARMAC_BQ_MAX_BYTES_BILLED = tostring(var.bq_max_bytes_billed)
+    TARMAC_ALLOWED_PRINCIPALS  = local.allowed_principals
   })
 
   invokers = {

@@ -434,6 +434,17 @@ variable "cicd_enabled" {
   default     = true
 }
 
+variable "allowed_principals" {
+  type        = list(string)
+  description = "Service-account emails, besides the deployer, whose Google-signed ID tokens ingest and query accept (TARMAC_ALLOWED_PRINCIPALS). Consumers use Tarmac-issued tokens instead."
+  default     = []
+
+  validation {
+    condition     = alltrue([for e in var.allowed_principals : can(regex("^[a-z0-9-]+@[a-z0-9-]+\\.iam\\.gserviceaccount\\.com$", e))])
+    error_message = "allowed_principals must be service-account emails (<id>@<project>.iam.gserviceaccount.com)."
+  }
+}
+
 variable "deployer_email" {
   type        = string
   description = "Email of the deployer created by infra/bootstrap; null = <prefix>-<environment>-deployer@<project>.iam.gserviceaccount.com (bootstrap's naming)."

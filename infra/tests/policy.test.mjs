@@ -663,3 +663,9 @@ test('only process (load jobs) and query (queries) may run BigQuery jobs; ingest
   const block = main.slice(main.indexOf('resource "google_project_iam_member" "bigquery_job_user"'));
   assert.match(block.slice(0, block.indexOf('\n}')), /for_each = toset\(\["process", "query"\]\)/);
 });
+
+test('ingest and query accept the deployer\'s Google-signed token (CD integration tests) through TARMAC_ALLOWED_PRINCIPALS', () => {
+  const main = fs.readFileSync(path.join(INFRA, 'main.tf'), 'utf8');
+  assert.match(main, /allowed_principals = join\(",", distinct\(concat\(\[local\.deployer_email\], var\.allowed_principals\)\)\)/);
+  assert.equal((main.match(/TARMAC_ALLOWED_PRINCIPALS\s+= local\.allowed_principals/g) ?? []).length, 2);
+});

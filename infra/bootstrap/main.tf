@@ -24,6 +24,24 @@ resource "google_project_service" "this" {
   disable_on_destroy = false
 }
 
+# Identity Platform issues the consumer tokens API Gateway accepts (jwt_issuer =
+# https://securetoken.google.com/<project>). Sign-up and self-deletion are
+# closed: only an admin creates accounts (and the custom claims that carry
+# their scopes), so nobody can register themselves an identity the gateway
+# lets through. One per project, and it cannot be deleted once created.
+resource "google_identity_platform_config" "consumers" {
+  project = var.project_id
+
+  client {
+    permissions {
+      disabled_user_signup   = true
+      disabled_user_deletion = true
+    }
+  }
+
+  depends_on = [google_project_service.this]
+}
+
 module "cicd" {
   source = "../modules/cicd"
 

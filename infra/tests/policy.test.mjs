@@ -669,3 +669,12 @@ test('ingest and query accept the deployer\'s Google-signed token (CD integratio
   assert.match(main, /allowed_principals = join\(",", distinct\(concat\(\[local\.deployer_email\], var\.allowed_principals\)\)\)/);
   assert.equal((main.match(/TARMAC_ALLOWED_PRINCIPALS\s+= local\.allowed_principals/g) ?? []).length, 2);
 });
+
+test('Identity Platform sign-up is closed: only an admin creates consumer accounts', () => {
+  const boot = fs.readFileSync(path.join(INFRA, 'bootstrap', 'main.tf'), 'utf8');
+  const block = boot.slice(boot.indexOf('resource "google_identity_platform_config" "consumers"'));
+  assert.ok(block.length > 0, 'no google_identity_platform_config in infra/bootstrap');
+  assert.match(block, /disabled_user_signup\s+= true/);
+  assert.match(block, /disabled_user_deletion\s+= true/);
+  assert.match(fs.readFileSync(path.join(INFRA, 'bootstrap', 'variables.tf'), 'utf8'), /"identitytoolkit\.googleapis\.com"/);
+});

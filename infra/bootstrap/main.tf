@@ -30,6 +30,8 @@ resource "google_project_service" "this" {
 # their scopes), so nobody can register themselves an identity the gateway
 # lets through. One per project, and it cannot be deleted once created.
 resource "google_identity_platform_config" "consumers" {
+  count = var.manage_identity_platform ? 1 : 0
+
   project = var.project_id
 
   client {

@@ -108,3 +108,9 @@ variable "apis" {
     error_message = "apis must be service names ending in .googleapis.com and include cloudscheduler.googleapis.com (flush and sweep jobs)."
   }
 }
+
+variable "manage_identity_platform" {
+  type        = bool
+  description = "Whether this environment's bootstrap owns the project's Identity Platform config (one per project, never deleted): true in exactly one environment of a shared project."
+  default     = true
+}

@@ -11,3 +11,6 @@ container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac"
 github_owner    = "tarmac-org"
 github_repo     = "tarmac"
 tf_state_bucket = "tarmac-project-tfstate"
+
+# master owns the project's Identity Platform config (one per project).
+manage_identity_platform = false

@@ -50,8 +50,12 @@ public class BoundsTests
         using var host = new TarmacHost(dataDir);
         // The startup scan registers the orphan in the background: until then its status is 404.
         using var known = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        while ((await host.Http.GetAsync($"/uploads/{id}", known.Token)).StatusCode == System.Net.HttpStatusCode.NotFound)
+        while (true)
+        {
+            using var probe = await host.Http.GetAsync($"/uploads/{id}", known.Token);
+            if (probe.StatusCode != System.Net.HttpStatusCode.NotFound) break;
             await Task.Delay(20, known.Token); // polling a status, not waiting for time to pass
+        }
         var doc = await host.WaitForOutcomeAsync(id, TimeSpan.FromSeconds(30));
         Assert.Equal(("loaded", 7L), (doc.GetProperty("status").GetString(), doc.GetProperty("rows_loaded").GetInt64()));
     }

@@ -100,15 +100,19 @@ public sealed class GcsUploadLedger(GcsStateObjects state, IObjectStore bucket, 
         await state.ReadAsync(StateName(uploadId), ct) is { } doc ? UploadState.FromJson(doc.Data) : null;
 
     /// <inheritdoc />
-    /// <remarks>Only uploads without a final status are indexed (<c>state/open/</c>); for a final status the list is empty.</remarks>
+    /// <remarks>
+    /// Only uploads without a final status are indexed (<c>state/open/</c>); for a final status the list is empty. The
+    /// markers are ordered by their creation time (the upload's registration) before any state is read, so a sweep over
+    /// many open uploads reads only the <paramref name="limit"/> oldest.
+    /// </remarks>
     public async Task<IReadOnlyList<UploadRecord>> ListByStatusAsync(UploadStatus status, int limit, CancellationToken ct)
     {
         if (status.IsFinal()) return [];
-        var ids = new List<string>();
-        await foreach (var (name, _) in state.ListAsync(OpenPrefix, ct)) ids.Add(name[OpenPrefix.Length..]);
-        var states = await GetStatesAsync(ids, ct);
-        return states.Values.Select(s => s.Upload).Where(u => u.Status == status)
-            .OrderBy(u => u.ReceivedAt).ThenBy(u => u.UploadId, StringComparer.Ordinal).Take(limit).ToList();
+        var markers = new List<(string Id, DateTimeOffset Created)>();
+        await foreach (var (name, created) in state.ListAsync(OpenPrefix, ct)) markers.Add((name[OpenPrefix.Length..], created));
+        var oldest = markers.OrderBy(m => m.Created).ThenBy(m => m.Id, StringComparer.Ordinal).Take(limit).Select(m => m.Id).ToList();
+        var states = await GetStatesAsync(oldest, ct);
+        return oldest.Where(states.ContainsKey).Select(id => states[id].Upload).Where(u => u.Status == status).ToList();
     }
 
     /// <inheritdoc />

@@ -587,6 +587,15 @@ test('the stuck-work alert counts upload_overdue lines of process and fires abov
   assert.match(a.body, /comparison\s*=\s*"COMPARISON_GT"\s*threshold_value\s*=\s*0\b/);
 });
 
+test('a sweep that stops succeeding alerts by absence, whatever stopped it', () => {
+  const [a] = blocks(path.join(INFRA, 'modules', 'monitoring', 'alerts_pipeline.tf'), /^resource\s+"google_monitoring_alert_policy"\s+"sweep_not_succeeding"\s*\{/);
+  assert.ok(a, 'sweep_not_succeeding alert policy missing');
+  assert.match(a.body, /condition_absent\s*\{/);
+  assert.match(a.body, /metric\.label\.run=\\"sweep\\" AND metric\.label\.outcome=\\"ok\\"/);
+  const m = read('modules', 'monitoring', 'main.tf');
+  for (const e of ['scheduled_run', 'load_job_failed', 'audit_write_failed']) assert.match(m, new RegExp(`"jsonPayload\\.event=\\\\"${e}\\\\""`), `no log filter on ${e}`);
+});
+
 test('notification channels are a validated variable; master refuses an empty list', () => {
   const [v] = blocks(path.join(INFRA, 'variables.tf'), /^variable\s+"notification_channels"\s*\{/);
   assert.match(v.body, /type\s*=\s*list\(string\)/);

@@ -38,17 +38,11 @@ public static partial class ScheduledRunEndpoints
     public sealed record DeadLetterReport(int Pulled, int Acknowledged);
 
     private static async Task<Results<Ok<IReadOnlyList<FlushReport>>, ProblemHttpResult>> Flush(
-        HttpContext http, bool? force, BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, GoogleCloudOptions gcp, CancellationToken ct)
+        HttpContext http, bool? force, BigQueryFlusher flusher, OutcomeReports reports, SchemaCatalog catalog, GoogleCloudOptions gcp,
+        ILoggerFactory loggers, CancellationToken ct)
     {
         if (await CallerCheck.RefuseAsync(http, gcp, ct) is { } refused) return refused;
-        try
-        {
-            return TypedResults.Ok(await FlushAllAsync(flusher, reports, catalog, force ?? false, ct));
-        }
-        catch (TransientFailureException e)
-        {
-            return NotNow(e);
-        }
+        return await RunAsync("flush", Logger(loggers), () => FlushAllAsync(flusher, reports, catalog, force ?? false, ct));
     }
 
     private static async Task<Results<Ok<SweepReport>, ProblemHttpResult>> Sweep(
@@ -56,17 +50,44 @@ public static partial class ScheduledRunEndpoints
         OutcomeReports reports, SchemaCatalog catalog, GoogleCloudOptions gcp, ILoggerFactory loggers, CancellationToken ct)
     {
         if (await CallerCheck.RefuseAsync(http, gcp, ct) is { } refused) return refused;
-        try
+        var logger = Logger(loggers);
+        return await RunAsync("sweep", logger, async () =>
         {
             var swept = await sweeper.SweepAsync(ct);
-            var drained = await DrainAsync(deadLetters, processor, gcp, loggers.CreateLogger(typeof(ScheduledRunEndpoints)), ct);
-            return TypedResults.Ok(new SweepReport(swept, drained, await FlushAllAsync(flusher, reports, catalog, force: false, ct)));
+            var drained = await DrainAsync(deadLetters, processor, gcp, logger, ct);
+            return new SweepReport(swept, drained, await FlushAllAsync(flusher, reports, catalog, force: false, ct));
+        });
+    }
+
+    /// <summary>
+    /// Runs one scheduled run and logs its outcome as <c>event="scheduled_run"</c>: the alerts count failed runs and
+    /// notice when no sweep succeeds at all (a paused job, a refused OIDC token and a crashing run look the same there).
+    /// </summary>
+    private static async Task<Results<Ok<T>, ProblemHttpResult>> RunAsync<T>(string run, ILogger logger, Func<Task<T>> work)
+    {
+        try
+        {
+            var report = await work();
+            LogRun(logger, ScheduledRunEvent, run, "ok", "");
+            return TypedResults.Ok(report);
         }
         catch (TransientFailureException e)
         {
+            LogRun(logger, ScheduledRunEvent, run, "failed", e.Message);
             return NotNow(e);
         }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            var kind = e.GetType().Name;
+            LogRun(logger, ScheduledRunEvent, run, "failed", kind);
+            throw;
+        }
     }
+
+    /// <summary>The <c>event</c> of a scheduled run's outcome line; the scheduled_runs log-based metric counts it.</summary>
+    public const string ScheduledRunEvent = "scheduled_run";
+
+    private static ILogger Logger(ILoggerFactory loggers) => loggers.CreateLogger(typeof(ScheduledRunEndpoints));
 
     /// <summary>
     /// Handles what the push subscription gave up on, as the push would have: a message is acknowledged once its upload
@@ -107,6 +128,9 @@ public static partial class ScheduledRunEndpoints
 
     /// <summary>Most dead-lettered messages one sweep pulls (Pub/Sub's own cap per pull is 1,000).</summary>
     private const int MaxDeadLettersPerSweep = 100;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{event}: {run} {outcome} {reason}")]
+    private static partial void LogRun(ILogger logger, string @event, string run, string outcome, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Dead-lettered message {message_id} is unreadable ({problem}); acknowledged")]
     private static partial void LogUnreadable(ILogger logger, string message_id, string problem);

@@ -31,6 +31,27 @@ locals {
     "jsonPayload.event=\"upload_overdue\"",
   ])
 
+  # One line per scheduled run (POST /flush, POST /sweep) with its outcome, written by process.
+  scheduled_run_log_filter = join(" AND ", [
+    "resource.type=\"cloud_run_revision\"",
+    "resource.labels.service_name=\"${var.services["process"]}\"",
+    "jsonPayload.event=\"scheduled_run\"",
+  ])
+
+  # One line per BigQuery load job that ended with an errorResult, written by process's flush.
+  load_job_failed_log_filter = join(" AND ", [
+    "resource.type=\"cloud_run_revision\"",
+    "resource.labels.service_name=\"${var.services["process"]}\"",
+    "jsonPayload.event=\"load_job_failed\"",
+  ])
+
+  # One line per upload_events row that could not be appended (ingest on POST, process on outcomes).
+  audit_write_failed_log_filter = join(" AND ", [
+    "resource.type=\"cloud_run_revision\"",
+    "(resource.labels.service_name=\"${var.services["ingest"]}\" OR resource.labels.service_name=\"${var.services["process"]}\")",
+    "jsonPayload.event=\"audit_write_failed\"",
+  ])
+
   upload_labels = {
     dataset = "EXTRACT(jsonPayload.dataset)"
     status  = "EXTRACT(jsonPayload.status)"
@@ -71,6 +92,33 @@ locals {
       unit            = "1"
       value_extractor = null
       labels          = { dataset = "EXTRACT(jsonPayload.dataset)" }
+      buckets         = null
+    }
+    scheduled_runs = {
+      description     = "Scheduled runs of process (POST /flush, POST /sweep) by run and outcome (ok, failed)."
+      filter          = local.scheduled_run_log_filter
+      value_type      = "INT64"
+      unit            = "1"
+      value_extractor = null
+      labels          = { run = "EXTRACT(jsonPayload.run)", outcome = "EXTRACT(jsonPayload.outcome)" }
+      buckets         = null
+    }
+    load_jobs_failed = {
+      description     = "BigQuery load jobs that ended with an errorResult, by dataset and BigQuery error reason (quotaExceeded, invalid, ...)."
+      filter          = local.load_job_failed_log_filter
+      value_type      = "INT64"
+      unit            = "1"
+      value_extractor = null
+      labels          = { dataset = "EXTRACT(jsonPayload.dataset)", error_reason = "EXTRACT(jsonPayload.error_reason)" }
+      buckets         = null
+    }
+    audit_writes_failed = {
+      description     = "upload_events rows that could not be appended (tabledata.insertAll failed after retries)."
+      filter          = local.audit_write_failed_log_filter
+      value_type      = "INT64"
+      unit            = "1"
+      value_extractor = null
+      labels          = {}
       buckets         = null
     }
     post_requests = {

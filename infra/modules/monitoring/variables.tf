@@ -187,3 +187,36 @@ variable "slo_burn_rate_lookback" {
     error_message = "slo_burn_rate_lookback must be a duration in whole seconds."
   }
 }
+
+variable "sweep_absent_minutes" {
+  type        = number
+  description = "Open an incident when no POST /sweep succeeded for this long (the sweep runs every 5 minutes)."
+  default     = 20
+
+  validation {
+    condition     = var.sweep_absent_minutes >= 10 && var.sweep_absent_minutes <= 1440
+    error_message = "sweep_absent_minutes must be between 10 (two missed sweeps) and 1440."
+  }
+}
+
+variable "scheduled_run_failures_max" {
+  type        = number
+  description = "Failed scheduled runs (flush and sweep together) tolerated in 30 minutes before alerting; single failures are retried by Cloud Scheduler and the next run."
+  default     = 2
+
+  validation {
+    condition     = var.scheduled_run_failures_max >= 0
+    error_message = "scheduled_run_failures_max must be 0 or more."
+  }
+}
+
+variable "query_latency_p95_ms" {
+  type        = number
+  description = "Alert when the query service's p95 request latency stays above this many milliseconds for 10 minutes."
+  default     = 2000
+
+  validation {
+    condition     = var.query_latency_p95_ms >= 100 && var.query_latency_p95_ms <= 60000
+    error_message = "query_latency_p95_ms must be between 100 and 60000."
+  }
+}

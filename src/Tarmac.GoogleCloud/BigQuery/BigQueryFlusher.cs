@@ -123,7 +123,7 @@ public sealed partial class BigQueryFlusher(
                 settled.AddRange(await SettleAsync(dataset, manifest.Entries, jobId, ct));
                 return;
             }
-            LogJobFailed(logger, jobId, existed, error.Message);
+            LogJobFailed(logger, LoadJobFailedEvent, dataset.Name, jobId, error.Reason ?? "unknown", existed, error.Message);
             if (error.IsTransient && !existed) throw new TransientFailureException(error.Message, error);
             if (manifest.Attempt + 1 < MaxJobAttempts)
             {
@@ -206,6 +206,9 @@ public sealed partial class BigQueryFlusher(
         };
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Load job {job_id} failed (existed before: {existed}): {reason}")]
-    private static partial void LogJobFailed(ILogger logger, string job_id, bool existed, string reason);
+    /// <summary>The <c>event</c> of a failed load job's log line; the load_job_failed log-based metric counts it.</summary>
+    public const string LoadJobFailedEvent = "load_job_failed";
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{event}: load job {job_id} of {dataset} failed ({error_reason}; existed before: {existed}): {reason}")]
+    private static partial void LogJobFailed(ILogger logger, string @event, string dataset, string job_id, string error_reason, bool existed, string reason);
 }

@@ -23,16 +23,20 @@ public sealed class FunctionHost : IAsyncDisposable
 {
     private bool _stopped;
 
-    private FunctionHost(CloudFunction function, WebApplication app)
+    private FunctionHost(CloudFunction function, WebApplication app, CapturedLogs logs)
     {
         Function = function;
         App = app;
+        Logs = logs;
         BaseUri = new Uri(app.Urls.First());
         Http = new HttpClient { BaseAddress = BaseUri, Timeout = TimeSpan.FromSeconds(60) };
     }
 
     public CloudFunction Function { get; }
     public WebApplication App { get; }
+
+    /// <summary>Everything the instance logged, with its structured fields.</summary>
+    public CapturedLogs Logs { get; }
     public Uri BaseUri { get; }
     public HttpClient Http { get; }
 
@@ -61,6 +65,9 @@ public sealed class FunctionHost : IAsyncDisposable
                 builder.Services.AddQuery();
                 break;
         }
+        // Beside the console output Program.cs configures, not instead of it.
+        var logs = new CapturedLogs();
+        builder.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
         var app = builder.Build();
         app.MapTarmacDefaults();
         switch (function)
@@ -70,7 +77,7 @@ public sealed class FunctionHost : IAsyncDisposable
             case CloudFunction.Query: app.MapQuery(); break;
         }
         await app.StartAsync();
-        return new FunctionHost(function, app);
+        return new FunctionHost(function, app, logs);
     }
 
     /// <summary>Stops the instance at once: in-flight requests are cut and background work is cancelled.</summary>

@@ -38,6 +38,34 @@ public class FreshnessTests
     }
 
     [Fact]
+    public async Task The_version_held_in_memory_is_the_committed_one_after_every_load()
+    {
+        var (host, typed) = NewHost();
+        using var _ = host;
+        var db = host.Services.GetRequiredService<DuckDbDatabase>();
+        var reader = new DuckDbWarehouseReader(db);
+        Assert.Equal(new DatasetVersion(0, null), await reader.GetVersionAsync(typed.Schema, default));
+        for (var i = 0; i < 3; i++)
+        {
+            await Generate.UploadAsync(host, "typed", typed.AddUpload(i, Generate.TypedRows(100 * i, 10, 20 + i)));
+            var held = await reader.GetVersionAsync(typed.Schema, default);
+            Assert.Equal(ReadCommitted(db, "typed"), held);
+            Assert.Equal(i + 1, held.Version);
+        }
+    }
+
+    private static DatasetVersion ReadCommitted(DuckDbDatabase db, string dataset)
+    {
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT version, last_loaded_at FROM _tarmac_datasets WHERE dataset = $d";
+        cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("d", dataset));
+        using var r = cmd.ExecuteReader();
+        Assert.True(r.Read());
+        return new DatasetVersion(r.GetInt64(0), new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(1), DateTimeKind.Utc)));
+    }
+
+    [Fact]
     public async Task A_walk_sees_the_data_of_its_first_page_even_while_uploads_land()
     {
         var (host, typed) = NewHost();

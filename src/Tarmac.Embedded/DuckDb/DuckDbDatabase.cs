@@ -58,6 +58,9 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// <summary>The datasets whose tables it holds.</summary>
     public SchemaCatalog Catalog { get; }
 
+    /// <summary>Each dataset's data version, kept in step with the load transactions.</summary>
+    internal DatasetVersionCache Versions { get; } = new();
+
     /// <summary>Opens a connection to the shared database instance (not thread-safe: one per operation).</summary>
     public DuckDBConnection Open()
     {

@@ -1,6 +1,7 @@
 using System.Data.Common;
 using DuckDB.NET.Data;
 using Tarmac.Core.Ports;
+using Tarmac.Core.Query;
 using Tarmac.Core.Uploads;
 using Tarmac.Core.Validation;
 using static Tarmac.Embedded.DuckDbDatabase;
@@ -89,14 +90,23 @@ internal sealed class DuckDbLoadSession : ILoadSession
                 P("ps", outcomes.Select(o => (o.ProcessingStartedAt ?? StartedAt).UtcDateTime).ToList()),
                 P("ca", outcomes.Select(o => (o.CompletedAt ?? StartedAt).UtcDateTime).ToList()));
         }
+        var versions = new List<(string Dataset, DatasetVersion Version)>();
         foreach (var loaded in outcomes.Where(o => o.RowsLoaded > 0).GroupBy(o => o.Dataset, StringComparer.Ordinal))
         {
-            await ExecuteAsync(_connection, $"""
+            await using var cmd = _connection.CreateCommand();
+            cmd.CommandText = $"""
                 INSERT INTO {VersionsTable} VALUES ($d, 1, $at)
                 ON CONFLICT (dataset) DO UPDATE SET version = version + 1, last_loaded_at = excluded.last_loaded_at
-                """, ct, P("d", loaded.Key), P("at", loaded.Max(o => o.CompletedAt ?? StartedAt).UtcDateTime));
+                RETURNING version, last_loaded_at
+                """;
+            cmd.Parameters.Add(P("d", loaded.Key));
+            cmd.Parameters.Add(P("at", loaded.Max(o => o.CompletedAt ?? StartedAt).UtcDateTime));
+            await using var r = await cmd.ExecuteReaderAsync(ct);
+            if (!await r.ReadAsync(ct)) throw new InvalidOperationException($"The version of {loaded.Key} was not returned.");
+            versions.Add((loaded.Key, new DatasetVersion(r.GetInt64(0), ReadTime(r, 1))));
         }
         await _transaction.CommitAsync(ct);
+        foreach (var (dataset, version) in versions) _owner.Database.Versions.Committed(dataset, version);
         _committed = true;
         return outcomes;
     }

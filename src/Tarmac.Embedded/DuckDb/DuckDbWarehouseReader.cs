@@ -13,6 +13,14 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
     /// <inheritdoc />
     public async Task<DatasetVersion> GetVersionAsync(DatasetSchema dataset, CancellationToken ct)
     {
+        if (db.Versions.TryGet(dataset.Name, out var cached)) return cached;
+        var read = await ReadVersionAsync(dataset, ct);
+        db.Versions.AddIfMissing(dataset.Name, read);
+        return read;
+    }
+
+    private async Task<DatasetVersion> ReadVersionAsync(DatasetSchema dataset, CancellationToken ct)
+    {
         await using var c = db.Open();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT version, last_loaded_at FROM {VersionsTable} WHERE dataset = $d";

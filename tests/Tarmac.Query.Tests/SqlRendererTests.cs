@@ -29,6 +29,16 @@ public class SqlRendererTests
     private static string Types(RenderedSql r) => string.Join(", ", r.Parameters.Select(p => $"{p.Name}:{p.BigQueryType}={p.BigQueryValue}"));
 
     [Fact]
+    public void A_snapshot_known_to_cover_every_row_drops_the_loaded_at_predicate_but_no_snapshot_still_shows_nothing()
+    {
+        var q = Rows(Flights, "fields=id&carrier=UA").ToQuery(Flights, null, Snapshot);
+        var covered = DuckDbSql.Renderer(Flights, snapshotCoversAllRows: true).Rows(q);
+        Assert.Equal("""SELECT "id" FROM "flights" WHERE TRUE AND "carrier" = $p0 ORDER BY "_upload_id", "_line" LIMIT $p1""", covered.Sql);
+        var none = DuckDbSql.Renderer(Flights, snapshotCoversAllRows: true).Rows(q with { Snapshot = null });
+        Assert.StartsWith("""SELECT "id" FROM "flights" WHERE FALSE AND""", none.Sql, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Default_rows_query()
     {
         var q = Rows(Flights, "fields=id,carrier").ToQuery(Flights, null, Snapshot);

@@ -28,6 +28,12 @@ public sealed class SqlRenderer
         _table = table;
     }
 
+    /// <summary>
+    /// Set by a warehouse that knows no row loaded after the query's snapshot can be visible to this statement: the
+    /// <c>_loaded_at</c> predicate is then left out (it would hold for every row, yet costs a column scan).
+    /// </summary>
+    public bool SnapshotCoversAllRows { get; init; }
+
     /// <summary>A page of rows.</summary>
     public RenderedSql Rows(RowsQuery q)
     {
@@ -137,6 +143,7 @@ public sealed class SqlRenderer
         _sql.Append(" FROM ").Append(_table).Append(" WHERE ");
         // Nothing was ever loaded: no row is visible, even one being committed right now.
         if (snapshot is null) _sql.Append("FALSE");
+        else if (SnapshotCoversAllRows) _sql.Append("TRUE");
         else _sql.Append(Quote(LoadedAtColumn)).Append(" <= ").Append(Param(ColumnType.Timestamp, snapshot.Value.ToUniversalTime()));
         foreach (var f in filters)
         {

@@ -15,6 +15,27 @@ namespace Tarmac.Embedded;
 internal sealed class DatasetVersionCache
 {
     private readonly ConcurrentDictionary<string, DatasetVersion> _versions = new(StringComparer.Ordinal);
+    private long _commits;
+
+    /// <summary>Moves once when a load starts committing and once when it has committed and set its versions: odd while one commits.</summary>
+    public long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Called just before a load transaction commits.</summary>
+    public void CommitStarting() => Interlocked.Increment(ref _commits);
+
+    /// <summary>Called once that commit ended (committed and versions set, or failed).</summary>
+    public void CommitEnded() => Interlocked.Increment(ref _commits);
+
+    /// <summary>
+    /// True when every row visible now was loaded at or before <paramref name="snapshot"/>: no load is committing, and
+    /// the latest committed load is not newer. <paramref name="commits"/> is the count it saw; a statement started after
+    /// this call sees the same rows as long as <see cref="Commits"/> still equals it once the statement has started.
+    /// </summary>
+    public bool Covers(string dataset, DateTimeOffset? snapshot, out long commits)
+    {
+        commits = Commits;
+        return commits % 2 == 0 && snapshot is { } s && TryGet(dataset, out var v) && v.LastLoadedAt is { } last && last <= s;
+    }
 
     public bool TryGet(string dataset, out DatasetVersion version) => _versions.TryGetValue(dataset, out version!);
 

@@ -105,8 +105,17 @@ internal sealed class DuckDbLoadSession : ILoadSession
             if (!await r.ReadAsync(ct)) throw new InvalidOperationException($"The version of {loaded.Key} was not returned.");
             versions.Add((loaded.Key, new DatasetVersion(r.GetInt64(0), ReadTime(r, 1))));
         }
-        await _transaction.CommitAsync(ct);
-        foreach (var (dataset, version) in versions) _owner.Database.Versions.Committed(dataset, version);
+        var cache = _owner.Database.Versions;
+        cache.CommitStarting();
+        try
+        {
+            await _transaction.CommitAsync(ct);
+            foreach (var (dataset, version) in versions) cache.Committed(dataset, version);
+        }
+        finally
+        {
+            cache.CommitEnded();
+        }
         _committed = true;
         return outcomes;
     }

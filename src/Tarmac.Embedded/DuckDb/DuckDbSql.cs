@@ -51,5 +51,6 @@ public sealed class DuckDbSql : SqlDialect
     };
 
     /// <summary>A renderer for one statement over the dataset's table.</summary>
-    public static SqlRenderer Renderer(DatasetSchema dataset) => new(Dialect, QuoteIdentifier(dataset.Name));
+    public static SqlRenderer Renderer(DatasetSchema dataset, bool snapshotCoversAllRows = false) =>
+        new(Dialect, QuoteIdentifier(dataset.Name)) { SnapshotCoversAllRows = snapshotCoversAllRows };
 }

@@ -37,7 +37,7 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
         KeysetPosition? last = null;
         var more = false;
         var fields = query.Fields;
-        await RunAsync(DuckDbSql.Renderer(query.Dataset).PageWithKeys(query), streaming: false, r =>
+        await RunAsync(query.Dataset, query.Snapshot, sql => sql.PageWithKeys(query), streaming: false, r =>
         {
             while (r.Read())
             {
@@ -58,7 +58,7 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
     {
         KeysetPosition? last = null;
         var rows = 0;
-        await RunAsync(DuckDbSql.Renderer(query.Dataset).PageBoundary(query), streaming: false, r =>
+        await RunAsync(query.Dataset, query.Snapshot, sql => sql.PageBoundary(query), streaming: false, r =>
         {
             // Row 1 is the page's last row, row 2 (if any) the next page's first.
             while (r.Read())
@@ -66,14 +66,14 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
             return Task.CompletedTask;
         }, ct);
         if (rows == 2) onNextPage(last!);
-        await StreamAsync(DuckDbSql.Renderer(query.Dataset).Rows(query), Columns(query), writer, streaming: true, ct);
+        await StreamAsync(query.Dataset, query.Snapshot, sql => sql.Rows(query), Columns(query), writer, streaming: true, ct);
     }
 
     /// <inheritdoc />
     public async Task<long> CountAsync(RowsQuery query, CancellationToken ct)
     {
         long count = 0;
-        await RunAsync(DuckDbSql.Renderer(query.Dataset).Count(query), streaming: false, r =>
+        await RunAsync(query.Dataset, query.Snapshot, sql => sql.Count(query), streaming: false, r =>
         {
             if (r.Read()) count = r.GetInt64(0);
             return Task.CompletedTask;
@@ -83,7 +83,7 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
 
     /// <inheritdoc />
     public Task QueryStatsAsync(StatsQuery query, IRowWriter writer, CancellationToken ct) =>
-        StreamAsync(DuckDbSql.Renderer(query.Dataset).Stats(query),
+        StreamAsync(query.Dataset, query.Snapshot, sql => sql.Stats(query),
             query.GroupBy.Select(g => new ResultColumn(g.Name, g.Type)).Concat(query.Metrics.Select(m => new ResultColumn(m.OutputKey, m.ResultType))).ToArray(),
             writer, streaming: false, ct); // at most 10,000 groups: materialised
 
@@ -105,8 +105,9 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
 
     private static ResultColumn[] Columns(RowsQuery query) => query.Fields.Select(f => new ResultColumn(f.Name, f.Type)).ToArray();
 
-    private Task StreamAsync(RenderedSql sql, ResultColumn[] columns, IRowWriter writer, bool streaming, CancellationToken ct) =>
-        RunAsync(sql, streaming, async r =>
+    private Task StreamAsync(DatasetSchema dataset, DateTimeOffset? snapshot, Func<SqlRenderer, RenderedSql> render, ResultColumn[] columns,
+        IRowWriter writer, bool streaming, CancellationToken ct) =>
+        RunAsync(dataset, snapshot, render, streaming, async r =>
         {
             var row = new DuckDbValues.ReaderRow(r);
             // The first Read() does the blocking work (sort, aggregate); only then may the response start.
@@ -121,12 +122,28 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
         }, ct);
 
     /// <summary>
-    /// Runs one query with its parameters. Cancelling <paramref name="ct"/> interrupts the connection, which stops
+    /// Runs one statement over <paramref name="snapshot"/>. When no row newer than the snapshot can be visible (the usual
+    /// case: no load since the walk's first page), it runs without the <c>_loaded_at</c> predicate; if a load began
+    /// committing before the statement started, that answer is dropped unread and the statement runs with it.
+    /// </summary>
+    private async Task RunAsync(DatasetSchema dataset, DateTimeOffset? snapshot, Func<SqlRenderer, RenderedSql> render, bool streaming,
+        Func<DbDataReader, Task> read, CancellationToken ct)
+    {
+        var versions = db.Versions;
+        if (versions.Covers(dataset.Name, snapshot, out var commits)
+            && await TryRunAsync(render(DuckDbSql.Renderer(dataset, snapshotCoversAllRows: true)), streaming, () => versions.Commits == commits, read, ct))
+            return;
+        await TryRunAsync(render(DuckDbSql.Renderer(dataset)), streaming, static () => true, read, ct);
+    }
+
+    /// <summary>
+    /// Runs one query with its parameters, and reads it if <paramref name="stillExact"/> holds once it started (false
+    /// otherwise, unread). Cancelling <paramref name="ct"/> interrupts the connection, which stops
     /// DuckDB's execution where it is; that is reported as cancellation. A materialised query fails with an interrupt
     /// error; a streaming one just stops yielding rows, so the token is checked again at the end: an interrupted
     /// stream is never taken for a complete one.
     /// </summary>
-    private async Task RunAsync(RenderedSql sql, bool streaming, Func<DbDataReader, Task> read, CancellationToken ct)
+    private async Task<bool> TryRunAsync(RenderedSql sql, bool streaming, Func<bool> stillExact, Func<DbDataReader, Task> read, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         await using var c = db.Open();
@@ -138,6 +155,8 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
         try
         {
             await using var r = cmd.ExecuteReader();
+            // The statement's transaction has begun: what it sees is fixed, and a load that commits from now on is not in it.
+            if (!stillExact()) return false;
             await read(r);
         }
         catch (Exception e) when (ct.IsCancellationRequested && (e is DbException || (e is OperationCanceledException o && o.CancellationToken != ct)))
@@ -148,5 +167,6 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
         }
         // An interrupt that came just before execution began is lost by DuckDB; the query then ran to its end.
         ct.ThrowIfCancellationRequested();
+        return true;
     }
 }

@@ -5,18 +5,27 @@ using Microsoft.Extensions.Logging;
 
 namespace Tarmac.Bench;
 
-/// <summary>The physical anchor for HTTP: a minimal Kestrel app with a trivial GET and a POST that writes its body to a new file, and one that also flushes it to disk.</summary>
+/// <summary>
+/// The physical anchor for HTTP: a minimal Kestrel app with a trivial GET, a POST that writes its body to a new file,
+/// one that also flushes it to disk, and one that appends it to a shared log flushed once per group.
+/// </summary>
 public sealed class AnchorServer : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private AnchorServer(WebApplication app, Uri baseAddress)
+    private readonly GroupCommitLog _log;
+
+    private AnchorServer(WebApplication app, Uri baseAddress, GroupCommitLog log)
     {
         _app = app;
         BaseAddress = baseAddress;
+        _log = log;
     }
 
     public Uri BaseAddress { get; }
+
+    /// <summary>Bodies per flush of the group-commit POST so far.</summary>
+    public double BodiesPerGroup => _log.BodiesPerGroup;
 
     public static async Task<AnchorServer> StartAsync(string folder)
     {
@@ -42,13 +51,23 @@ public sealed class AnchorServer : IAsyncDisposable
             }
             return Results.Ok();
         });
+        // Group commit: durable like /durable-file, with one flush for every body waiting.
+        var log = new GroupCommitLog(Path.Combine(folder, "group-commit.log"));
+        app.MapPost("/group-file", async (HttpRequest request) =>
+        {
+            using var body = new MemoryStream();
+            await request.Body.CopyToAsync(body);
+            await log.AppendAsync(body.ToArray());
+            return Results.Ok();
+        });
         await app.StartAsync();
-        return new AnchorServer(app, new Uri(app.Urls.First()));
+        return new AnchorServer(app, new Uri(app.Urls.First()), log);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        await _log.DisposeAsync();
     }
 }

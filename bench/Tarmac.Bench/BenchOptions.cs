@@ -1,14 +1,14 @@
 namespace Tarmac.Bench;
 
 /// <summary>Command line of the benchmark; the defaults are the full run that RESULTS.md reports.</summary>
-public sealed record BenchOptions(long Rows, int Seconds, int Connections, bool SkipMemory, long MemoryBytes, bool NoBuild, string? Results)
+public sealed record BenchOptions(long Rows, int Seconds, int Connections, int CurveSeconds, bool SkipMemory, long MemoryBytes, bool NoBuild, string? Results)
 {
     public const string Usage =
-        "usage: dotnet run -c Release --project bench/Tarmac.Bench -- [--rows 3000000] [--seconds 30] [--connections 64] [--skip-memory] [--memory-mb 1024] [--no-build] [--results bench/RESULTS.md|none]";
+        "usage: dotnet run -c Release --project bench/Tarmac.Bench -- [--rows 3000000] [--seconds 30] [--connections 64] [--curve-seconds 10] [--skip-memory] [--memory-mb 1024] [--no-build] [--results bench/RESULTS.md|none]";
 
     public static BenchOptions Parse(string[] args)
     {
-        var o = new BenchOptions(3_000_000, 30, 64, false, 1L << 30, false, "bench/RESULTS.md");
+        var o = new BenchOptions(3_000_000, 30, 64, 10, false, 1L << 30, false, "bench/RESULTS.md");
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value\n{Usage}");
@@ -17,6 +17,7 @@ public sealed record BenchOptions(long Rows, int Seconds, int Connections, bool 
                 "--rows" => o with { Rows = long.Parse(Next()) },
                 "--seconds" => o with { Seconds = int.Parse(Next()) },
                 "--connections" => o with { Connections = int.Parse(Next()) },
+                "--curve-seconds" => o with { CurveSeconds = int.Parse(Next()) },
                 "--skip-memory" => o with { SkipMemory = true },
                 "--memory-mb" => o with { MemoryBytes = long.Parse(Next()) << 20 },
                 "--no-build" => o with { NoBuild = true },

@@ -4,7 +4,7 @@ namespace Tarmac.Local.Status;
 /// Request durations counted into fixed buckets, so a minute of traffic costs the same memory whatever its volume. The
 /// SLO threshold (300 ms) is a bucket bound, so "slower than the threshold" is an exact count, not an estimate.
 /// </summary>
-internal static class LatencyHistogram
+public static class LatencyHistogram
 {
     /// <summary>Upper bounds in milliseconds; one more bucket beyond the last holds everything slower.</summary>
     public static readonly double[] BoundsMs =

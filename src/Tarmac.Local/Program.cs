@@ -1,6 +1,7 @@
 using Tarmac.Embedded;
 using Tarmac.Ingest;
 using Tarmac.Local;
+using Tarmac.Local.Status;
 using Tarmac.Process;
 using Tarmac.Query;
 using Tarmac.ServiceDefaults;
@@ -18,11 +19,13 @@ builder.AddTarmacDefaults(TarmacHosting.Local);
 builder.AddEmbeddedBackend();
 builder.Services.AddIngest().AddProcess().AddQuery();
 builder.Services.AddHostedService<LocalEventPump>();
+builder.Services.AddStatusPage();
 
 var app = builder.Build();
 app.MapTarmacDefaults();
 app.MapIngest();
 app.MapQuery();
+app.MapStatusPage();
 app.Run();
 return 0;
 

@@ -32,6 +32,13 @@ public interface IUploadLedger
     /// <summary>Uploads in <paramref name="status"/>, oldest first (startup recovery).</summary>
     Task<IReadOnlyList<UploadRecord>> ListByStatusAsync(UploadStatus status, int limit, CancellationToken ct);
 
+    /// <summary>
+    /// The <paramref name="limit"/> most recently received uploads, newest first (the local status page). Ledgers that
+    /// serve no status page need not answer: the default throws <see cref="NotSupportedException"/>.
+    /// </summary>
+    Task<IReadOnlyList<UploadRecord>> ListRecentAsync(int limit, CancellationToken ct) =>
+        Task.FromException<IReadOnlyList<UploadRecord>>(new NotSupportedException($"{GetType().Name} does not list recent uploads."));
+
     /// <summary>Marks an upload failed by an internal error; re-posting the same bytes retries it.</summary>
     Task MarkFailedAsync(string uploadId, string reason, CancellationToken ct);
 }

@@ -72,6 +72,19 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     }
 
     /// <inheritdoc />
+    public async Task<IReadOnlyList<UploadRecord>> ListRecentAsync(int limit, CancellationToken ct)
+    {
+        await using var c = _db.Open();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} ORDER BY received_at DESC, upload_id DESC LIMIT $n";
+        cmd.Parameters.Add(P("n", limit));
+        var list = new List<UploadRecord>();
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        while (await r.ReadAsync(ct)) list.Add(UploadRows.Read(r));
+        return list;
+    }
+
+    /// <inheritdoc />
     public async Task MarkFailedAsync(string uploadId, string reason, CancellationToken ct)
     {
         await _writeLock.WaitAsync(ct);

@@ -7,7 +7,7 @@ region               = "us-central1"
 bq_location          = "US"
 prefix               = "tarmac"
 environment          = "develop"
-container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac"
+container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac-develop"
 image_tag            = "latest"
 
 run_deletion_protection = false

@@ -97,6 +97,11 @@ output "cursor_key_secret" {
   value       = google_secret_manager_secret.cursor_key.id
 }
 
+output "token_signing_key_secret" {
+  description = "Secret Manager secret an operator keeps the consumer-token signing key in (versions added by hand, never by Terraform)."
+  value       = google_secret_manager_secret.token_signing_key.secret_id
+}
+
 output "token_issuer" {
   description = "iss of the consumer tokens the gateway and the services accept (TARMAC_TOKEN_ISSUER for the token command)."
   value       = var.jwt_issuer

@@ -61,3 +61,22 @@ resource "google_secret_manager_secret_iam_member" "cursor_key_planner" {
   role      = "roles/secretmanager.secretAccessor"
   member    = "serviceAccount:${local.pipeline_email}"
 }
+
+# ---------------------------------------------------------------------------
+# The consumer-token signing key (RSA, PEM) of this environment: the secret
+# only. Its versions are added by an operator (infra/README.md, "Issuing a
+# consumer token"), never by Terraform, so the private key is in no state or
+# plan. No service reads it (ingest and query trust the gateway's check of the
+# signature and re-check the claims), so nothing is granted on it: project
+# owners, who mint tokens, read it through their own roles.
+# ---------------------------------------------------------------------------
+
+resource "google_secret_manager_secret" "token_signing_key" {
+  project   = var.project_id
+  secret_id = "${local.name}-token-signing-key"
+  labels    = local.labels
+
+  replication {
+    auto {}
+  }
+}

@@ -48,8 +48,10 @@ resource "google_secret_manager_secret_iam_member" "cursor_key_query" {
 }
 
 # develop only: the planner's `terraform plan` refreshes the secret version,
-# and the provider reads the payload back to do so, so it needs access to this
-# one secret. It gains nothing by it: the same value is in develop's state,
+# and the provider reads the payload back to do so (GET <version>:access in
+# flattenSecretManagerSecretVersionPayload,
+# https://github.com/hashicorp/terraform-provider-google/blob/main/google/services/secretmanager/resource_secret_manager_secret_version.go),
+# so it needs access to this one secret. It gains nothing by it: the same value is in develop's state,
 # which it reads to plan anyway. master's deployer reads master's through its
 # own roles; the planner can never read master's (a different secret, and
 # master's state is outside its prefix).

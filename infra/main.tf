@@ -30,10 +30,16 @@ locals {
   # BigQuery's 1,500 load jobs per table per day.
   # https://cloud.google.com/bigquery/quotas#load_jobs
   flush_every_minutes = max(1, ceil(var.batch_window_ms / 60000))
-  deployer_email      = coalesce(var.deployer_email, "${local.name}-deployer@${var.project_id}.iam.gserviceaccount.com")
+  # The identity this environment's Cloud Build trigger runs as (created by
+  # infra/bootstrap): master's deployer applies; develop's planner only plans
+  # and gets nothing here but the artifacts bucket and a read of develop's own
+  # cursor key (see below).
+  pipeline_applies = var.environment == "master"
+  pipeline_email   = coalesce(var.pipeline_email, "${local.name}-${local.pipeline_applies ? "deployer" : "planner"}@${var.project_id}.iam.gserviceaccount.com")
   # Google-signed ID tokens ingest and query accept (the app checks the gateway's forwarded claims against this list):
-  # the deployer, whose token the CD integration tests send, plus any listed.
-  allowed_principals = join(",", distinct(concat([local.deployer_email], var.allowed_principals)))
+  # master's deployer, whose token the CD integration tests send, plus any listed. Never the planner: develop's
+  # pipeline calls no API.
+  allowed_principals = join(",", distinct(concat(local.pipeline_applies ? [local.pipeline_email] : [], var.allowed_principals)))
   api_audience        = "${local.name}-api"
   functions           = ["ingest", "process", "query"]
 
@@ -44,6 +50,14 @@ locals {
   })
 
   images = { for f in local.functions : f => "${var.container_repository}/${f}:${var.image_tag}" }
+
+  # The consumer tokens ingest and query accept: the same issuer and audience
+  # the gateway checks (tarmac_jwt), so a token the gateway lets through is one
+  # the services accept, and the `token` command mints exactly that.
+  token_env = {
+    TARMAC_TOKEN_ISSUER   = var.jwt_issuer
+    TARMAC_TOKEN_AUDIENCE = var.jwt_audiences[0]
+  }
 
   sa     = module.service_accounts.emails
   member = module.service_accounts.members
@@ -208,7 +222,7 @@ module "ingest" {
   memory                = var.services["ingest"].memory
   timeout_seconds       = var.services["ingest"].timeout_seconds
 
-  env = merge(local.common_env, {
+  env = merge(local.common_env, local.token_env, {
     # 30 MiB by default: headroom under the 32 MiB request limit of Cloud Run
     # and API Gateway, so the app answers an oversize body with problem+json.
     TARMAC_MAX_UPLOAD_BYTES   = tostring(var.max_upload_bytes)
@@ -281,15 +295,28 @@ module "query" {
   memory                = var.services["query"].memory
   timeout_seconds       = var.services["query"].timeout_seconds
 
-  env = merge(local.common_env, {
+  env = merge(local.common_env, local.token_env, {
     TARMAC_QUERY_TIMEOUT_MS    = tostring(var.query_timeout_ms)
     TARMAC_BQ_MAX_BYTES_BILLED = tostring(var.bq_max_bytes_billed)
     TARMAC_ALLOWED_PRINCIPALS  = local.allowed_principals
   })
 
+  # HMAC key of page cursors, from Secret Manager (query refuses to start on
+  # Cloud Run without it), pinned to the version Terraform created.
+  secret_env = {
+    TARMAC_CURSOR_KEY = {
+      secret  = google_secret_manager_secret.cursor_key.secret_id
+      version = google_secret_manager_secret_version.cursor_key.version
+    }
+  }
+
   invokers = {
     gateway = local.member["gateway"]
   }
+
+  # Cloud Run checks at deploy time that the runtime service account can read
+  # every secret it uses (https://cloud.google.com/run/docs/configuring/secrets).
+  depends_on = [google_secret_manager_secret_iam_member.cursor_key_query]
 }
 
 # ---------------------------------------------------------------------------
@@ -407,25 +434,27 @@ module "monitoring" {
 }
 
 # ---------------------------------------------------------------------------
-# CI/CD: what the deployer (created by infra/bootstrap) needs on resources of
-# this state. Its own roles are in the bootstrap state, never in this one.
+# CI/CD: what the pipeline identity (created by infra/bootstrap) needs on
+# resources of this state. Its own roles are in the bootstrap state, never in
+# this one.
 # ---------------------------------------------------------------------------
 
-# Deploying Cloud Run services, push subscriptions and scheduler jobs "acts as"
-# their service accounts.
+# master only: deploying Cloud Run services, push subscriptions and scheduler
+# jobs "acts as" their service accounts. develop's planner acts as nobody.
 resource "google_service_account_iam_member" "deployer_act_as" {
-  for_each = var.cicd_enabled ? module.service_accounts.ids : {}
+  for_each = var.cicd_enabled && local.pipeline_applies ? module.service_accounts.ids : {}
 
   service_account_id = each.value
   role               = "roles/iam.serviceAccountUser"
-  member             = "serviceAccount:${local.deployer_email}"
+  member             = "serviceAccount:${local.pipeline_email}"
 }
 
-# The pipeline uploads <function>-<branch>.zip and build reports here.
+# The pipeline uploads <function>-<branch>.zip and build reports to its own
+# environment's bucket (overwriting the zips needs delete, hence objectUser).
 resource "google_storage_bucket_iam_member" "deployer_artifacts" {
   count = var.cicd_enabled ? 1 : 0
 
   bucket = module.storage.artifacts_bucket
   role   = "roles/storage.objectUser"
-  member = "serviceAccount:${local.deployer_email}"
+  member = "serviceAccount:${local.pipeline_email}"
 }

@@ -87,9 +87,29 @@ output "slos" {
   value       = module.monitoring.slos
 }
 
-output "deployer_email" {
-  description = "Deployer service account (created by infra/bootstrap) granted act-as and artifacts access here; null when cicd_enabled = false."
-  value       = var.cicd_enabled ? local.deployer_email : null
+output "pipeline_email" {
+  description = "The environment's pipeline identity (created by infra/bootstrap) granted access here: master's deployer or develop's read-only planner; null when cicd_enabled = false."
+  value       = var.cicd_enabled ? local.pipeline_email : null
+}
+
+output "cursor_key_secret" {
+  description = "Secret Manager secret holding TARMAC_CURSOR_KEY (query reads it as an env var, pinned version)."
+  value       = google_secret_manager_secret.cursor_key.id
+}
+
+output "token_signing_key_secret" {
+  description = "Secret Manager secret an operator keeps the consumer-token signing key in (versions added by hand, never by Terraform)."
+  value       = google_secret_manager_secret.token_signing_key.secret_id
+}
+
+output "token_issuer" {
+  description = "iss of the consumer tokens the gateway and the services accept (TARMAC_TOKEN_ISSUER for the token command)."
+  value       = var.jwt_issuer
+}
+
+output "token_audience" {
+  description = "aud of the consumer tokens the gateway and the services accept (TARMAC_TOKEN_AUDIENCE for the token command)."
+  value       = var.jwt_audiences[0]
 }
 
 output "batch_window_ms" {

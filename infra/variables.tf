@@ -116,6 +116,14 @@ variable "services" {
     condition     = alltrue([for k, s in var.services : s.min_instances <= s.max_instances])
     error_message = "min_instances must not exceed max_instances."
   }
+
+  # Rate limits and upload quotas are per instance and in memory, so a
+  # consumer's effective limit is up to its rate x max_instances of ingest or
+  # query (docs/security.md). The cap keeps that worst case bounded and known.
+  validation {
+    condition     = alltrue([for k, s in var.services : s.max_instances >= 1 && s.max_instances <= 100 && floor(s.max_instances) == s.max_instances])
+    error_message = "max_instances must be a whole number from 1 to 100 per service (it bounds the per-instance rate limits, see docs/security.md)."
+  }
 }
 
 variable "run_deletion_protection" {
@@ -276,9 +284,11 @@ variable "jwt_audiences" {
   type        = list(string)
   description = "Accepted aud values of client JWTs (x-google-audiences)."
 
+  # One: ingest and query accept exactly one audience (TARMAC_TOKEN_AUDIENCE),
+  # so a second one the gateway let through would be refused by them anyway.
   validation {
-    condition     = length(var.jwt_audiences) > 0
-    error_message = "jwt_audiences must hold at least one audience."
+    condition     = length(var.jwt_audiences) == 1 && alltrue([for a in var.jwt_audiences : length(a) > 0 && !strcontains(a, ",")])
+    error_message = "jwt_audiences must hold exactly one non-empty audience (the services' TARMAC_TOKEN_AUDIENCE)."
   }
 }
 
@@ -425,33 +435,55 @@ variable "slo_burn_rate_lookback" {
 }
 
 # ---------------------------------------------------------------------------
-# CI/CD (the deployer itself is created by infra/bootstrap)
+# CI/CD (the pipeline identities themselves are created by infra/bootstrap)
 # ---------------------------------------------------------------------------
 
 variable "cicd_enabled" {
   type        = bool
-  description = "Grant the bootstrap deployer what it needs on resources of this state: act-as on the runtime service accounts and object access to the artifacts bucket."
+  description = "Grant the environment's pipeline identity what it needs on resources of this state: master's deployer act-as on the runtime service accounts and the artifacts bucket; develop's planner the artifacts bucket and read of develop's cursor key (for its plan)."
   default     = true
 }
 
 variable "allowed_principals" {
   type        = list(string)
-  description = "Service-account emails, besides the deployer, whose Google-signed ID tokens ingest and query accept (TARMAC_ALLOWED_PRINCIPALS). Consumers use Tarmac-issued tokens instead."
+  description = "Service-account emails, besides master's deployer, whose Google-signed ID tokens ingest and query accept (TARMAC_ALLOWED_PRINCIPALS). Consumers use Tarmac-issued tokens instead."
   default     = []
 
   validation {
     condition     = alltrue([for e in var.allowed_principals : can(regex("^[a-z0-9-]+@[a-z0-9-]+\\.iam\\.gserviceaccount\\.com$", e))])
     error_message = "allowed_principals must be service-account emails (<id>@<project>.iam.gserviceaccount.com)."
   }
+
+  # The develop planner is read-only and calls no API; letting its token in
+  # would hand every scope to whoever pushes to develop.
+  validation {
+    condition     = alltrue([for e in var.allowed_principals : !can(regex("-planner@", e))])
+    error_message = "allowed_principals must not list a planner (develop's read-only pipeline identity)."
+  }
 }
 
-variable "deployer_email" {
+variable "pipeline_email" {
   type        = string
-  description = "Email of the deployer created by infra/bootstrap; null = <prefix>-<environment>-deployer@<project>.iam.gserviceaccount.com (bootstrap's naming)."
+  description = "Email of the identity infra/bootstrap created for this environment's trigger (its output pipeline_email); null = bootstrap's naming: <prefix>-master-deployer@<project>.iam.gserviceaccount.com in master, <prefix>-develop-planner@... in develop."
   default     = null
 
   validation {
-    condition     = var.deployer_email == null || can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\\.iam\\.gserviceaccount\\.com$", var.deployer_email))
-    error_message = "deployer_email must be a user-managed service account email (<id>@<project>.iam.gserviceaccount.com)."
+    condition     = var.pipeline_email == null || can(regex("^[a-z][a-z0-9-]{4,28}[a-z0-9]@[a-z][a-z0-9-]{4,28}[a-z0-9]\\.iam\\.gserviceaccount\\.com$", var.pipeline_email))
+    error_message = "pipeline_email must be a user-managed service account email (<id>@<project>.iam.gserviceaccount.com)."
+  }
+}
+
+# ---------------------------------------------------------------------------
+# Secrets
+# ---------------------------------------------------------------------------
+
+variable "cursor_key_generation" {
+  type        = number
+  description = "Generation of TARMAC_CURSOR_KEY (secrets.tf). Raise it by one to rotate: new random key, new secret version, new query revision; cursors signed with the old key are then refused with 400."
+  default     = 1
+
+  validation {
+    condition     = var.cursor_key_generation >= 1 && floor(var.cursor_key_generation) == var.cursor_key_generation
+    error_message = "cursor_key_generation must be a whole number >= 1 (only ever raised)."
   }
 }

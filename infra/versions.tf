@@ -31,6 +31,11 @@ terraform {
       source  = "hashicorp/time"
       version = "0.13.1"
     }
+    # random_bytes: the initial TARMAC_CURSOR_KEY of each environment.
+    random = {
+      source  = "hashicorp/random"
+      version = "3.7.2"
+    }
   }
 
   backend "gcs" {}

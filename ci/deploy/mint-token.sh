@@ -27,6 +27,12 @@ if [[ ! "$account" =~ ^[^@[:space:]]+@[^@[:space:]]+\.gserviceaccount\.com$ ]]; 
   echo "mint-token: '$account' is not a service account email: set _DEPLOYER_SERVICE_ACCOUNT" >&2
   exit 1
 fi
+# develop's pipeline runs as the read-only planner, which holds Token Creator on nothing (infra/modules/cicd):
+# say so instead of letting the IAM Credentials API answer 403.
+if [[ "$account" == *-planner@* ]]; then
+  echo "mint-token: '$account' is develop's read-only planner: only master's deployer may mint the gateway token (it is the only holder of Token Creator on itself)" >&2
+  exit 1
+fi
 ( umask 077
   gcloud auth print-identity-token \
     --impersonate-service-account="$account" \

@@ -1,8 +1,9 @@
 # Bootstrap of one environment, applied by a human with owner rights (never by
-# the pipeline): the APIs, the Cloud Build deployer service account with its
-# roles, and the trigger. Kept out of infra/'s state so the deployer never
-# refreshes (or could change) its own grants: a `terraform plan` as the
-# deployer reads only resources it is granted to read.
+# the pipeline): the APIs, the identity the environment's Cloud Build trigger
+# runs as (master: the deployer, which applies; develop: the read-only
+# planner, which only plans) with its roles, and the trigger. Kept out of
+# infra/'s state so neither identity ever refreshes (or could change) its own
+# grants: a `terraform plan` reads only resources it is granted to read.
 
 provider "google" {
   project = var.project_id

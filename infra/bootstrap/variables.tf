@@ -32,7 +32,7 @@ variable "prefix" {
 
 variable "environment" {
   type        = string
-  description = "Environment and branch: develop (ci.yaml, plan) or master (cd.yaml, apply)."
+  description = "Environment and branch: develop (ci.yaml, plan, read-only planner) or master (cd.yaml, apply, deployer)."
 
   validation {
     condition     = contains(["develop", "master"], var.environment)
@@ -42,7 +42,7 @@ variable "environment" {
 
 variable "container_repository" {
   type        = string
-  description = "Artifact Registry docker repository <location>-docker.pkg.dev/<project>/<repository> (created by hand, see infra/README.md)."
+  description = "Artifact Registry docker repository <location>-docker.pkg.dev/<project>/<repository> the trigger's identity pushes to (created by hand, see infra/README.md): master's repository in master, a repository of develop's own in develop (never master's: a develop build must not be able to overwrite an image master deploys)."
 
   validation {
     condition     = can(regex("^[a-z0-9-]+-docker\\.pkg\\.dev/[a-z][a-z0-9-]{4,28}[a-z0-9]/[a-z0-9][a-z0-9_.-]*$", var.container_repository))
@@ -72,7 +72,7 @@ variable "github_repo" {
 
 variable "tf_state_bucket" {
   type        = string
-  description = "GCS bucket holding Terraform state (created by hand); the deployer gets object access to it, the pipeline gets it as _TF_STATE_BUCKET."
+  description = "GCS bucket holding Terraform state (created by hand): the deployer gets object admin on it, the planner read access to tarmac/<environment>/ only; the pipeline gets it as _TF_STATE_BUCKET."
 
   validation {
     condition     = can(regex("^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$", var.tf_state_bucket))
@@ -97,6 +97,7 @@ variable "apis" {
     "monitoring.googleapis.com",
     "pubsub.googleapis.com",
     "run.googleapis.com",
+    "secretmanager.googleapis.com",
     "servicecontrol.googleapis.com",
     "servicemanagement.googleapis.com",
     "serviceusage.googleapis.com",
@@ -104,8 +105,8 @@ variable "apis" {
   ]
 
   validation {
-    condition     = alltrue([for a in var.apis : endswith(a, ".googleapis.com")]) && contains(var.apis, "cloudscheduler.googleapis.com")
-    error_message = "apis must be service names ending in .googleapis.com and include cloudscheduler.googleapis.com (flush and sweep jobs)."
+    condition     = alltrue([for a in var.apis : endswith(a, ".googleapis.com")]) && contains(var.apis, "cloudscheduler.googleapis.com") && contains(var.apis, "secretmanager.googleapis.com")
+    error_message = "apis must be service names ending in .googleapis.com and include cloudscheduler.googleapis.com (flush and sweep jobs) and secretmanager.googleapis.com (TARMAC_CURSOR_KEY)."
   }
 }
 

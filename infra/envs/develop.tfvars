@@ -7,7 +7,7 @@ region               = "us-central1"
 bq_location          = "US"
 prefix               = "tarmac"
 environment          = "develop"
-container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac"
+container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac-develop"
 image_tag            = "latest"
 
 run_deletion_protection = false
@@ -22,9 +22,13 @@ services = {
 # One value: process's TARMAC_BATCH_WINDOW_MS and the flush schedule (every 1 min here).
 batch_window_ms = 60000
 
-jwt_issuer    = "https://securetoken.google.com/tarmac-project"
-jwt_jwks_uri  = "https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com"
-jwt_audiences = ["tarmac-project"]
+# Consumer tokens: Tarmac tokens minted by `dotnet run --project src/Tarmac.Local -- token` with this
+# environment's signing key (secret tarmac-develop-token-signing-key) and TARMAC_TOKEN_ISSUER/AUDIENCE set to
+# these values; the gateway fetches the public keys (the `jwks` command's output) from jwt_jwks_uri, published
+# by hand (infra/README.md, "Issuing a consumer token"). ingest and query get the same issuer and audience.
+jwt_issuer    = "tarmac-develop"
+jwt_jwks_uri  = "https://storage.googleapis.com/tarmac-project-tarmac-develop-jwks/jwks.json"
+jwt_audiences = ["tarmac-develop-consumers"]
 
 # Empty: develop's alerts open incidents in Cloud Monitoring but notify nobody.
 notification_channels     = []

@@ -17,9 +17,13 @@ force_destroy_buckets   = false
 # the CD pipeline reads it back (output batch_window_ms) to size its wait.
 batch_window_ms = 180000
 
-jwt_issuer    = "https://securetoken.google.com/tarmac-project"
-jwt_jwks_uri  = "https://www.googleapis.com/service_accounts/v1/metadata/x509/securetoken@system.gserviceaccount.com"
-jwt_audiences = ["tarmac-project"]
+# Consumer tokens: Tarmac tokens minted by `dotnet run --project src/Tarmac.Local -- token` with this
+# environment's signing key (secret tarmac-master-token-signing-key) and TARMAC_TOKEN_ISSUER/AUDIENCE set to
+# these values; the gateway fetches the public keys (the `jwks` command's output) from jwt_jwks_uri, published
+# by hand (infra/README.md, "Issuing a consumer token"). ingest and query get the same issuer and audience.
+jwt_issuer    = "tarmac-master"
+jwt_jwks_uri  = "https://storage.googleapis.com/tarmac-project-tarmac-master-jwks/jwks.json"
+jwt_audiences = ["tarmac-master-consumers"]
 
 # projects/<project>/notificationChannels/<id>, created outside Terraform (on-call email, pager;
 # see infra/README.md, bootstrap step 6). Required in master: the plan fails while this is empty.

@@ -652,7 +652,7 @@ test('the CI/CD identity lives in its own root: infra/ never manages the deploye
   assert.match(read('bootstrap', 'variables.tf'), /"cloudscheduler\.googleapis\.com"/);
   assert.match(read('bootstrap', 'versions.tf'), /backend\s+"gcs"\s*\{\s*\}/);
   const cicd = read('modules', 'cicd', 'main.tf');
-  assert.match(cicd, /resource\s+"google_service_account_iam_member"\s+"deployer_token_creator_self"\s*\{\s*service_account_id\s*=\s*google_service_account\.deployer\.name\s*role\s*=\s*"roles\/iam\.serviceAccountTokenCreator"\s*member\s*=\s*google_service_account\.deployer\.member\s*\}/,
+  assert.match(cicd, /resource\s+"google_service_account_iam_member"\s+"deployer_token_creator_self"\s*\{\s*count\s*=\s*local\.is_cd \? 1 : 0\s*service_account_id\s*=\s*google_service_account\.deployer\[0\]\.name\s*role\s*=\s*"roles\/iam\.serviceAccountTokenCreator"\s*member\s*=\s*google_service_account\.deployer\[0\]\.member\s*\}/,
     'the deployer mints ID tokens by impersonating itself');
   assert.match(read('modules', 'cicd', 'variables.tf'), /"roles\/cloudscheduler\.admin"/);
 });
@@ -673,10 +673,12 @@ test('only process (load jobs) and query (queries) may run BigQuery jobs; ingest
   assert.match(block.slice(0, block.indexOf('\n}')), /for_each = toset\(\["process", "query"\]\)/);
 });
 
-test('ingest and query accept the deployer\'s Google-signed token (CD integration tests) through TARMAC_ALLOWED_PRINCIPALS', () => {
+test('ingest and query accept master\'s deployer\'s Google-signed token (CD integration tests), never develop\'s planner', () => {
   const main = fs.readFileSync(path.join(INFRA, 'main.tf'), 'utf8');
-  assert.match(main, /allowed_principals = join\(",", distinct\(concat\(\[local\.deployer_email\], var\.allowed_principals\)\)\)/);
+  assert.match(main, /allowed_principals = join\(",", distinct\(concat\(local\.pipeline_applies \? \[local\.pipeline_email\] : \[\], var\.allowed_principals\)\)\)/);
+  assert.match(main, /pipeline_applies = var\.environment == "master"/);
   assert.equal((main.match(/TARMAC_ALLOWED_PRINCIPALS\s+= local\.allowed_principals/g) ?? []).length, 2);
+  assert.match(read('variables.tf'), /!can\(regex\("-planner@", e\)\)/, 'allowed_principals refuses a planner');
 });
 
 test('Identity Platform sign-up is closed: only an admin creates consumer accounts', () => {
@@ -686,4 +688,180 @@ test('Identity Platform sign-up is closed: only an admin creates consumer accoun
   assert.match(block, /disabled_user_signup\s+= true/);
   assert.match(block, /disabled_user_deletion\s+= true/);
   assert.match(fs.readFileSync(path.join(INFRA, 'bootstrap', 'variables.tf'), 'utf8'), /"identitytoolkit\.googleapis\.com"/);
+});
+
+// ------------------------------------- issue 12: develop cannot take over production
+
+const cicdFile = path.join(INFRA, 'modules', 'cicd', 'main.tf');
+const cicdResources = () => blocks(cicdFile, /^resource\s+"([a-z_]+)"\s+"([^"]+)"\s*\{/);
+const cicdVariableDefault = (name) => {
+  const [b] = blocks(path.join(INFRA, 'modules', 'cicd', 'variables.tf'), new RegExp(`^variable\\s+"${name}"\\s*\\{`));
+  assert.ok(b, `variable "${name}" missing in modules/cicd/variables.tf`);
+  const m = /default\s*=\s*\[([\s\S]*?)\]/.exec(stripComments(b.body));
+  return [...(m?.[1] ?? '').matchAll(/"([^"]+)"/g)].map((x) => x[1]);
+};
+// Which identity a cicd resource belongs to: the SA it creates or grants to.
+const identityOf = (b) => {
+  if (b.header[1] === 'google_service_account') return b.header[2];
+  const m = /google_service_account\.(deployer|planner)\[0\]\.member/.exec(b.body) || /member\s*=\s*google_service_account\.(deployer|planner)/.exec(b.body);
+  return m?.[1];
+};
+// Read-only project roles: the same rule as the planner_project_roles validation.
+const READ_ONLY_ROLE = /^roles\/[A-Za-z.]+\.([A-Za-z]*[vV]iewer|securityReviewer)$/;
+const PLANNER_NON_RESOURCE_ROLES = ['roles/browser', 'roles/logging.logWriter', 'roles/serviceusage.serviceUsageConsumer'];
+
+test('only master\'s trigger runs as the deployer; develop\'s runs as the planner, with branch and build file fixed in Terraform', () => {
+  const cicd = read('modules', 'cicd', 'main.tf');
+  assert.match(cicd, /is_cd = var\.environment == "master"/);
+  assert.match(cicd, /build_file = local\.is_cd \? "ci\/cloudbuild\/cd\.yaml" : "ci\/cloudbuild\/ci\.yaml"/);
+  assert.match(cicd, /branch\s+= "\^\$\{var\.environment\}\$"/);
+  assert.match(cicd, /pipeline = one\(concat\(google_service_account\.deployer, google_service_account\.planner\)\)/);
+  const [trigger, ...more] = cicdResources().filter((b) => b.header[1] === 'google_cloudbuild_trigger');
+  assert.equal(more.length, 0, 'one trigger per environment');
+  assert.match(trigger.body, /^\s*filename\s*=\s*local\.build_file\s*$/m);
+  assert.match(trigger.body, /^\s*service_account\s*=\s*local\.pipeline\.id\s*$/m);
+  assert.match(trigger.body, /push\s*\{\s*branch\s*=\s*local\.branch\s*\}/);
+  assert.doesNotMatch(trigger.body, /pull_request|included_files|git_file_source|build\s*\{/, 'the trigger runs the fixed file on push only');
+  // Every deployer resource exists in master only, every planner resource in develop only.
+  const bad = [];
+  for (const b of cicdResources()) {
+    const who = identityOf(b);
+    const count = /^\s*count\s*=\s*(.+)$/m.exec(b.body)?.[1].trim();
+    const forEach = /^\s*for_each\s*=\s*(.+)$/m.exec(b.body)?.[1].trim();
+    if (who === 'deployer' && count !== 'local.is_cd ? 1 : 0' && !forEach?.startsWith('local.is_cd ? toset(var.deployer_project_roles) : toset([])')) bad.push(`${b.header[2]}: deployer resource not limited to master`);
+    if (who === 'planner' && count !== 'local.is_cd ? 0 : 1' && !forEach?.startsWith('local.is_cd ? toset([]) : toset(var.planner_project_roles)')) bad.push(`${b.header[2]}: planner resource not limited to develop`);
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+  for (const env of ['develop', 'master']) {
+    assert.match(read('bootstrap', 'envs', `${env}.tfvars`), new RegExp(`^environment\\s*=\\s*"${env}"`, 'm'));
+  }
+});
+
+test('the planner gets no write, admin or IAM-changing role', () => {
+  const roles = cicdVariableDefault('planner_project_roles');
+  assert.ok(roles.length >= 8, 'planner_project_roles default');
+  const bad = roles.filter((r) => !READ_ONLY_ROLE.test(r) && !PLANNER_NON_RESOURCE_ROLES.includes(r));
+  assert.deepEqual(bad, [], `not read-only: ${bad.join(', ')}`);
+  const writes = roles.filter((r) => !PLANNER_NON_RESOURCE_ROLES.includes(r) && /admin|editor|owner|writer|creator|user$|invoker|developer|roles\/viewer$/i.test(r));
+  assert.deepEqual(writes, [], 'no admin, editor, owner, writer, creator, user or invoker role');
+  const [validation] = blocks(path.join(INFRA, 'modules', 'cicd', 'variables.tf'), /^variable\s+"planner_project_roles"\s*\{/);
+  assert.match(validation.body, /\[vV\]iewer\|securityReviewer/, 'the variable validation enforces the same rule');
+
+  // Custom role: only reads.
+  const [reader] = cicdResources().filter((b) => b.header[2] === 'plan_reader');
+  const perms = [...reader.body.matchAll(/"([a-z]+\.[A-Za-z]+\.[A-Za-z]+)"/g)].map((m) => m[1]);
+  assert.ok(perms.length >= 3);
+  assert.deepEqual(perms.filter((p) => !/\.(get|list|getIamPolicy)$/.test(p)), [], 'plan_reader permissions must be get/list/getIamPolicy');
+  assert.ok(!perms.some((p) => p.startsWith('storage.objects.')), 'no object access through the custom role');
+
+  // Every grant to the planner, by resource: exactly these roles.
+  const grants = cicdResources().filter((b) => identityOf(b) === 'planner' && b.header[1] !== 'google_service_account')
+    .map((b) => `${b.header[1]}.${b.header[2]}: ${/role\s*=\s*(.+)/.exec(b.body)[1].trim()}`).sort();
+  assert.deepEqual(grants, [
+    'google_artifact_registry_repository_iam_member.planner_writer: "roles/artifactregistry.writer"',
+    'google_project_iam_member.planner: each.value',
+    'google_project_iam_member.planner_plan_reader: google_project_iam_custom_role.plan_reader[0].id',
+    'google_service_account_iam_member.planner_act_as_self: "roles/iam.serviceAccountUser"',
+    'google_storage_bucket_iam_member.planner_state_list: "roles/storage.legacyBucketReader"',
+    'google_storage_bucket_iam_member.planner_state_read: "roles/storage.objectViewer"',
+  ]);
+  const [actAs] = cicdResources().filter((b) => b.header[2] === 'planner_act_as_self');
+  assert.match(actAs.body, /service_account_id\s*=\s*google_service_account\.planner\[0\]\.name/, 'the planner acts only as itself');
+  const [state] = cicdResources().filter((b) => b.header[2] === 'planner_state_read');
+  assert.match(state.body, /expression\s*=\s*"resource\.name\.startsWith\(\\"projects\/_\/buckets\/\$\{var\.tf_state_bucket\}\/objects\/tarmac\/\$\{var\.environment\}\/\\"\)"/,
+    'the planner reads only its own environment\'s state');
+  // In infra/: nothing but its artifacts bucket and develop's own cursor key.
+  const main = rootMain();
+  const [actAsRuntime] = blocks(path.join(INFRA, 'main.tf'), /^resource\s+"google_service_account_iam_member"\s+"deployer_act_as"\s*\{/);
+  assert.match(actAsRuntime.body, /for_each\s*=\s*var\.cicd_enabled && local\.pipeline_applies \? module\.service_accounts\.ids : \{\}/, 'only master\'s deployer acts as the runtime SAs');
+  assert.match(main, /pipeline_email\s+= coalesce\(var\.pipeline_email, "\$\{local\.name\}-\$\{local\.pipeline_applies \? "deployer" : "planner"\}@/);
+  const [plannerSecret] = blocks(path.join(INFRA, 'secrets.tf'), /^resource\s+"google_secret_manager_secret_iam_member"\s+"cursor_key_planner"\s*\{/);
+  assert.match(plannerSecret.body, /count\s*=\s*var\.cicd_enabled && !local\.pipeline_applies \? 1 : 0/, 'the planner reads develop\'s cursor key only');
+});
+
+test('nobody but master\'s deployer itself may act as the deployer or mint its tokens', () => {
+  const bad = [];
+  for (const f of tfFiles) {
+    const text = stripComments(withoutValidation(f));
+    // Whole-policy or binding resources would overwrite who may act as an account: never used.
+    for (const m of text.matchAll(/resource\s+"(google_service_account_iam_(binding|policy))"/g)) bad.push(`${rel(f)}: ${m[1]}`);
+    // Project-wide act-as or token creation would reach every service account, the deployer included.
+    for (const b of blocks(f, /^resource\s+"google_project_iam_(member|binding)"\s+"([^"]+)"\s*\{/)) {
+      if (/roles\/iam\.(serviceAccountUser|serviceAccountTokenCreator|workloadIdentityUser|serviceAccountKeyAdmin)/.test(stripComments(b.body))) bad.push(`${rel(f)}:${b.line}: project-wide ${b.header[2]}`);
+    }
+    for (const b of blocks(f, /^resource\s+"google_service_account_iam_member"\s+"([^"]+)"\s*\{/)) {
+      const target = /service_account_id\s*=\s*(.+)/.exec(b.body)[1].trim();
+      const member = /member\s*=\s*(.+)/.exec(b.body)[1].trim();
+      if (/deployer/.test(target) && !(target === 'google_service_account.deployer[0].name' && member === 'google_service_account.deployer[0].member')) {
+        bad.push(`${rel(f)}:${b.line}: ${b.header[1]} grants ${member} on the deployer`);
+      }
+      if (/planner/.test(member) && !/planner\[0\]\.name/.test(target)) bad.push(`${rel(f)}:${b.line}: ${b.header[1]} lets the planner act as ${target}`);
+    }
+  }
+  assert.deepEqual(bad, [], bad.join('\n'));
+  const onDeployer = cicdResources().filter((b) => b.header[1] === 'google_service_account_iam_member' && /google_service_account\.deployer\[0\]\.name/.test(b.body)).map((b) => b.header[2]).sort();
+  assert.deepEqual(onDeployer, ['deployer_act_as_self', 'deployer_token_creator_self']);
+  // The deployer's project roles cannot hand out act-as either.
+  assert.deepEqual(cicdVariableDefault('deployer_project_roles').filter((r) => /^roles\/(owner|editor)$|serviceAccountUser|serviceAccountTokenCreator/.test(r)), []);
+});
+
+test('develop pushes images to a repository of its own, never to the one master deploys from', () => {
+  const repo = (file) => /^container_repository\s*=\s*"([^"]+)"/m.exec(read(...file))[1];
+  for (const env of ['develop', 'master']) {
+    assert.equal(repo(['bootstrap', 'envs', `${env}.tfvars`]), repo(['envs', `${env}.tfvars`]), `${env}: bootstrap and infra name different repositories`);
+  }
+  assert.notEqual(repo(['envs', 'develop.tfvars']), repo(['envs', 'master.tfvars']), 'develop and master share an image repository');
+});
+
+// ------------------------------------------------ issue 12: TARMAC_CURSOR_KEY
+
+test('TARMAC_CURSOR_KEY: one secret per environment, random initial version, read only by query, as a pinned env secret', () => {
+  const f = path.join(INFRA, 'secrets.tf');
+  const text = read('secrets.tf');
+  assert.match(text, /resource\s+"google_secret_manager_secret"\s+"cursor_key"\s*\{[\s\S]*?secret_id\s*=\s*"\$\{local\.name\}-cursor-key"/);
+  const [bytes] = blocks(f, /^resource\s+"random_bytes"\s+"cursor_key"\s*\{/);
+  assert.ok(Number(/length\s*=\s*(\d+)/.exec(bytes.body)[1]) >= 32, 'at least 32 random bytes (AccessOptions refuses fewer)');
+  assert.match(text, /secret_data\s*=\s*random_bytes\.cursor_key\.base64/);
+  // Accessors: query, plus develop's planner (for its plan's refresh); nobody else, never project-wide.
+  const accessors = [];
+  for (const file of tfFiles) {
+    for (const b of blocks(file, /^resource\s+"(google_[a-z_]+_iam_(member|binding|policy))"\s+"([^"]+)"\s*\{/)) {
+      if (/secretmanager\.(secretAccessor|admin|secretVersionManager)/.test(b.body) && !isCicd(file)) accessors.push(`${b.header[1]}.${b.header[3]}: ${/member\s*=\s*(.+)/.exec(b.body)?.[1].trim()}`);
+    }
+  }
+  assert.deepEqual(accessors.sort(), [
+    'google_secret_manager_secret_iam_member.cursor_key_planner: "serviceAccount:${local.pipeline_email}"',
+    'google_secret_manager_secret_iam_member.cursor_key_query: local.member["query"]',
+  ]);
+  const q = moduleCall('query');
+  assert.match(q, /TARMAC_CURSOR_KEY = \{\s*secret\s*=\s*google_secret_manager_secret\.cursor_key\.secret_id\s*version\s*=\s*google_secret_manager_secret_version\.cursor_key\.version\s*\}/);
+  assert.match(q, /depends_on = \[google_secret_manager_secret_iam_member\.cursor_key_query\]/);
+  for (const other of ['ingest', 'process']) assert.doesNotMatch(moduleCall(other), /CURSOR_KEY|secret_env/, `${other} does not get the cursor key`);
+  const run = read('modules', 'cloud-run-service', 'main.tf');
+  assert.match(run, /value_source\s*\{\s*secret_key_ref\s*\{\s*secret\s*=\s*env\.value\.secret\s*version\s*=\s*env\.value\.version\s*\}/);
+  const [v] = blocks(path.join(INFRA, 'modules', 'cloud-run-service', 'variables.tf'), /^variable\s+"secret_env"\s*\{/);
+  assert.match(v.body, /type = map\(object\(\{/);
+  assert.equal((v.body.match(/validation\s*\{/g) ?? []).length, 3, 'name, secret and pinned version are validated');
+  assert.match(read('bootstrap', 'variables.tf'), /"secretmanager\.googleapis\.com"/);
+  assert.equal(requiredProviders(read('versions.tf'))['hashicorp/random'], '3.7.2');
+});
+
+test('rate limits are per instance: every service\'s max_instances is set per environment and bounded', () => {
+  const [v] = blocks(path.join(INFRA, 'variables.tf'), /^variable\s+"services"\s*\{/);
+  assert.match(v.body, /s\.max_instances >= 1 && s\.max_instances <= 100/);
+  for (const env of ['develop', 'master']) {
+    const text = read('envs', `${env}.tfvars`);
+    const declared = /^services\s*=\s*\{([\s\S]*?)^\}/m.exec(text);
+    const sizes = declared ? Object.fromEntries([...declared[1].matchAll(/^\s*(ingest|process|query)\s*=\s*\{[^}]*max_instances\s*=\s*(\d+)/gm)].map((m) => [m[1], Number(m[2])])) : null;
+    const effective = sizes ?? { ingest: 20, process: 2, query: 10 };
+    for (const f of ['ingest', 'query']) assert.ok(effective[f] >= 1 && effective[f] <= 100, `${env}: ${f} max_instances ${effective[f]}`);
+  }
+  for (const f of ['ingest', 'process', 'query']) assert.match(moduleCall(f), new RegExp(`max_instances\\s*=\\s*var\\.services\\["${f}"\\]\\.max_instances`));
+});
+
+test('the services accept exactly the consumer tokens the gateway accepts (issuer, one audience)', () => {
+  assert.match(rootMain(), /TARMAC_TOKEN_ISSUER\s+= var\.jwt_issuer\s+TARMAC_TOKEN_AUDIENCE = var\.jwt_audiences\[0\]/);
+  for (const f of ['ingest', 'query']) assert.match(moduleCall(f), /env = merge\(local\.common_env, local\.token_env, \{/);
+  const [v] = blocks(path.join(INFRA, 'variables.tf'), /^variable\s+"jwt_audiences"\s*\{/);
+  assert.match(v.body, /length\(var\.jwt_audiences\) == 1/);
 });

@@ -58,6 +58,8 @@ public sealed class GcpFunctionHost : IAsyncDisposable
         ["TARMAC_BQ_RETRY_BASE_MS"] = "1",
         ["TARMAC_BQ_JOB_POLL_MS"] = "1",
         ["TARMAC_SCHEMAS"] = Path.Combine(AppContext.BaseDirectory, "schemas"),
+        // From Secret Manager on Cloud Run (infra/secrets.tf); query refuses to start without it when auth is on.
+        ["TARMAC_CURSOR_KEY"] = Convert.ToBase64String(Enumerable.Range(0, 32).Select(i => (byte)(i * 7 + 1)).ToArray()),
         // On loopback, as an emulator run: the gateway-claims checks have their own tests (AccessGatewayTests).
         ["TARMAC_AUTH"] = "off",
     };

@@ -77,6 +77,36 @@ public sealed class CloudBuildConfigTests(ITestOutputHelper output)
         Assert.DoesNotContain(file.Steps, s => s.Text.Contains("IntegrationTests", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void DevelopIsReadOnly() =>
+        AssertClean("ci/cloudbuild/ci.yaml", CloudBuildRules.ReadOnly(CloudBuildFile.Load("ci/cloudbuild/ci.yaml"), RepoRoot.TryRead));
+
+    /// <summary>The rule can fail: the master pipeline, which applies and deploys, breaks it in each way.</summary>
+    [Fact]
+    public void TheReadOnlyRuleCatchesTheMasterPipelinesWrites()
+    {
+        var problems = CloudBuildRules.ReadOnly(CloudBuildFile.Load("ci/cloudbuild/cd.yaml"), RepoRoot.TryRead).ToList();
+        foreach (var (_, why) in CloudBuildRules.Writes.Where(w => !w.Why.StartsWith("changes IAM", StringComparison.Ordinal)))
+        {
+            Assert.Contains(problems, p => p.Contains(why, StringComparison.Ordinal));
+        }
+
+        Assert.Contains(problems, p => p.Contains("does not run with -lock=false", StringComparison.Ordinal));
+        var named = CloudBuildFile.Parse("serviceAccount: projects/p/serviceAccounts/tarmac-master-deployer@p.iam.gserviceaccount.com\nsteps:\n  - name: x\n    args: ['gcloud', 'projects', 'add-iam-policy-binding', 'p']\n");
+        var more = CloudBuildRules.ReadOnly(named, RepoRoot.TryRead).ToList();
+        Assert.Contains(more, p => p.Contains("names a serviceAccount", StringComparison.Ordinal));
+        Assert.Contains(more, p => p.Contains("changes IAM", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void DevelopPushesToItsOwnRepository()
+    {
+        var develop = CloudBuildFile.Load("ci/cloudbuild/ci.yaml").Substitutions["_CONTAINER_REPOSITORY"];
+        var master = CloudBuildFile.Load("ci/cloudbuild/cd.yaml").Substitutions["_CONTAINER_REPOSITORY"];
+        Assert.NotEqual(master, develop);
+        Assert.EndsWith("/tarmac-develop", develop, StringComparison.Ordinal);
+    }
+
     [Theory]
     [MemberData(nameof(Pipelines))]
     public void GuardChecksTheEnvironment(string path, string branch)

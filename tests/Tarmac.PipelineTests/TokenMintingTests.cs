@@ -71,6 +71,18 @@ public sealed class TokenMintingTests : IDisposable
         Assert.DoesNotContain(Calls, c => c.StartsWith("auth ", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("tarmac-develop-planner@proj.iam.gserviceaccount.com", "")]
+    [InlineData("", "tarmac-develop-planner@proj.iam.gserviceaccount.com")]
+    public void DevelopsPlannerIsRefusedBeforeAnyTokenIsAskedFor(string account, string active)
+    {
+        var result = Mint(account, fakeAccount: active);
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("is develop's read-only planner: only master's deployer may mint the gateway token", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain(Calls, c => c.StartsWith("auth ", StringComparison.Ordinal));
+        Assert.False(File.Exists(TokenFile));
+    }
+
     [Fact]
     public void TheMasterPipelineMintsItsGatewayTokenWithTheScript()
     {

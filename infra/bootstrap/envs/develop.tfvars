@@ -6,7 +6,7 @@ project_id           = "tarmac-project"
 region               = "us-central1"
 prefix               = "tarmac"
 environment          = "develop"
-container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac"
+container_repository = "us-central1-docker.pkg.dev/tarmac-project/tarmac-develop"
 
 github_owner    = "tarmac-org"
 github_repo     = "tarmac"

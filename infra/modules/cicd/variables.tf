@@ -61,7 +61,7 @@ variable "gateway_url" {
 
 variable "deployer_project_roles" {
   type        = list(string)
-  description = "Predefined project roles of the deployer: exactly what terraform apply of infra/ and the image push need."
+  description = "Predefined project roles of the deployer (master only): exactly what terraform apply of infra/ and the image push need."
   default = [
     "roles/apigateway.admin",
     "roles/bigquery.dataOwner",
@@ -77,11 +77,50 @@ variable "deployer_project_roles" {
     "roles/monitoring.servicesEditor",
     "roles/pubsub.admin",
     "roles/run.admin",
+    "roles/secretmanager.admin",
     "roles/serviceusage.serviceUsageConsumer",
   ]
 
   validation {
     condition     = length(setintersection(var.deployer_project_roles, ["roles/owner", "roles/editor", "roles/viewer"])) == 0
     error_message = "Basic roles (owner, editor, viewer) are not allowed for the deployer."
+  }
+}
+
+variable "planner_project_roles" {
+  type        = list(string)
+  description = "Predefined project roles of the planner (develop only): read-only, what terraform plan of infra/ refreshes, plus writing its own build logs."
+  default = [
+    "roles/apigateway.viewer",
+    "roles/bigquery.metadataViewer",
+    "roles/browser",
+    "roles/cloudscheduler.viewer",
+    "roles/iam.securityReviewer",
+    "roles/iam.serviceAccountViewer",
+    # Build logs: a build running as a user-managed service account with
+    # options.logging CLOUD_LOGGING_ONLY writes its log as that account.
+    # https://cloud.google.com/build/docs/securing-builds/configure-user-specified-service-accounts
+    "roles/logging.logWriter",
+    "roles/monitoring.viewer",
+    "roles/pubsub.viewer",
+    "roles/run.viewer",
+    "roles/secretmanager.viewer",
+    "roles/serviceusage.serviceUsageConsumer",
+  ]
+
+  # Read-only: viewers, reviewers and metadata readers, plus the two
+  # non-resource roles (build logs, API use). Never admin, editor, owner,
+  # writer, user, creator, invoker or IAM roles that change anything.
+  validation {
+    condition = alltrue([for r in var.planner_project_roles : (
+      can(regex("^roles/[A-Za-z.]+\\.([A-Za-z]*[vV]iewer|securityReviewer)$", r))
+      || contains(["roles/browser", "roles/logging.logWriter", "roles/serviceusage.serviceUsageConsumer"], r)
+    )])
+    error_message = "planner_project_roles may hold only read-only roles (*.viewer, *Viewer, iam.securityReviewer, browser) plus logging.logWriter and serviceusage.serviceUsageConsumer."
+  }
+
+  validation {
+    condition     = length(setintersection(var.planner_project_roles, ["roles/owner", "roles/editor", "roles/viewer"])) == 0
+    error_message = "Basic roles (owner, editor, viewer) are not allowed for the planner."
   }
 }

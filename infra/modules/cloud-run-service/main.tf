@@ -11,6 +11,13 @@ resource "google_cloud_run_v2_service" "this" {
   custom_audiences    = length(var.custom_audiences) > 0 ? var.custom_audiences : null
   deletion_protection = var.deletion_protection
 
+  lifecycle {
+    precondition {
+      condition     = length(setintersection(keys(var.env), keys(var.secret_env))) == 0
+      error_message = "A variable may be plain (env) or from Secret Manager (secret_env), not both."
+    }
+  }
+
   template {
     service_account                  = var.service_account_email
     max_instance_request_concurrency = var.concurrency
@@ -43,6 +50,25 @@ resource "google_cloud_run_v2_service" "this" {
         content {
           name  = env.key
           value = env.value
+        }
+      }
+
+      # Secrets as environment variables, each pinned to a version: Cloud Run
+      # resolves them when an instance starts and refuses to start it if it
+      # cannot, and Google recommends pinning rather than "latest" so that every
+      # instance of a revision sees the same value
+      # (https://cloud.google.com/run/docs/configuring/secrets). The runtime
+      # service account needs secretAccessor on each secret before deploying.
+      dynamic "env" {
+        for_each = var.secret_env
+        content {
+          name = env.key
+          value_source {
+            secret_key_ref {
+              secret  = env.value.secret
+              version = env.value.version
+            }
+          }
         }
       }
 

@@ -46,6 +46,32 @@ variable "env" {
   default     = {}
 }
 
+variable "secret_env" {
+  type = map(object({
+    secret  = string
+    version = string
+  }))
+  description = "Environment variables read from Secret Manager (value_source.secret_key_ref): name => { secret = secret id or projects/<p>/secrets/<id>, version = a version number }. The caller grants the runtime service account secretAccessor on each secret."
+  default     = {}
+
+  validation {
+    condition     = alltrue([for k, v in var.secret_env : can(regex("^[A-Z][A-Z0-9_]*$", k))])
+    error_message = "secret_env names must be upper-case environment variable names (A-Z, 0-9, _)."
+  }
+
+  validation {
+    condition     = alltrue([for k, v in var.secret_env : can(regex("^(projects/[a-z0-9-]+/secrets/)?[A-Za-z0-9_-]{1,255}$", v.secret))])
+    error_message = "secret_env secret must be a secret id or projects/<project>/secrets/<id>."
+  }
+
+  # A pinned version, never "latest": instances resolve env secrets at startup,
+  # so "latest" would let instances of one revision disagree during a rotation.
+  validation {
+    condition     = alltrue([for k, v in var.secret_env : can(regex("^[1-9][0-9]*$", v.version))])
+    error_message = "secret_env version must be a version number (pin it; \"latest\" lets instances disagree after a rotation)."
+  }
+}
+
 variable "port" {
   type        = number
   description = "Container port; also used by the /healthz probes."

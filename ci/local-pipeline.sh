@@ -96,11 +96,11 @@ build_bundles() {
     project="Tarmac.${fn^}"
     ctx="$(mktemp -d)"
     python3 -m zipfile -e "artifacts/$fn-$branch.zip" "$ctx"
-    echo "bundle $fn-$branch.zip: dotnet restore + publish -r linux-x64 --no-self-contained"
+    echo "bundle $fn-$branch.zip: dotnet restore + publish -r linux-x64 --no-self-contained, ReadyToRun"
     if ! ( cd "$ctx" \
-           && dotnet restore "src/$project/$project.csproj" -r linux-x64 \
+           && dotnet restore "src/$project/$project.csproj" -r linux-x64 -p:PublishReadyToRun=true \
            && dotnet publish "src/$project/$project.csproj" -c Release -r linux-x64 --no-self-contained \
-                --no-restore -p:UseAppHost=false -o "$ctx/publish" ) > "$ctx.log" 2>&1; then
+                --no-restore -p:PublishReadyToRun=true -p:UseAppHost=false -o "$ctx/publish" ) > "$ctx.log" 2>&1; then
       tail -n 30 "$ctx.log" >&2
       rm -rf "$ctx" "$ctx.log"
       return 1

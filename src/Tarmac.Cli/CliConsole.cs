@@ -12,8 +12,8 @@ public sealed class CliConsole
     /// <param name="error">Standard error.</param>
     /// <param name="errorIsTerminal">Whether standard error is a terminal: then progress is a live bar, else plain lines.</param>
     /// <param name="outputIsTerminal">Whether standard output is a terminal (tables size themselves to it).</param>
-    /// <param name="environment">Looks up an environment variable.</param>
-    public CliConsole(Stream output, TextWriter error, bool errorIsTerminal, bool outputIsTerminal, Func<string, string?> environment)
+    /// <param name="environment">The environment variables.</param>
+    public CliConsole(Stream output, TextWriter error, bool errorIsTerminal, bool outputIsTerminal, IReadOnlyDictionary<string, string?> environment)
     {
         Output = output;
         Out = new StreamWriter(output, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
@@ -26,7 +26,9 @@ public sealed class CliConsole
     /// <summary>The process's own console and environment.</summary>
     public static CliConsole System() => new(
         global::System.Console.OpenStandardOutput(), global::System.Console.Error,
-        !global::System.Console.IsErrorRedirected, !global::System.Console.IsOutputRedirected, global::System.Environment.GetEnvironmentVariable);
+        !global::System.Console.IsErrorRedirected, !global::System.Console.IsOutputRedirected,
+        global::System.Environment.GetEnvironmentVariables().Cast<global::System.Collections.DictionaryEntry>()
+            .ToDictionary(e => (string)e.Key, e => (string?)e.Value, StringComparer.Ordinal));
 
     /// <summary>Standard output as bytes; flush <see cref="Out"/> before writing here.</summary>
     public Stream Output { get; }
@@ -43,6 +45,6 @@ public sealed class CliConsole
     /// <summary>Whether standard output is a terminal.</summary>
     public bool OutputIsTerminal { get; }
 
-    /// <summary>Looks up an environment variable.</summary>
-    public Func<string, string?> Environment { get; }
+    /// <summary>The environment variables.</summary>
+    public IReadOnlyDictionary<string, string?> Environment { get; }
 }

@@ -21,7 +21,7 @@ public sealed class GlobalOptions
         {
             Description = $"The Tarmac deployment (env TARMAC_URL; default {DefaultUrl}).",
             Recursive = true,
-            DefaultValueFactory = _ => new Uri(console.Environment("TARMAC_URL") is { Length: > 0 } u ? u : DefaultUrl),
+            DefaultValueFactory = _ => new Uri(console.Environment.GetValueOrDefault("TARMAC_URL") is { Length: > 0 } u ? u : DefaultUrl),
             CustomParser = r => Uri.TryCreate(r.Tokens[0].Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
                 ? uri : Fail<Uri>(r, $"--url takes an http(s) URL, not '{r.Tokens[0].Value}'."),
         };
@@ -29,7 +29,7 @@ public sealed class GlobalOptions
         {
             Description = "A Tarmac token, sent as a bearer token (env TARMAC_TOKEN).",
             Recursive = true,
-            DefaultValueFactory = _ => console.Environment("TARMAC_TOKEN"),
+            DefaultValueFactory = _ => console.Environment.GetValueOrDefault("TARMAC_TOKEN"),
         };
     }
 

@@ -23,8 +23,7 @@ public static class TokenVerb
         command.SetAction(r =>
         {
             // The host reads its settings from the environment; so does this, through the console's view of it.
-            var configuration = new ConfigurationBuilder().AddInMemoryCollection(
-                Environment.GetEnvironmentVariables().Keys.Cast<string>().Select(k => new KeyValuePair<string, string?>(k, g.Console.Environment(k)))).Build();
+            var configuration = new ConfigurationBuilder().AddInMemoryCollection(g.Console.Environment).Build();
             var exit = TokenCommand.Run([TokenCommand.Verb, .. r.UnmatchedTokens], configuration, g.Console.Out, g.Console.Error);
             g.Console.Out.Flush();
             return exit;

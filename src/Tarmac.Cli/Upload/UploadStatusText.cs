@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json;
 using Tarmac.Cli.Http;
 
@@ -29,8 +28,6 @@ public static class UploadStatusText
         w.WriteLine($"bytes: {Text(doc, "bytes")}");
         w.WriteLine($"rows_loaded: {Text(doc, "rows_loaded")}");
         w.WriteLine($"rows_rejected: {Text(doc, "rows_rejected")}");
-        if (doc.TryGetProperty("processing_ms", out var ms) && ms.ValueKind == JsonValueKind.Number)
-            w.WriteLine($"processing_ms: {ms.GetDouble().ToString(CultureInfo.InvariantCulture)}");
         if (Text(doc, "error") is { Length: > 0 } error) w.WriteLine($"error: {error}");
         if (doc.TryGetProperty("errors", out var errors) && errors.ValueKind == JsonValueKind.Array && errors.GetArrayLength() > 0)
         {

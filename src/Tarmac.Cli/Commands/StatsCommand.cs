@@ -4,16 +4,6 @@ using Tarmac.Cli.Query;
 
 namespace Tarmac.Cli.Commands;
 
-/// <summary>Output formats of the JSON-array commands (<c>stats</c>, <c>datasets</c>).</summary>
-public enum ListFormat
-{
-    /// <summary>A table.</summary>
-    Table,
-
-    /// <summary>The server's JSON.</summary>
-    Json,
-}
-
 /// <summary><c>tarmac stats [--group-by] [--metrics] [--filter …]</c>: aggregates.</summary>
 public static class StatsCommand
 {

@@ -4,19 +4,6 @@ using Tarmac.Cli.Http;
 
 namespace Tarmac.Cli.Query;
 
-/// <summary>Output formats of <c>tarmac query</c>.</summary>
-public enum RowsFormat
-{
-    /// <summary>A table per page.</summary>
-    Table,
-
-    /// <summary>The server's CSV (one header line, even across pages).</summary>
-    Csv,
-
-    /// <summary>One JSON object per line.</summary>
-    Ndjson,
-}
-
 /// <summary>
 /// Reads rows page by page, following <c>Link: rel="next"</c> when asked to, and writes each page as it arrives:
 /// CSV and NDJSON are the server's own bytes, streamed through; a table is drawn from NDJSON per page.

@@ -46,6 +46,17 @@ public sealed class ResumableBucket : IAsyncDisposable
     /// <summary>Cut the connection once, in the middle of the second chunk, after keeping this many of its bytes.</summary>
     public int? DropOnce { get; set; }
 
+    /// <summary>Answer the first chunk with 503 after reading it (keeping nothing), as an overloaded front end may.</summary>
+    public bool Unavailable503Once { get; set; }
+
+    /// <summary>Answer every PUT 404, as an expired session does.</summary>
+    public bool SessionsExpired { get; set; }
+
+    /// <summary>How many requests carried an Authorization header (a signed URL must get none: the signature is the credential).</summary>
+    public int AuthorizationHeadersSeen => _authorizationHeaders;
+
+    private int _authorizationHeaders;
+
     /// <summary>How many connections were cut.</summary>
     public int Drops => _drops;
 
@@ -65,6 +76,7 @@ public sealed class ResumableBucket : IAsyncDisposable
     private async Task HandleAsync(HttpContext ctx)
     {
         var request = ctx.Request;
+        if (request.Headers.Authorization.Count > 0) Interlocked.Increment(ref _authorizationHeaders);
         if (request.Method == "POST" && request.Headers["x-goog-resumable"] == "start") { Start(ctx); return; }
         if (request.Method == "PUT" && request.Path.StartsWithSegments("/sessions", out var rest) && _sessions.TryGetValue(rest.Value!.Trim('/'), out var session))
         {
@@ -98,6 +110,14 @@ public sealed class ResumableBucket : IAsyncDisposable
     {
         var range = ctx.Request.Headers.ContentRange.ToString();
         Ranges.Enqueue(range);
+        if (SessionsExpired) { ctx.Response.StatusCode = 404; return; }
+        if (Unavailable503Once && range.StartsWith("bytes 0-", StringComparison.Ordinal))
+        {
+            Unavailable503Once = false;
+            await ctx.Request.Body.CopyToAsync(Stream.Null);
+            ctx.Response.StatusCode = 503;
+            return;
+        }
         var slash = range.IndexOf('/', StringComparison.Ordinal);
         var total = long.Parse(range[(slash + 1)..], CultureInfo.InvariantCulture);
         if (!range.StartsWith("bytes */", StringComparison.Ordinal))

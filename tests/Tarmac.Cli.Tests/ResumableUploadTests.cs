@@ -41,8 +41,10 @@ public sealed class ResumableUploadTests : IAsyncLifetime
         var path = Cli.File("large.csv", bytes);
         _bucket.DropOnce = 100_000;
 
-        var run = await Cli.RunAsync(_host, "upload", path, "--wait", "--chunk-size", "262144");
+        var env = new Dictionary<string, string?> { ["TARMAC_URL"] = _host.Http.BaseAddress!.ToString(), ["TARMAC_TOKEN"] = "a-tarmac-token" };
+        var run = await Cli.RunAsync(env, "upload", path, "--wait", "--chunk-size", "262144");
         Assert.True(run.Exit == 0, run.Out + run.Err);
+        Assert.Equal(0, _bucket.AuthorizationHeadersSeen); // the token goes to Tarmac only, never to the signed URL
 
         // Chunk 1 whole, chunk 2 cut after 100,000 bytes, the status asked, then the rest from byte 362,144 on.
         var total = bytes.Length;
@@ -77,5 +79,29 @@ public sealed class ResumableUploadTests : IAsyncLifetime
         Assert.DoesNotContain(run.ErrLines, l => l.Contains("refuses", StringComparison.Ordinal));
         Assert.Equal($"bytes 0-{bytes.Length - 1}/{bytes.Length}", _bucket.Ranges.Single());
         Assert.Contains("rows_loaded: 600", run.OutLines);
+    }
+
+    [Fact]
+    public async Task A_503_from_the_bucket_is_retried_from_the_offset_the_session_reports()
+    {
+        var bytes = new FlightsGenerator(13).ToArray(3000);
+        var path = Cli.File("retry.csv", bytes);
+        _bucket.Unavailable503Once = true;
+        var run = await Cli.RunAsync(_host, "upload", path, "--wait", "--chunk-size", "262144", "--direct-limit", "1000");
+        Assert.True(run.Exit == 0, run.Out + run.Err);
+        Assert.Equal($"bytes 0-262143/{bytes.Length}", _bucket.Ranges.First());
+        Assert.Equal([$"bytes 0-262143/{bytes.Length}", $"bytes */{bytes.Length}", $"bytes 0-262143/{bytes.Length}"], _bucket.Ranges.Take(3));
+        Assert.Equal(bytes, _bucket.Objects.Values.Single());
+        Assert.Contains("rows_loaded: 3000", run.OutLines);
+    }
+
+    [Fact]
+    public async Task An_expired_session_is_a_clear_error_and_exit_code_1()
+    {
+        var path = Cli.File("late.csv", new FlightsGenerator(14).ToArray(600));
+        _bucket.SessionsExpired = true;
+        var run = await Cli.RunAsync(_host, "upload", path, "--chunk-size", "262144", "--direct-limit", "1000");
+        Assert.Equal((1, ""), (run.Exit, run.Out));
+        Assert.Equal("error: The upload session has expired (the bucket answered 404); run the upload again.", run.ErrLines[^1]);
     }
 }

@@ -1,4 +1,8 @@
+using System.Collections.Concurrent;
 using System.Net.Http.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using Tarmac.Testing;
 
@@ -7,7 +11,10 @@ namespace Tarmac.Cli.Tests;
 /// <summary><c>tarmac upload</c> and <c>tarmac status</c> against the local host.</summary>
 public sealed class UploadTests : IDisposable
 {
-    private readonly TarmacHost _host = new();
+    private readonly ConcurrentQueue<string> _encodings = new();
+    private readonly TarmacHost _host;
+
+    public UploadTests() => _host = new TarmacHost(services: s => s.AddSingleton<IStartupFilter>(new EncodingRecorder(_encodings)));
 
     public void Dispose() => _host.Dispose();
 
@@ -94,6 +101,26 @@ public sealed class UploadTests : IDisposable
         Assert.Contains("rows_loaded: 40\n", blocks[1], StringComparison.Ordinal);
         // The server stored the CSV itself (it took the gzip off): the byte counts are the files' sizes.
         Assert.Contains($"bytes: {new FileInfo(b).Length}\n", blocks[1], StringComparison.Ordinal);
+        Assert.Equal(["gzip", "gzip"], _encodings);
+
+        // auto on loopback: compression would only cost CPU.
+        await Cli.RunAsync(_host, "upload", Cli.File("c.csv", new Tarmac.DataGen.FlightsGenerator(10).ToArray(10_000)));
+        Assert.Equal(["gzip", "gzip", ""], _encodings);
+    }
+
+    /// <summary>Records the Content-Encoding of every upload request the host receives.</summary>
+    private sealed class EncodingRecorder(ConcurrentQueue<string> encodings) : IStartupFilter
+    {
+        public Action<IApplicationBuilder> Configure(Action<IApplicationBuilder> next) => app =>
+        {
+            app.Use((ctx, nextMiddleware) =>
+            {
+                if (ctx.Request.Method == "POST" && ctx.Request.Path.Value!.EndsWith("/upload", StringComparison.Ordinal))
+                    encodings.Enqueue(ctx.Request.Headers.ContentEncoding.ToString());
+                return nextMiddleware(ctx);
+            });
+            next(app);
+        };
     }
 
     [Fact]

@@ -6,6 +6,9 @@ namespace Tarmac.Cli.Commands;
 /// <summary><c>tarmac status ID [--watch]</c>.</summary>
 public static class StatusCommand
 {
+    /// <summary>How long <c>--watch</c> waits for an id the server does not know yet (a signed-URL upload before process registers it).</summary>
+    public static readonly TimeSpan UnknownGrace = TimeSpan.FromMinutes(1);
+
     /// <summary>The command.</summary>
     public static Command Create(GlobalOptions g)
     {
@@ -20,7 +23,7 @@ public static class StatusCommand
             var poller = new StatusPoller(client);
             var uploadId = r.GetRequiredValue(id);
             var doc = r.GetValue(watch)
-                ? await poller.WaitAsync(uploadId, mayBeUnknown: true, r.GetValue(timeout), d => g.Console.Error.WriteLine($"{uploadId}: {UploadStatusText.StatusOf(d)}"), ct)
+                ? await poller.WaitAsync(uploadId, UnknownGrace, r.GetValue(timeout), d => g.Console.Error.WriteLine($"{uploadId}: {UploadStatusText.StatusOf(d)}"), ct)
                 : await client.GetJsonAsync($"/uploads/{Uri.EscapeDataString(uploadId)}", ct);
             if (doc is not { } d)
             {

@@ -43,7 +43,7 @@ public static class UploadCommand
                 JsonElement? doc = answer;
                 if (r.GetValue(wait))
                 {
-                    doc = await poller.WaitAsync(uploadId, mayBeUnknown: answer is null, r.GetValue(timeout),
+                    doc = await poller.WaitAsync(uploadId, unknownGrace: answer is null ? r.GetValue(timeout) : TimeSpan.Zero, r.GetValue(timeout),
                         d => g.Console.Error.WriteLine($"{Path.GetFileName(path)}: {UploadStatusText.StatusOf(d)}"), ct);
                     if (doc is null)
                     {

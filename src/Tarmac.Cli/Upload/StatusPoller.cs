@@ -25,11 +25,12 @@ public sealed class StatusPoller(TarmacClient client)
 
     /// <summary>
     /// Polls until the upload has its outcome and returns it; null when <paramref name="timeout"/> passed first.
-    /// <paramref name="mayBeUnknown"/>: an upload sent through a signed URL is unknown (404) until process registers it.
-    /// <paramref name="changed"/> hears each new status.
+    /// An upload sent through a signed URL is unknown (404) until process registers it: an unknown id is waited for
+    /// during <paramref name="unknownGrace"/>, then reported as unknown. <paramref name="changed"/> hears each new status.
     /// </summary>
-    public async Task<JsonElement?> WaitAsync(string uploadId, bool mayBeUnknown, TimeSpan timeout, Action<JsonElement>? changed, CancellationToken ct)
+    public async Task<JsonElement?> WaitAsync(string uploadId, TimeSpan unknownGrace, TimeSpan timeout, Action<JsonElement>? changed, CancellationToken ct)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
         var pause = FirstPause;
@@ -39,7 +40,7 @@ public sealed class StatusPoller(TarmacClient client)
             while (true)
             {
                 var doc = await GetAsync(uploadId, deadline.Token);
-                if (doc is null && !mayBeUnknown) throw new UploadFailedException($"There is no upload '{uploadId}'.");
+                if (doc is null && clock.Elapsed >= unknownGrace) throw new UploadFailedException($"There is no upload '{uploadId}'.");
                 if (doc is { } d)
                 {
                     if (UploadStatusText.StatusOf(d) != last) changed?.Invoke(d);

@@ -100,5 +100,8 @@ public sealed class ProblemTests : IDisposable
         Assert.Equal(2, run.Exit);
         var badFilter = await Cli.RunAsync(_host, "query", "--filter", "carrier");
         Assert.Equal((2, "error: --filter takes column__op=value (e.g. carrier=UA, dep_delay__gt=60), not 'carrier'.\n"), (badFilter.Exit, badFilter.Err));
+        var badUrl = await Cli.RunAsync(new Dictionary<string, string?> { ["TARMAC_URL"] = "127.0.0.1:8080" }, "datasets");
+        Assert.Equal(2, badUrl.Exit);
+        Assert.Contains("TARMAC_URL must be an http(s) URL, not '127.0.0.1:8080'.", badUrl.ErrLines);
     }
 }

@@ -36,6 +36,11 @@ public static class CommandRunner
                 await console.Error.WriteLineAsync($"error: cannot reach {r.GetValue(g.Url)}: {e.Message}");
                 return ExitCodes.Failed;
             }
+            catch (Exception e) when (e is System.Text.Json.JsonException or KeyNotFoundException or InvalidOperationException)
+            {
+                await console.Error.WriteLineAsync($"error: the server's answer is not what tarmac expects (is --url a Tarmac deployment?): {e.Message}");
+                return ExitCodes.Failed;
+            }
             catch (IOException e) when (!ct.IsCancellationRequested)
             {
                 await console.Error.WriteLineAsync($"error: {e.Message}");

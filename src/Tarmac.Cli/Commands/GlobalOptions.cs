@@ -21,7 +21,9 @@ public sealed class GlobalOptions
         {
             Description = $"The Tarmac deployment (env TARMAC_URL; default {DefaultUrl}).",
             Recursive = true,
-            DefaultValueFactory = _ => new Uri(console.Environment.GetValueOrDefault("TARMAC_URL") is { Length: > 0 } u ? u : DefaultUrl),
+            DefaultValueFactory = r => console.Environment.GetValueOrDefault("TARMAC_URL") is not { Length: > 0 } env ? new Uri(DefaultUrl)
+                : Uri.TryCreate(env, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" ? uri
+                : Fail<Uri>(r, $"TARMAC_URL must be an http(s) URL, not '{env}'."),
             CustomParser = r => Uri.TryCreate(r.Tokens[0].Value, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https"
                 ? uri : Fail<Uri>(r, $"--url takes an http(s) URL, not '{r.Tokens[0].Value}'."),
         };

@@ -64,8 +64,10 @@ public sealed class Uploader(TarmacClient client, ITransferDisplay display, Text
 
         if (!headers.TryGetValue("x-goog-resumable", out var resumable) || resumable != "start")
         {
-            // No signed URL (the local host): the route it names takes files of any size.
-            var answer = await DirectAsync(file, url, new HttpMethod(method), UseGzip(file, settings), ct);
+            // No signed URL (the local host): the route it names takes files of any size. Only its path is taken, on the
+            // address this client already uses (the host may name itself differently, e.g. 127.0.0.1 for localhost).
+            var route = Uri.TryCreate(url, UriKind.Absolute, out var absolute) ? absolute.PathAndQuery : url;
+            var answer = await DirectAsync(file, route, new HttpMethod(method), UseGzip(file, settings), ct);
             return (UploadIdOf(answer), answer);
         }
         var uploadId = ticket.TryGetProperty("upload_id", out var id) && id.GetString() is { Length: > 0 } value

@@ -48,7 +48,13 @@ public static class SignedUploadEndpoints
         var signer = services.GetService<ResumableUploadSigner>();
         if (signer is null)
         {
-            // Local backend: no size cap worth a detour; the direct upload route streams files of any size.
+            // Local backend: the direct upload route streams files up to its limit, and there is no resumable route
+            // beyond it; a ticket that pointed a larger file at that route would only earn a 413 after the upload.
+            var limit = options.EffectiveMaxUploadBytes;
+            if (request.Bytes > limit)
+                return Problems.Create(StatusCodes.Status413PayloadTooLarge, "File too large for this host",
+                    $"This host takes files of up to {limit} bytes on its upload route (TARMAC_MAX_UPLOAD_BYTES) and has no resumable route " +
+                    "beyond it. Raise the limit or split the file.", new Dictionary<string, object?> { ["limit_bytes"] = limit });
             // From configuration, never from the request's Host header, which a client (or a rebinding page) chooses.
             var direct = $"{PublicBaseUrl(http)}/datasets/{dataset.Name}/upload";
             return TypedResults.Ok(new UploadTicket(null, null, direct, "POST",

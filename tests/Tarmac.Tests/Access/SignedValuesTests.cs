@@ -49,4 +49,20 @@ public sealed class SignedValuesTests
         var ticket = await (await host.Http.SendAsync(request)).Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("https://tarmac.example/datasets/flights/upload", ticket.GetProperty("upload_url").GetString());
     }
+
+    [Fact]
+    public async Task A_ticket_for_a_file_over_the_local_limit_is_refused_413_rather_than_pointed_at_a_route_that_would_refuse_it()
+    {
+        using var host = new TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_MAX_UPLOAD_BYTES"] = "1000" });
+        var over = await host.Http.PostAsJsonAsync("/uploads", new { dataset = "flights", bytes = 1001 });
+        Assert.Equal(System.Net.HttpStatusCode.RequestEntityTooLarge, over.StatusCode);
+        Assert.Equal("application/problem+json", over.Content.Headers.ContentType!.MediaType);
+        var problem = await over.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(1000, problem.GetProperty("limit_bytes").GetInt64());
+        Assert.Contains("TARMAC_MAX_UPLOAD_BYTES", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+
+        var within = await host.Http.PostAsJsonAsync("/uploads", new { dataset = "flights", bytes = 1000 });
+        Assert.Equal(System.Net.HttpStatusCode.OK, within.StatusCode);
+        Assert.EndsWith("/datasets/flights/upload", (await within.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("upload_url").GetString(), StringComparison.Ordinal);
+    }
 }

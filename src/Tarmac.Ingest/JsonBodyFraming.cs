@@ -60,6 +60,7 @@ internal sealed class JsonBodyFraming(int maxRecordBytes) : IBodyFraming
         var rest = data[consumed..];
         // An unfinished token counts toward the record it belongs to: no carry ever outgrows the record limit.
         if ((_any && !_topDone && _offset + rest.Length - _recordStart > maxRecordBytes) || rest.Length > maxRecordBytes) throw TooLong();
+        if (_carry.Length < rest.Length) Array.Resize(ref _carry, rest.Length); // rest is the chunk's tail here, not the carry
         rest.CopyTo(_carry); // may overlap when data is the carry itself: CopyTo moves like memmove
         _carryLength = rest.Length;
     }

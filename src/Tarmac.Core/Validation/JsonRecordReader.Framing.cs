@@ -74,7 +74,8 @@ public sealed partial class JsonRecordReader
             }
             catch (JsonException e)
             {
-                return Fault($"the body is not valid JSON from here on ({e.Message.Split(" LineNumber:")[0]}); nothing after it was read");
+                // The reader state carries its position over every buffer, so the exception's line is the body's.
+                return Fault($"the body is not valid JSON from here on ({e.Message.Split(" LineNumber:")[0]}); nothing after it was read", e.LineNumber + 1);
             }
             if (step == Step.Record) return true;
             if (step == Step.End) { _done = true; return false; }
@@ -128,9 +129,9 @@ public sealed partial class JsonRecordReader
         _state = reader.CurrentState;
     }
 
-    private bool Fault(string reason)
+    private bool Fault(string reason, long? line = null)
     {
-        Line = LineAt(_base + _pos);
+        Line = line ?? LineAt(_base + _pos);
         Index = null;
         Malformed = reason;
         Record = default;

@@ -273,4 +273,24 @@ public sealed class EventsTests : IClassFixture<EventsTests.Host>
         Assert.Equal(("loaded", 1L, 0L), Counts(await response.Content.ReadFromJsonAsync<JsonElement>()));
         Assert.Equal(before + 1, BulkLoads);
     }
+
+    [Fact]
+    public async Task The_openapi_document_describes_both_routes_with_their_body_and_problems()
+    {
+        var doc = await _host.Http.GetFromJsonAsync<JsonElement>("/openapi.json");
+        foreach (var path in new[] { "/events", "/datasets/{name}/events" })
+        {
+            var post = doc.GetProperty("paths").GetProperty(path).GetProperty("post");
+            Assert.Contains("application/x-ndjson", post.GetProperty("description").GetString());
+            var content = post.GetProperty("requestBody").GetProperty("content");
+            var record = content.GetProperty("application/json").GetProperty("schema").GetProperty("oneOf")[0];
+            Assert.Equal(["id", "year", "month", "day"], record.GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+            Assert.False(record.GetProperty("additionalProperties").GetBoolean());
+            Assert.True(content.TryGetProperty("application/x-ndjson", out _));
+            foreach (var code in new[] { "200", "202", "400", "413", "415", "507" })
+                Assert.True(post.GetProperty("responses").TryGetProperty(code, out _), $"{path} {code}");
+            Assert.True(post.GetProperty("responses").GetProperty("415").GetProperty("content").TryGetProperty("application/problem+json", out _));
+        }
+        Assert.True(doc.GetProperty("paths").GetProperty("/datasets/{name}/events").GetProperty("post").GetProperty("responses").TryGetProperty("404", out _));
+    }
 }

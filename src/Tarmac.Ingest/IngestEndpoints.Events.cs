@@ -34,18 +34,22 @@ public static partial class IngestEndpoints
         .AddOpenApiOperationTransformer((op, context, _) => EventsDocs.DescribeBody(op, context));
 
     private static Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> EventsDefault(
-        HttpRequest request, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>
-        EventsAsync(request, DefaultDataset, wait ?? false, uploads, ct);
+        HttpRequest request, [FromQuery] bool? wait, UploadService uploads, TarmacOptions options, CancellationToken ct) =>
+        EventsAsync(request, DefaultDataset, wait ?? false, uploads, options, ct);
 
     private static Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> EventsToDataset(
-        HttpRequest request, string name, [FromQuery] bool? wait, UploadService uploads, CancellationToken ct) =>
-        EventsAsync(request, name, wait ?? false, uploads, ct);
+        HttpRequest request, string name, [FromQuery] bool? wait, UploadService uploads, TarmacOptions options, CancellationToken ct) =>
+        EventsAsync(request, name, wait ?? false, uploads, options, ct);
 
     private static async Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> EventsAsync(
-        HttpRequest request, string dataset, bool wait, UploadService uploads, CancellationToken ct)
+        HttpRequest request, string dataset, bool wait, UploadService uploads, TarmacOptions options, CancellationToken ct)
     {
         var compressed = CsvRequestBody.IsCompressed(request);
-        if (uploads.Screen(dataset, request.ContentLength, compressed) is { } early) return ToProblem(early);
+        if (uploads.Screen(dataset, null, compressed) is { } early) return ToProblem(early);
+        // The upload routes' 413 points large files to POST /uploads, a CSV-only route: events get their own hint.
+        var limit = options.EffectiveMaxUploadBytes;
+        if (!compressed && request.ContentLength > limit)
+            return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The body exceeds the limit of {limit} bytes. Send the records in several smaller requests.");
         var (body, format, problem) = JsonRequestBody.Open(request);
         if (problem is not null) return problem;
 

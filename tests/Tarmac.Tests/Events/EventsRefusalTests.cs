@@ -89,7 +89,7 @@ public sealed class EventsRefusalTests : IDisposable
     [InlineData(true)]
     public Task Over_the_limit_is_413_from_the_declared_length_or_while_streaming(bool chunked) =>
         AssertProblem("[" + string.Join(",", Enumerable.Repeat("{\"id\": 123456789}", 200)) + "]", "application/json", HttpStatusCode.RequestEntityTooLarge,
-            "Upload too large", "exceeds the limit of 2000 bytes", chunked);
+            "Upload too large", "The body exceeds the limit of 2000 bytes. Send the records in several smaller requests.", chunked);
 
     [Theory]
     [InlineData("text/csv")]

@@ -23,8 +23,7 @@ public sealed class JsonRecordParser
     public JsonRecordParser(DatasetSchema schema)
     {
         _schema = schema;
-        // Names match as CSV header names do: case-insensitively.
-        _columns = schema.Columns.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase).GetAlternateLookup<ReadOnlySpan<char>>();
+        _columns = Lookups.GetValue(schema, NewLookup).GetAlternateLookup<ReadOnlySpan<char>>();
         _present = new bool[schema.Columns.Count];
     }
 
@@ -102,6 +101,13 @@ public sealed class JsonRecordParser
             if (column.Required && !_present[column.Ordinal]) Fail(column.Name, null, "a value is required (the column is REQUIRED); the field is missing");
         return faults == 0;
     }
+
+    // One lookup per schema, not per upload: a takeoff is an upload of one record, thousands a second.
+    private static readonly System.Runtime.CompilerServices.ConditionalWeakTable<DatasetSchema, Dictionary<string, ColumnSchema>> Lookups = new();
+
+    // Names match as CSV header names do: case-insensitively. Read-only once built, so shared across threads.
+    private static Dictionary<string, ColumnSchema> NewLookup(DatasetSchema schema) =>
+        schema.Columns.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The unescaped text of the current string, property name or number; valid until the next call.</summary>
     private ReadOnlySpan<char> Text(ref Utf8JsonReader reader)

@@ -209,7 +209,7 @@ module "ingest" {
   project_id            = var.project_id
   region                = var.region
   name                  = "${local.name}-ingest"
-  description           = "Tarmac ingest: POST /upload, POST /datasets/{name}/upload, POST /uploads, GET /uploads/{id}."
+  description           = "Tarmac ingest: POST /upload, POST /datasets/{name}/upload, POST /events, POST /datasets/{name}/events, POST /uploads, GET /uploads/{id}."
   labels                = local.labels
   image                 = local.images["ingest"]
   service_account_email = local.sa["ingest"]

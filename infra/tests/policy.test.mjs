@@ -392,6 +392,7 @@ test('the OpenAPI spec routes every public endpoint', () => {
   const want = [
     'POST /upload', 'POST /uploads', 'GET /uploads/{id}', 'GET /getdata', 'GET /stats', 'GET /datasets',
     'GET /datasets/{name}', 'GET /datasets/{name}/rows', 'GET /datasets/{name}/stats', 'POST /datasets/{name}/upload',
+    'POST /events', 'POST /datasets/{name}/events',
   ];
   for (const f of specFiles) {
     const have = new Set(operations(fs.readFileSync(f, 'utf8')).map((op) => `${op.method.toUpperCase()} ${op.path}`));

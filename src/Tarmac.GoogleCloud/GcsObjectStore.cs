@@ -103,7 +103,8 @@ public sealed class GcsObjectStore(StorageClient client, string bucket) : IObjec
 
     private static string ContentTypeOf(string name) =>
         name.EndsWith(".csv", StringComparison.Ordinal) ? "text/csv"
-        : name.EndsWith(".ndjson", StringComparison.Ordinal) || name.EndsWith(".json", StringComparison.Ordinal) ? "application/x-ndjson"
+        : name.EndsWith(".ndjson", StringComparison.Ordinal) ? "application/x-ndjson"
+        : name.EndsWith(".json", StringComparison.Ordinal) ? "application/json"
         : "application/octet-stream";
 
     /// <summary>The body of a download; disposing it releases the HTTP response.</summary>

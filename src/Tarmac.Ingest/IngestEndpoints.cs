@@ -14,7 +14,7 @@ public static partial class IngestEndpoints
     /// <summary>The dataset <c>POST /upload</c> writes to (the seed's path).</summary>
     public const string DefaultDataset = "flights";
 
-    /// <summary>Maps the upload routes: the direct CSV uploads, an upload's status, and <c>POST /uploads</c> for large files.</summary>
+    /// <summary>Maps the upload routes: the direct CSV uploads, JSON events, an upload's status, and <c>POST /uploads</c> for large files.</summary>
     public static IEndpointRouteBuilder MapIngest(this IEndpointRouteBuilder app)
     {
         // Antiforgery stays off even if a host turns it on: the clients are scripts without cookies, and a form here is read
@@ -26,6 +26,7 @@ public static partial class IngestEndpoints
         uploads.MapPost("/datasets/{name}/upload", UploadToDataset).WithName("UploadToDataset").RequireAccess(Scopes.Upload).RecordsUploadOwner()
             .WithSummary("Upload a CSV file to a dataset").WithDescription(UploadDescription).WithUploadProblems()
             .ProducesProblem(StatusCodes.Status404NotFound);
+        uploads.MapEvents();
         uploads.MapGet("/uploads/{id}", GetUpload).WithName("GetUpload").RequireAccess(Scopes.Status)
             .WithSummary("Status, row counts and row errors of an upload").ProducesProblem(StatusCodes.Status404NotFound);
         uploads.MapSignedUploads();

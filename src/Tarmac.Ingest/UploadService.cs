@@ -34,15 +34,15 @@ public sealed partial class UploadService(
 
         var receivedAt = time.GetUtcNow();
         var uploadId = UploadIds.New();
-        var objectName = UploadIds.ObjectName(dataset.Name, uploadId, receivedAt);
+        var objectName = UploadIds.ObjectName(dataset.Name, uploadId, receivedAt, incoming.Format);
         StoredObject stored;
         string sha256;
         try
         {
-            using var inspector = new InspectingUploadStream(incoming.Csv, dataset, options.EffectiveMaxUploadBytes, incoming.Compressed);
+            using var inspector = UploadInspections.Open(incoming, dataset, options.EffectiveMaxUploadBytes);
             var metadata = new Dictionary<string, string> { ["upload_id"] = uploadId, ["dataset"] = dataset.Name };
             if (incoming.FileName is not null) metadata["file_name"] = incoming.FileName;
-            stored = await store.CreateAsync(objectName, inspector, metadata, ct);
+            stored = await store.CreateAsync(objectName, inspector.Body, metadata, ct);
             sha256 = inspector.Sha256;
         }
         catch (UploadRejectedException e)

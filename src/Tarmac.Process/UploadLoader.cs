@@ -7,7 +7,7 @@ namespace Tarmac.Process;
 
 /// <summary>
 /// Where rows are validated and each upload's outcome decided: every row of every upload of a batch is checked against its
-/// dataset's schema (or loaded by the warehouse's own fast path, which gives the same outcome), accepted rows go into the
+/// dataset's schema by the reader of its format, CSV or JSON (or, for CSV, loaded by the warehouse's own fast path, which gives the same outcome), accepted rows go into the
 /// warehouse's load session, all-or-nothing datasets lose every row of an upload with one bad row, and the rows and the
 /// outcomes commit together.
 /// </summary>
@@ -32,7 +32,7 @@ public sealed class UploadLoader(IWarehouseLoader warehouse, TarmacOptions optio
                 results[i] = record ?? req.Upload; // a redelivery of something already settled: no-op
                 continue;
             }
-            var result = Oversize(req) ?? await session.TryLoadFastAsync(req, ct) ?? await ValidateIntoAsync(session, req, ct);
+            var result = Oversize(req) ?? await TryLoadFastAsync(session, req, ct) ?? await ValidateIntoAsync(session, req, ct);
             if (req.Dataset.Options.AllOrNothing && (result.RowsRejected > 0 || result.FileError is not null) && result.RowsAccepted > 0)
             {
                 await session.DiscardRowsAsync(req, ct);
@@ -53,13 +53,17 @@ public sealed class UploadLoader(IWarehouseLoader warehouse, TarmacOptions optio
     private ValidationResult? Oversize(LoadRequest req) => req.Upload.Bytes <= options.MaxObjectBytes ? null
         : ValidationResult.ForFileError($"The file is {req.Upload.Bytes:N0} bytes; the most a file may have is {options.MaxObjectBytes:N0} bytes. Split it and upload the parts.");
 
+    /// <summary>A warehouse's fast path reads CSV (DuckDB's <c>read_csv</c>); a JSON upload always takes the C# reader.</summary>
+    private static Task<ValidationResult?> TryLoadFastAsync(ILoadSession session, LoadRequest req, CancellationToken ct) =>
+        UploadFormats.FromObjectName(req.Upload.Object) == UploadFormat.Csv ? session.TryLoadFastAsync(req, ct) : Task.FromResult<ValidationResult?>(null);
+
     private static async Task<ValidationResult> ValidateIntoAsync(ILoadSession session, LoadRequest req, CancellationToken ct)
     {
         await using var rows = await session.OpenRowsAsync(req, ct);
-        await using var csv = await req.OpenAsync(ct);
+        await using var body = await req.OpenAsync(ct);
         // Runs on the batch's own pool thread (the pump or the push batcher, never a request); a row writer that blocks
-        // while its destination drains (BigQuery staging) blocks only that thread.
-        var result = await CsvValidator.ValidateAsync(csv, req.Dataset, rows, ct);
+        // while its destination drains (BigQuery staging) blocks only that thread. The object's name says its format.
+        var result = await UploadValidator.ValidateAsync(body, req.Upload.Object, req.Dataset, rows, ct);
         await rows.CompleteAsync(ct);
         return result;
     }

@@ -33,6 +33,7 @@ public class ChecksCatchLiesTests
         builder.Logging.ClearProviders();
         var app = builder.Build();
         app.MapPost("/upload", () => Results.Content(uploadStatus, "application/json"));
+        app.MapPost("/events", () => Results.Content(uploadStatus, "application/json"));
         app.MapGet("/uploads/{id}", () => Results.Content(uploadStatus, "application/json"));
         app.MapGet("/getdata", (HttpRequest r) => Results.Content(rows(r), "application/json"));
         app.MapGet("/stats", () => Results.Content("[]", "application/json"));
@@ -47,6 +48,15 @@ public class ChecksCatchLiesTests
         var (app, http) = await LyingServerAsync(_ => "[]");
         await using var _ = app;
         await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.UploadedRowsReadBackExactlyAsync(http, Wait));
+    }
+
+    [Fact]
+    public async Task A_server_that_accepts_events_but_serves_nothing_fails_the_events_check()
+    {
+        const string partial = """{"upload_id":"0123456789abcdef0123456789abcdef","status":"partially_loaded","rows_loaded":5,"rows_rejected":1,"errors":[{"line":6,"column":"year","value":"twenty","reason":"must be an integer"}]}""";
+        var (app, http) = await LyingServerAsync(_ => "[]", partial);
+        await using var _ = app;
+        await Assert.ThrowsAnyAsync<XunitException>(() => DeploymentChecks.EventsReadBackExactlyAsync(http, Wait));
     }
 
     [Fact]

@@ -10,7 +10,7 @@ namespace Tarmac.IntegrationTests;
 /// What the CD pipeline checks after a deploy. Each check asserts on content — the exact rows and
 /// aggregates written by this run — so a server that answers 200 with wrong or empty data fails it.
 /// </summary>
-public static class DeploymentChecks
+public static partial class DeploymentChecks
 {
     /// <summary>The statuses after which an upload's status never changes again.</summary>
     private static readonly HashSet<string> FinalStatuses = ["loaded", "partially_loaded", "rejected", "failed"];

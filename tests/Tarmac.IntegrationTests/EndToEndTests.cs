@@ -11,6 +11,10 @@ public class EndToEndTests(Deployment deployment) : IClassFixture<Deployment>
     }
 
     [Fact]
+    public Task Json_events_are_loaded_and_served_back_exactly_with_line_errors_for_a_bad_record() =>
+        DeploymentChecks.EventsReadBackExactlyAsync(deployment.Http, deployment.StatusWait);
+
+    [Fact]
     public Task A_bad_file_is_rejected_with_line_level_errors() =>
         DeploymentChecks.BadFileIsRejectedWithLineErrorsAsync(deployment.Http, deployment.StatusWait);
 }

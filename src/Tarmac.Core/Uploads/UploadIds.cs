@@ -15,16 +15,19 @@ public static class UploadIds
 
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
-    /// <summary><c>raw/&lt;dataset&gt;/&lt;yyyy-MM-dd&gt;/&lt;upload-id&gt;.csv</c>: unique per upload, never reused.</summary>
-    public static string ObjectName(string dataset, string uploadId, DateTimeOffset receivedAt) =>
-        $"{RawPrefix}{dataset}/{receivedAt.UtcDateTime:yyyy-MM-dd}/{uploadId}.csv";
+    /// <summary>
+    /// <c>raw/&lt;dataset&gt;/&lt;yyyy-MM-dd&gt;/&lt;upload-id&gt;.csv</c> (<c>.json</c>, <c>.ndjson</c> for JSON uploads): unique per
+    /// upload, never reused. The extension is the upload's <see cref="UploadFormat"/>, which process reads back from it.
+    /// </summary>
+    public static string ObjectName(string dataset, string uploadId, DateTimeOffset receivedAt, UploadFormat format = UploadFormat.Csv) =>
+        $"{RawPrefix}{dataset}/{receivedAt.UtcDateTime:yyyy-MM-dd}/{uploadId}{format.Extension()}";
 
     /// <summary>Reads dataset and upload id back from a raw object name; false for any other name.</summary>
     public static bool TryParseObjectName(string name, out string dataset, out string uploadId)
     {
         dataset = uploadId = "";
-        if (!name.StartsWith(RawPrefix, StringComparison.Ordinal) || !name.EndsWith(".csv", StringComparison.Ordinal)) return false;
-        var parts = name[RawPrefix.Length..^4].Split('/');
+        if (!name.StartsWith(RawPrefix, StringComparison.Ordinal) || !UploadFormats.TryFromObjectName(name, out var format)) return false;
+        var parts = name[RawPrefix.Length..^format.Extension().Length].Split('/');
         if (parts.Length != 3 || !IsValid(parts[2])) return false;
         dataset = parts[0];
         uploadId = parts[2];

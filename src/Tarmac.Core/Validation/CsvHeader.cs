@@ -86,7 +86,8 @@ public sealed class CsvHeader
         return names.Count > MaxNamesListed ? $"{shown} and {names.Count - MaxNamesListed} more" : shown;
     }
 
-    private static string Printable(string name)
+    /// <summary>A client-supplied name fit for a problem or log line: cut to <see cref="MaxNameLength"/>, control characters escaped.</summary>
+    internal static string Printable(string name)
     {
         var b = new System.Text.StringBuilder();
         foreach (var c in name.Length > MaxNameLength ? name[..MaxNameLength] : name)

@@ -65,6 +65,7 @@ public sealed partial class UploadService(
                 : new UploadRefused(UploadRefusal.Invalid, "Malformed multipart body", $"The multipart/form-data body could not be read: {e.Message}");
         }
 
+        incoming.Slot?.Release(); // the bytes are stored: what follows is bounded by the ledger and TARMAC_MAX_WAITERS
         var candidate = new UploadRecord
         {
             UploadId = uploadId, Dataset = dataset.Name, Object = stored.Name, Bytes = stored.Size, Sha256 = sha256,

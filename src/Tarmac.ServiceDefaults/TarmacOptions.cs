@@ -44,6 +44,13 @@ public sealed class TarmacOptions
     public int MaxWaiters { get; set; } = 256;
 
     /// <summary>
+    /// Most direct uploads receiving and storing their bytes at once per host. Beyond it an upload is answered 503 with
+    /// <c>Retry-After</c> before its body is read; waiting for an outcome afterwards does not count (see <see cref="MaxWaiters"/>).
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_MAX_CONCURRENT_UPLOADS")]
+    public int MaxConcurrentUploads { get; set; } = 64;
+
+    /// <summary>
     /// Longest a query may run before it is cancelled in the warehouse and answered 503 with Retry-After
     /// (counted until the response starts; a streaming export then runs as long as the client reads).
     /// </summary>
@@ -72,6 +79,7 @@ public sealed class TarmacOptions
         if (BatchMaxUploads is < 1 or > 10_000) yield return "TARMAC_BATCH_MAX_UPLOADS must be between 1 and 10000.";
         if (WaitTimeoutSeconds < 0) yield return "TARMAC_WAIT_TIMEOUT_SECONDS must be 0 or more.";
         if (MaxWaiters < 0) yield return "TARMAC_MAX_WAITERS must be 0 or more.";
+        if (MaxConcurrentUploads < 1) yield return "TARMAC_MAX_CONCURRENT_UPLOADS must be at least 1.";
         if (QueryTimeoutMs < 1) yield return "TARMAC_QUERY_TIMEOUT_MS must be at least 1.";
         if (BufferedPageRows is < 0 or > 10_000) yield return "TARMAC_BUFFERED_PAGE_ROWS must be between 0 and 10000.";
     }

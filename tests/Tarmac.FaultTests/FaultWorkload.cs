@@ -28,10 +28,10 @@ internal sealed class FaultWorkload
 
     public IReadOnlyDictionary<int, SentFile> Files => _files;
 
-    /// <summary>Makes file <paramref name="number"/>: small (a takeoff or a few), or large; some with one bad row.</summary>
-    public SentFile Make(int number, Random rng)
+    /// <summary>Makes file <paramref name="number"/>: small (a takeoff or a few), or large (one in <paramref name="largeOneIn"/>); some with one bad row.</summary>
+    public SentFile Make(int number, Random rng, int largeOneIn = 10)
     {
-        var rows = rng.Next(10) == 0 ? 20_000 + rng.Next(20_000) : 1 + rng.Next(20);
+        var rows = rng.Next(largeOneIn) == 0 ? 20_000 + rng.Next(20_000) : 1 + rng.Next(20);
         var bad = rng.Next(4) == 0 ? rng.Next(rows) : -1;
         var b = new StringBuilder("id,file,s\n");
         var good = new List<long>(rows);
@@ -47,21 +47,27 @@ internal sealed class FaultWorkload
         return file;
     }
 
-    /// <summary>Posts a file; records it as acknowledged when the answer is a 200. Connection failures (the kill) are expected.</summary>
-    public async Task PostAsync(HttpClient http, SentFile file)
+    /// <summary>
+    /// Posts a file; records it as acknowledged when the answer is a 200 (or, with <paramref name="wait"/>, the 202 of a wait
+    /// that ended first: the upload is stored and registered all the same). Connection failures (the kill) are expected.
+    /// Returns the status code, or null when the connection failed.
+    /// </summary>
+    public async Task<HttpStatusCode?> PostAsync(HttpClient http, SentFile file, bool wait = false)
     {
         try
         {
             using var content = new ByteArrayContent(file.Bytes);
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
-            using var response = await http.PostAsync($"/datasets/{Dataset}/upload", content);
-            if (response.StatusCode != HttpStatusCode.OK) return;
+            using var response = await http.PostAsync($"/datasets/{Dataset}/upload{(wait ? "?wait=true" : "")}", content);
+            if (response.StatusCode != HttpStatusCode.OK && !(wait && response.StatusCode == HttpStatusCode.Accepted)) return response.StatusCode;
             var doc = await response.Content.ReadFromJsonAsync<JsonElement>();
             lock (Acknowledged) Acknowledged[file.Number] = doc.GetProperty("upload_id").GetString()!;
+            return response.StatusCode;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
             // The host died under the request: not acknowledged, so it may or may not be loaded, but never twice.
+            return null;
         }
     }
 

@@ -22,6 +22,9 @@ internal sealed partial class LocalProcess : IDisposable
     /// <summary>A client whose base address is the process's loopback URL.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>The operating-system process id (to read <c>/proc/&lt;pid&gt;/status</c>).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 

@@ -14,11 +14,17 @@ internal static class ExportCutOff
     /// <summary>The key of the NDJSON line that ends a cut-off export.</summary>
     public const string ErrorKey = "$error";
 
-    /// <summary>How long the last NDJSON line may take to reach a reader before the connection is aborted instead.</summary>
-    private static readonly TimeSpan LastLineLimit = TimeSpan.FromSeconds(5);
+    /// <summary>
+    /// How much longer than the export limit a flush may wait for its reader (the last NDJSON line queues behind what the
+    /// socket buffers hold, which a slow reader takes a while to drain). A reader that takes nothing that long is aborted.
+    /// </summary>
+    public static readonly TimeSpan Grace = TimeSpan.FromSeconds(30);
 
-    /// <summary>Ends the started response <paramref name="http"/> so that its client can tell it is incomplete.</summary>
-    public static async Task EndAsync(HttpContext http, TimeSpan limit)
+    /// <summary>
+    /// Ends the started response <paramref name="http"/> so that its client can tell it is incomplete; the last line's flush
+    /// waits under <paramref name="flush"/>.
+    /// </summary>
+    public static async Task EndAsync(HttpContext http, TimeSpan limit, CancellationToken flush)
     {
         if (http.Response.ContentType?.StartsWith("application/x-ndjson", StringComparison.Ordinal) != true)
         {
@@ -35,14 +41,13 @@ internal static class ExportCutOff
                     "Read faster, or ask for less (filters, fields, a smaller limit, or pages with cursor=).",
             },
         });
-        using var bounded = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
-        bounded.CancelAfter(LastLineLimit);
         try
         {
-            // Whole rows only were written before the cut (each row is written at once, then flushed), so this line starts a line.
-            await http.Response.BodyWriter.WriteAsync(line, bounded.Token);
-            await http.Response.BodyWriter.WriteAsync("\n"u8.ToArray(), bounded.Token);
-            await http.Response.BodyWriter.FlushAsync(bounded.Token);
+            // Whole rows only were written before the cut (a row is written at once, and the limit is checked between rows),
+            // so this starts a line of its own.
+            await http.Response.BodyWriter.WriteAsync(line, flush);
+            await http.Response.BodyWriter.WriteAsync("\n"u8.ToArray(), flush);
+            await http.Response.BodyWriter.FlushAsync(flush);
         }
         catch (OperationCanceledException)
         {

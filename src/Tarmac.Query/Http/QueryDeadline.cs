@@ -18,33 +18,41 @@ public sealed partial class QueryDeadline(TarmacOptions options, ILogger<QueryDe
 
     /// <summary>
     /// Runs <paramref name="work"/> under the limit. The work gets the token to pass on and a callback that the row writer
-    /// calls when the first byte is ready. On timeout before then the answer is a 503 <see cref="ProblemHttpResult"/>;
-    /// after it, the response is cut off so that a truncated body cannot look complete.
+    /// calls when the first byte is ready, which returns the token its flushes wait under. On timeout before then the
+    /// answer is a 503 <see cref="ProblemHttpResult"/>; after it, the response is cut off so that a truncated body cannot
+    /// look complete.
     /// </summary>
-    public async Task<IResult> RunAsync(HttpContext http, Func<CancellationToken, Action, Task<IResult>> work)
+    public async Task<IResult> RunAsync(HttpContext http, Func<CancellationToken, Func<CancellationToken>, Task<IResult>> work)
     {
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
+        // Flushes wait under a token of their own, a grace period later than the export limit: Kestrel aborts the connection
+        // when a flush is cancelled, and a reader that is still taking data should get the "$error" line, not that abort.
+        // Only a reader that takes nothing at all keeps the warehouse connection up to the grace period longer.
+        using var flush = CancellationTokenSource.CreateLinkedTokenSource(http.RequestAborted);
         var timeout = TimeSpan.FromMilliseconds(options.QueryTimeoutMs);
         limit.CancelAfter(timeout);
         var started = Stopwatch.GetTimestamp();
-        void StartResponse()
+        CancellationToken StartResponse()
         {
             // The timer's callback can run late on a busy thread pool: the clock, not the callback, decides whether the
             // limit passed before the first byte.
             if (Stopwatch.GetElapsedTime(started) > timeout) limit.Cancel();
             limit.Token.ThrowIfCancellationRequested();
             limit.CancelAfter(options.ExportTimeLimit);
+            flush.CancelAfter(options.ExportTimeLimit + ExportCutOff.Grace);
+            return flush.Token;
         }
         try
         {
             return await work(limit.Token, StartResponse);
         }
-        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested)
+        catch (OperationCanceledException) when (!http.RequestAborted.IsCancellationRequested || flush.IsCancellationRequested)
         {
             if (http.Response.HasStarted)
             {
                 LogCutOff(log, http.Request.Path.Value, options.ExportTimeLimit);
-                await ExportCutOff.EndAsync(http, options.ExportTimeLimit);
+                if (flush.IsCancellationRequested) http.Abort(); // the reader took nothing for the whole grace period
+                else await ExportCutOff.EndAsync(http, options.ExportTimeLimit, flush.Token);
                 return Results.Empty;
             }
             LogTimedOut(log, http.Request.Path.Value, options.QueryTimeoutMs);

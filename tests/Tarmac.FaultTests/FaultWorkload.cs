@@ -85,10 +85,9 @@ internal sealed class FaultWorkload
             var accounted = doc.GetProperty("rows_loaded").GetInt64() + doc.GetProperty("rows_rejected").GetInt64();
             if (accounted != file.Records) failures.Add($"file {number}: rows_loaded + rows_rejected = {accounted}, the file has {file.Records} records");
         }
-        var csv = await http.GetStringAsync($"/datasets/{Dataset}/rows?format=csv&fields=id,file&limit=1000000&sort=id");
         var byFile = new Dictionary<int, List<long>>();
         var seen = new HashSet<long>();
-        foreach (var line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+        await foreach (var line in TableLinesAsync(http))
         {
             var parts = line.TrimEnd('\r').Split(',');
             var id = long.Parse(parts[0], CultureInfo.InvariantCulture);
@@ -106,6 +105,21 @@ internal sealed class FaultWorkload
                 failures.Add($"file {number} ({(acknowledged ? "acknowledged" : "not acknowledged")}) has {ids.Count} of its {file.GoodIds.Count} rows in the table");
         }
         return failures;
+    }
+
+    /// <summary>Every row of the table as "id,file", walking keyset pages (a long soak loads more than one page holds).</summary>
+    private static async IAsyncEnumerable<string> TableLinesAsync(HttpClient http)
+    {
+        for (Uri? next = new(http.BaseAddress!, $"/datasets/{Dataset}/rows?format=csv&fields=id,file&limit=500000&sort=id"); next is not null;)
+        {
+            using var response = await http.GetAsync(next);
+            response.EnsureSuccessStatusCode();
+            var csv = await response.Content.ReadAsStringAsync();
+            foreach (var line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)) yield return line;
+            next = response.Headers.TryGetValues("Link", out var links) && links.FirstOrDefault() is { } link
+                ? new Uri(http.BaseAddress!, link[(link.IndexOf('<') + 1)..link.IndexOf('>')])
+                : null;
+        }
     }
 
     private static async Task<JsonElement> WaitFinalAsync(HttpClient http, string uploadId)

@@ -92,6 +92,9 @@ public sealed class SoakTests(ITestOutputHelper output)
             tasks.Add(ProberAsync());
             await Task.WhenAll(tasks);
             peakRss = PeakRss(host.Id);
+            if (t.Failures.Count > 0)
+                foreach (var line in host.LastLines.Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("Exception", StringComparison.Ordinal)).Take(30))
+                    output.WriteLine("host: " + line);
             await host.TerminateAsync();
 
             async Task UploaderAsync()
@@ -215,6 +218,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             $"{t.Queries} queries ({t.QueryRefused} answered 503); {t.Exports + t.ExportsAborted} slow exports ({t.ExportsCutOff} ended by an $error line, {t.ExportsAborted} aborted); " +
             $"peak RSS {peakRss / (1 << 20)} MiB; {failures.Count} invariant failures"));
 
+        foreach (var f in failures.Take(10)) output.WriteLine("invariant: " + f);
         Assert.True(t.Failures.Count == 0, $"seed {seed}: " + string.Join("; ", t.Failures.Take(20)));
         Assert.True(failures.Count == 0, $"seed {seed}: " + string.Join("; ", failures.Take(20)));
         Assert.True(t.ProbesUnderLoad > 0, $"no /healthz probe ran while 200 or more uploads were in flight (at most {t.MaxInFlight}): the soak did not load the host as the issue asks");

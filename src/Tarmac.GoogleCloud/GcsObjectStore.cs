@@ -91,6 +91,28 @@ public sealed class GcsObjectStore(StorageClient client, string bucket) : IObjec
     }
 
     /// <inheritdoc />
+    public async Task<bool> DeleteAsync(string name, long generation, CancellationToken ct)
+    {
+        try
+        {
+            // objects.delete with ifGenerationMatch removes only that generation; any other answers 412 and stays
+            // (https://cloud.google.com/storage/docs/request-preconditions,
+            // https://cloud.google.com/dotnet/docs/reference/Google.Cloud.Storage.V1/latest/Google.Cloud.Storage.V1.DeleteObjectOptions).
+            await client.DeleteObjectAsync(bucket, name, new DeleteObjectOptions { IfGenerationMatch = generation }, ct);
+            return true;
+        }
+        catch (GoogleApiException e) when (e.HttpStatusCode is HttpStatusCode.NotFound or HttpStatusCode.PreconditionFailed)
+        {
+            // 404: already gone (a retried delete whose first attempt landed). 412: not the generation we created.
+            return false;
+        }
+        catch (GoogleApiException e) when (GcsErrors.IsTransient(e.HttpStatusCode))
+        {
+            throw GcsErrors.Unavailable(bucket, name, e);
+        }
+    }
+
+    /// <inheritdoc />
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
         await foreach (var obj in client.ListObjectsAsync(bucket, prefix).WithCancellation(ct))

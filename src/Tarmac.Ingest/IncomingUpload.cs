@@ -8,8 +8,10 @@ namespace Tarmac.Ingest;
 /// <param name="ContentType">The content type the client declared, as sent.</param>
 /// <param name="Client">How the client names itself (its user agent), if at all.</param>
 /// <param name="DeclaredLength">The length the client declared for what it sent, if it did.</param>
+/// <param name="Slot">Its place under <see cref="UploadGate"/>, given back once its bytes are stored.</param>
 public sealed record IncomingUpload(
-    string Dataset, Stream Csv, bool Compressed, string? FileName, string? ContentType, string? Client, long? DeclaredLength)
+    string Dataset, Stream Csv, bool Compressed, string? FileName, string? ContentType, string? Client, long? DeclaredLength,
+    UploadGate.Slot? Slot = null)
 {
     /// <summary>How the bytes are laid out; it picks the checks on the way in and the raw object's extension.</summary>
     public Core.Uploads.UploadFormat Format { get; init; } = Core.Uploads.UploadFormat.Csv;

@@ -30,6 +30,7 @@ public static partial class IngestEndpoints
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .ProducesProblem(StatusCodes.Status507InsufficientStorage)
         .AddOpenApiOperationTransformer((op, context, _) => EventsDocs.DescribeBody(op, context));
 
@@ -50,20 +51,16 @@ public static partial class IngestEndpoints
         var limit = options.EffectiveMaxUploadBytes;
         if (!compressed && request.ContentLength > limit)
             return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The body exceeds the limit of {limit} bytes. Send the records in several smaller requests.");
+        var gate = request.HttpContext.RequestServices.GetRequiredService<UploadGate>();
+        using var slot = gate.TryEnter();
+        if (slot is null) return gate.Refuse(request.HttpContext);
         var (body, format, problem) = JsonRequestBody.Open(request);
         if (problem is not null) return problem;
 
-        var incoming = new IncomingUpload(dataset, body!, compressed, null, request.ContentType, request.Headers.UserAgent.ToString(), request.ContentLength)
+        var incoming = new IncomingUpload(dataset, body!, compressed, null, request.ContentType, request.Headers.UserAgent.ToString(), request.ContentLength, slot)
         {
             Format = format,
         };
-        return await uploads.AcceptAsync(incoming, wait, ct) switch
-        {
-            UploadAccepted { Final: false } pending when wait =>
-                TypedResults.Accepted($"/uploads/{pending.Upload.UploadId}", View(pending.Upload, request.HttpContext, pending.Duplicate)),
-            UploadAccepted accepted => TypedResults.Ok(View(accepted.Upload, request.HttpContext, accepted.Duplicate)),
-            UploadRefused refused => ToProblem(refused),
-            var other => throw new UnreachableException($"Unexpected upload outcome {other.GetType().Name}."),
-        };
+        return Answer(await uploads.AcceptAsync(incoming, wait, ct), wait, request.HttpContext);
     }
 }

@@ -43,6 +43,7 @@ public static partial class IngestEndpoints
         .ProducesProblem(StatusCodes.Status400BadRequest)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
         .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
     private static Task<Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult>> UploadDefault(
@@ -60,21 +61,27 @@ public static partial class IngestEndpoints
         // Screened before the body is opened, since opening a form reads it: an unknown dataset or an oversized
         // Content-Length is answered ahead of any complaint about the body.
         if (uploads.Screen(dataset, request.ContentLength, compressed) is { } early) return ToProblem(early);
+        var gate = request.HttpContext.RequestServices.GetRequiredService<UploadGate>();
+        using var slot = gate.TryEnter();
+        if (slot is null) return gate.Refuse(request.HttpContext);
         var (csv, fileName, problem) = await CsvRequestBody.OpenAsync(request, ct);
         if (problem is not null) return problem;
 
         var incoming = new IncomingUpload(
-            dataset, csv!, compressed, fileName, request.ContentType, request.Headers.UserAgent.ToString(), request.ContentLength);
-        return await uploads.AcceptAsync(incoming, wait, ct) switch
-        {
-            // The wait ended before the load did: 202, pointing to where the outcome will show.
-            UploadAccepted { Final: false } pending when wait =>
-                TypedResults.Accepted($"/uploads/{pending.Upload.UploadId}", View(pending.Upload, request.HttpContext, pending.Duplicate)),
-            UploadAccepted accepted => TypedResults.Ok(View(accepted.Upload, request.HttpContext, accepted.Duplicate)),
-            UploadRefused refused => ToProblem(refused),
-            var other => throw new UnreachableException($"Unexpected upload outcome {other.GetType().Name}."),
-        };
+            dataset, csv!, compressed, fileName, request.ContentType, request.Headers.UserAgent.ToString(), request.ContentLength, slot);
+        return Answer(await uploads.AcceptAsync(incoming, wait, ct), wait, request.HttpContext);
     }
+
+    /// <summary>The HTTP answer to an upload, CSV or events alike.</summary>
+    private static Results<Ok<UploadView>, Accepted<UploadView>, ProblemHttpResult> Answer(UploadOutcome outcome, bool wait, HttpContext http) => outcome switch
+    {
+        // The wait ended before the load did: 202, pointing to where the outcome will show.
+        UploadAccepted { Final: false } pending when wait =>
+            TypedResults.Accepted($"/uploads/{pending.Upload.UploadId}", View(pending.Upload, http, pending.Duplicate)),
+        UploadAccepted accepted => TypedResults.Ok(View(accepted.Upload, http, accepted.Duplicate)),
+        UploadRefused refused => ToProblem(refused),
+        var other => throw new UnreachableException($"Unexpected upload outcome {other.GetType().Name}."),
+    };
 
     private static ProblemHttpResult ToProblem(UploadRefused refused) =>
         Problems.Create(StatusOf(refused.Reason), refused.Title, refused.Detail);

@@ -13,6 +13,7 @@ public static class IngestServiceCollectionExtensions
     public static IServiceCollection AddIngest(this IServiceCollection services)
     {
         services.AddSingleton<UploadService>();
+        services.AddSingleton<UploadGate>();
         services.TryAddSingleton<UploadSignals>();
         return services;
     }

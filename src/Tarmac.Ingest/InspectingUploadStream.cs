@@ -128,7 +128,7 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
         var text = Encoding.UTF8.GetString(_header!, 0, _headerLength);
         ArrayPool<byte>.Shared.Return(_header!);
         _header = null;
-        if (CsvHeader.TryCreate(dataset, CsvHeader.SplitLine(text), out var problem) is null)
+        if (CsvHeader.TryCreate(dataset, CsvHeader.SplitLine(text, dataset.Options.Separator), out var problem) is null)
             throw new UploadRejectedException(UploadRefusal.Invalid, "CSV header does not match the dataset", problem!);
     }
 

@@ -65,6 +65,7 @@ public sealed partial class UploadService(
                 : new UploadRefused(UploadRefusal.Invalid, "Malformed multipart body", $"The multipart/form-data body could not be read: {e.Message}");
         }
 
+        incoming.Slot?.Release(); // the bytes are stored: what follows is bounded by the ledger and TARMAC_MAX_WAITERS
         var candidate = new UploadRecord
         {
             UploadId = uploadId, Dataset = dataset.Name, Object = stored.Name, Bytes = stored.Size, Sha256 = sha256,
@@ -83,7 +84,8 @@ public sealed partial class UploadService(
             // out. Events are idempotent (process skips an upload that is no longer stored), so a second one costs nothing.
             await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, 0), CancellationToken.None);
         }
-        if (!duplicate)
+        if (duplicate) await DiscardDuplicateAsync(stored, upload);
+        else
         {
             await events.PublishAsync(new ObjectFinalized(store.Bucket, upload.Object, stored.Generation), CancellationToken.None);
             metrics.UploadsReceived.Add(1, new KeyValuePair<string, object?>("dataset", dataset.Name));
@@ -104,6 +106,27 @@ public sealed partial class UploadService(
         return new UploadAccepted(upload, duplicate, upload.Status.IsFinal());
     }
 
+    /// <summary>
+    /// Deletes the object a duplicate stored: the earlier upload holds the same bytes, and nothing refers to this copy
+    /// (the candidate was never registered). Only this request's own generation is deleted, and never an object the
+    /// ledger's upload points to. A crash before the delete leaves a stray object that recovery finds to be a duplicate
+    /// again and skips; a failed delete only costs that space, so it is logged and the client still gets its answer.
+    /// </summary>
+    private async Task DiscardDuplicateAsync(StoredObject stored, UploadRecord original)
+    {
+        if (original.Object == stored.Name) return;
+        try
+        {
+            // A re-read narrows the one race left: the earlier upload failed and a retry made this object its own.
+            if ((await ledger.GetAsync(original.UploadId, CancellationToken.None))?.Object == stored.Name) return;
+            if (await store.DeleteAsync(stored.Name, stored.Generation, CancellationToken.None)) LogDiscarded(logger, stored.Name, original.UploadId);
+        }
+        catch (Exception e)
+        {
+            LogDiscardFailed(logger, e, stored.Name);
+        }
+    }
+
     private UploadRefused? Screen(string datasetName, long? declaredLength, bool compressed, out DatasetSchema dataset)
     {
         if (!catalog.TryGet(datasetName, out dataset))
@@ -118,6 +141,12 @@ public sealed partial class UploadService(
     // Debug: every upload is in the ledger already, and a line per takeoff would cost more than the takeoff.
     [LoggerMessage(Level = LogLevel.Debug, Message = "Upload {upload_id} to {dataset} stored ({bytes} bytes, {outcome})")]
     private static partial void LogAccepted(ILogger logger, string upload_id, string dataset, long bytes, RegisterOutcome outcome);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Duplicate object {object} deleted; upload {upload_id} holds the same bytes")]
+    private static partial void LogDiscarded(ILogger logger, string @object, string upload_id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Duplicate object {object} could not be deleted; it stays as a stray copy")]
+    private static partial void LogDiscardFailed(ILogger logger, Exception e, string @object);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Upload to {dataset} refused: no space left to store it (HRESULT {hresult})")]
     private static partial void LogDiskFull(ILogger logger, string dataset, int hresult);

@@ -50,33 +50,61 @@ public sealed partial class LocalEventPump(
 
     private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(5);
 
+    /// <summary>Open uploads are read from the ledger this many at a time, and listed objects checked against it.</summary>
+    private const int RecoveryPage = 1000;
+
     private async Task RecoverAsync(CancellationToken ct)
     {
-        var pending = new List<ObjectFinalized>();
-        foreach (var u in await ledger.ListByStatusAsync(UploadStatus.Stored, int.MaxValue, ct))
-            pending.Add(new ObjectFinalized(store.Bucket, u.Object, 0));
-        // A crash between storing an object and registering it leaves an object the ledger does not know.
-        // Only the last two days are scanned: that window is what a crash can leave behind.
+        // Work is bounded by what is unfinished, not by the bucket: open uploads come from the ledger (page by page, so
+        // memory stays flat however many a crash left), and only two date folders are listed. Finished uploads are never
+        // read again, and nothing the ledger knows is hashed again (the processor only hashes objects it never heard of).
+        var orphans = await FindOrphansAsync(ct);
+        var recovered = 0;
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        while (true)
+        {
+            var page = await ledger.ListByStatusAsync(UploadStatus.Stored, RecoveryPage, ct);
+            // An upload still stored after its pass (a transient failure) is the live pump's to retry, not this loop's.
+            var pending = page.Where(u => seen.Add(u.UploadId)).Select(u => new ObjectFinalized(store.Bucket, u.Object, 0)).ToList();
+            // The orphans go with the first page, so that one pass settles what a small crash left behind.
+            pending.AddRange(orphans);
+            orphans.Clear();
+            if (pending.Count == 0) break;
+            foreach (var chunk in pending.Chunk(Math.Max(1, options.BatchMaxUploads)))
+                await processor.ProcessAsync(chunk, ct);
+            recovered += pending.Count;
+            if (page.Count < RecoveryPage) break;
+        }
+        if (recovered > 0) LogRecovering(logger, recovered);
+    }
+
+    /// <summary>
+    /// Raw objects the ledger does not know: a crash between storing an object and registering it leaves one. Only the last
+    /// two days are listed (that window is what a crash can leave behind), checked against the ledger a page at a time.
+    /// </summary>
+    private async Task<List<ObjectFinalized>> FindOrphansAsync(CancellationToken ct)
+    {
         var today = time.GetUtcNow().UtcDateTime;
-        var recent = new List<(StoredObject Object, string UploadId)>();
+        var orphans = new List<ObjectFinalized>();
         foreach (var ds in catalog.Datasets)
             foreach (var day in new[] { today.AddDays(-1), today })
-                await foreach (var obj in store.ListAsync($"{UploadIds.RawPrefix}{ds.Name}/{day:yyyy-MM-dd}/", ct))
-                    if (UploadIds.TryParseObjectName(obj.Name, out _, out var id)) recent.Add((obj, id));
-        foreach (var chunk in recent.Chunk(10_000))
-        {
-            var known = await ledger.GetManyAsync(chunk.Select(x => x.UploadId).ToList(), ct);
-            pending.AddRange(chunk.Where(x => !known.ContainsKey(x.UploadId)).Select(x => new ObjectFinalized(store.Bucket, x.Object.Name, x.Object.Generation)));
-        }
-        if (pending.Count == 0) return;
-        LogRecovering(logger, pending.Count);
-        foreach (var chunk in pending.Chunk(Math.Max(1, options.BatchMaxUploads)))
-            await processor.ProcessAsync(chunk, ct);
+                await foreach (var chunk in ListRawAsync($"{UploadIds.RawPrefix}{ds.Name}/{day:yyyy-MM-dd}/", ct).Chunk(RecoveryPage).WithCancellation(ct))
+                {
+                    var known = await ledger.GetManyAsync(chunk.Select(x => x.UploadId).ToList(), ct);
+                    orphans.AddRange(chunk.Where(x => !known.ContainsKey(x.UploadId)).Select(x => new ObjectFinalized(store.Bucket, x.Object.Name, x.Object.Generation)));
+                }
+        return orphans;
+    }
+
+    private async IAsyncEnumerable<(StoredObject Object, string UploadId)> ListRawAsync(string prefix, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var obj in store.ListAsync(prefix, ct))
+            if (UploadIds.TryParseObjectName(obj.Name, out _, out var id)) yield return (obj, id);
     }
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing a batch of {count} events failed; its uploads stay stored and are retried shortly")]
     private static partial void LogPumpError(ILogger logger, Exception e, int count);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Recovering {count} uploads left unprocessed by an earlier run")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Recovered {count} uploads left unprocessed by an earlier run")]
     private static partial void LogRecovering(ILogger logger, int count);
 }

@@ -22,8 +22,11 @@ internal static class QueryDocs
         **format**=json|ndjson|csv (or `Accept: application/x-ndjson` / `text/csv`); NDJSON and CSV stream. **count**=true adds `X-Total-Count`.
 
         `ETag` (data version + query) and `Last-Modified` (latest load) are set; `If-None-Match`/`If-Modified-Since` give 304.
-        A query over the time limit is stopped and answered 503 with `Retry-After`. Any parameter outside this grammar is a 400
-        problem naming the `parameter` and listing what is `allowed`.
+        A query over the time limit is stopped and answered 503 with `Retry-After`. A response still being read when the export
+        time limit (default 10 minutes from its first byte) passes is cut off: NDJSON ends with a line `{"$error": {"status": 503,
+        "title": "Export cut off", "detail": …}}`; CSV and JSON end without their terminating chunk (the connection is aborted),
+        which HTTP clients report as a body that ended early. Any parameter outside this grammar is a 400 problem naming the
+        `parameter` and listing what is `allowed`.
         """;
 
     public const string StatsDescription = """

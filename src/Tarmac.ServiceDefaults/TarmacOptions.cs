@@ -44,11 +44,26 @@ public sealed class TarmacOptions
     public int MaxWaiters { get; set; } = 256;
 
     /// <summary>
+    /// Most direct uploads receiving and storing their bytes at once per host. Beyond it an upload is answered 503 with
+    /// <c>Retry-After</c> before its body is read; waiting for an outcome afterwards does not count (see <see cref="MaxWaiters"/>).
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_MAX_CONCURRENT_UPLOADS")]
+    public int MaxConcurrentUploads { get; set; } = 64;
+
+    /// <summary>
     /// Longest a query may run before it is cancelled in the warehouse and answered 503 with Retry-After
     /// (counted until the response starts; a streaming export then runs as long as the client reads).
     /// </summary>
     [ConfigurationKeyName("TARMAC_QUERY_TIMEOUT_MS")]
     public int QueryTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>
+    /// Longest a response may take from its first byte (a slow reader of a large export holds a warehouse connection that
+    /// long); then it is cut off: NDJSON with a last <c>{"$error": …}</c> line, CSV and JSON by aborting the connection.
+    /// A time span, <c>hh:mm:ss</c>; default 10 minutes.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_EXPORT_TIME_LIMIT")]
+    public TimeSpan ExportTimeLimit { get; set; } = TimeSpan.FromMinutes(10);
 
     /// <summary>Pages up to this many rows (at most 10,000) are read in one query and held; larger ones (exports) stream.</summary>
     [ConfigurationKeyName("TARMAC_BUFFERED_PAGE_ROWS")]
@@ -72,7 +87,9 @@ public sealed class TarmacOptions
         if (BatchMaxUploads is < 1 or > 10_000) yield return "TARMAC_BATCH_MAX_UPLOADS must be between 1 and 10000.";
         if (WaitTimeoutSeconds < 0) yield return "TARMAC_WAIT_TIMEOUT_SECONDS must be 0 or more.";
         if (MaxWaiters < 0) yield return "TARMAC_MAX_WAITERS must be 0 or more.";
+        if (MaxConcurrentUploads < 1) yield return "TARMAC_MAX_CONCURRENT_UPLOADS must be at least 1.";
         if (QueryTimeoutMs < 1) yield return "TARMAC_QUERY_TIMEOUT_MS must be at least 1.";
+        if (ExportTimeLimit <= TimeSpan.Zero || ExportTimeLimit > TimeSpan.FromDays(1)) yield return "TARMAC_EXPORT_TIME_LIMIT must be a time span (hh:mm:ss) over 0 and at most 1.00:00:00.";
         if (BufferedPageRows is < 0 or > 10_000) yield return "TARMAC_BUFFERED_PAGE_ROWS must be between 0 and 10000.";
     }
 

@@ -28,10 +28,10 @@ internal sealed class FaultWorkload
 
     public IReadOnlyDictionary<int, SentFile> Files => _files;
 
-    /// <summary>Makes file <paramref name="number"/>: small (a takeoff or a few), or large; some with one bad row.</summary>
-    public SentFile Make(int number, Random rng)
+    /// <summary>Makes file <paramref name="number"/>: small (a takeoff or a few), or large (one in <paramref name="largeOneIn"/>); some with one bad row.</summary>
+    public SentFile Make(int number, Random rng, int largeOneIn = 10)
     {
-        var rows = rng.Next(10) == 0 ? 20_000 + rng.Next(20_000) : 1 + rng.Next(20);
+        var rows = rng.Next(largeOneIn) == 0 ? 20_000 + rng.Next(20_000) : 1 + rng.Next(20);
         var bad = rng.Next(4) == 0 ? rng.Next(rows) : -1;
         var b = new StringBuilder("id,file,s\n");
         var good = new List<long>(rows);
@@ -47,21 +47,27 @@ internal sealed class FaultWorkload
         return file;
     }
 
-    /// <summary>Posts a file; records it as acknowledged when the answer is a 200. Connection failures (the kill) are expected.</summary>
-    public async Task PostAsync(HttpClient http, SentFile file)
+    /// <summary>
+    /// Posts a file; records it as acknowledged when the answer is a 200 (or, with <paramref name="wait"/>, the 202 of a wait
+    /// that ended first: the upload is stored and registered all the same). Connection failures (the kill) are expected.
+    /// Returns the status code, or null when the connection failed.
+    /// </summary>
+    public async Task<HttpStatusCode?> PostAsync(HttpClient http, SentFile file, bool wait = false)
     {
         try
         {
             using var content = new ByteArrayContent(file.Bytes);
             content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
-            using var response = await http.PostAsync($"/datasets/{Dataset}/upload", content);
-            if (response.StatusCode != HttpStatusCode.OK) return;
+            using var response = await http.PostAsync($"/datasets/{Dataset}/upload{(wait ? "?wait=true" : "")}", content);
+            if (response.StatusCode != HttpStatusCode.OK && !(wait && response.StatusCode == HttpStatusCode.Accepted)) return response.StatusCode;
             var doc = await response.Content.ReadFromJsonAsync<JsonElement>();
             lock (Acknowledged) Acknowledged[file.Number] = doc.GetProperty("upload_id").GetString()!;
+            return response.StatusCode;
         }
         catch (Exception e) when (e is HttpRequestException or TaskCanceledException or IOException)
         {
             // The host died under the request: not acknowledged, so it may or may not be loaded, but never twice.
+            return null;
         }
     }
 
@@ -79,10 +85,9 @@ internal sealed class FaultWorkload
             var accounted = doc.GetProperty("rows_loaded").GetInt64() + doc.GetProperty("rows_rejected").GetInt64();
             if (accounted != file.Records) failures.Add($"file {number}: rows_loaded + rows_rejected = {accounted}, the file has {file.Records} records");
         }
-        var csv = await http.GetStringAsync($"/datasets/{Dataset}/rows?format=csv&fields=id,file&limit=1000000&sort=id");
         var byFile = new Dictionary<int, List<long>>();
         var seen = new HashSet<long>();
-        foreach (var line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1))
+        await foreach (var line in TableLinesAsync(http))
         {
             var parts = line.TrimEnd('\r').Split(',');
             var id = long.Parse(parts[0], CultureInfo.InvariantCulture);
@@ -100,6 +105,21 @@ internal sealed class FaultWorkload
                 failures.Add($"file {number} ({(acknowledged ? "acknowledged" : "not acknowledged")}) has {ids.Count} of its {file.GoodIds.Count} rows in the table");
         }
         return failures;
+    }
+
+    /// <summary>Every row of the table as "id,file", walking keyset pages (a long soak loads more than one page holds).</summary>
+    private static async IAsyncEnumerable<string> TableLinesAsync(HttpClient http)
+    {
+        for (Uri? next = new(http.BaseAddress!, $"/datasets/{Dataset}/rows?format=csv&fields=id,file&limit=500000&sort=id"); next is not null;)
+        {
+            using var response = await http.GetAsync(next);
+            response.EnsureSuccessStatusCode();
+            var csv = await response.Content.ReadAsStringAsync();
+            foreach (var line in csv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1)) yield return line;
+            next = response.Headers.TryGetValues("Link", out var links) && links.FirstOrDefault() is { } link
+                ? new Uri(http.BaseAddress!, link[(link.IndexOf('<') + 1)..link.IndexOf('>')])
+                : null;
+        }
     }
 
     private static async Task<JsonElement> WaitFinalAsync(HttpClient http, string uploadId)

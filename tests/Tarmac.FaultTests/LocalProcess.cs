@@ -22,6 +22,9 @@ internal sealed partial class LocalProcess : IDisposable
     /// <summary>A client whose base address is the process's loopback URL.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>The operating-system process id (to read <c>/proc/&lt;pid&gt;/status</c>).</summary>
+    public int Id => _process.Id;
+
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
@@ -43,12 +46,12 @@ internal sealed partial class LocalProcess : IDisposable
         info.Environment["Logging__LogLevel__Default"] = "Warning";
         foreach (var (k, v) in env ?? new Dictionary<string, string>()) info.Environment[k] = v;
         var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        // Drain both pipes, or a chatty host blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
-        process.ErrorDataReceived += (_, _) => { };
+        // Drain both pipes, or a chatty host blocks on a full pipe; keep the last lines for a failure message.
+        var host = new LocalProcess(process, port);
+        process.OutputDataReceived += (_, e) => host.Keep(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var host = new LocalProcess(process, port);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (true)
         {
@@ -60,6 +63,24 @@ internal sealed partial class LocalProcess : IDisposable
             }
             catch (HttpRequestException) { }
             await Task.Delay(50, cts.Token); // polling for the port to answer
+        }
+    }
+
+    private readonly Queue<string> _lastLines = new();
+
+    /// <summary>The last 200 lines the host wrote (its log runs at Warning and up).</summary>
+    public IReadOnlyList<string> LastLines
+    {
+        get { lock (_lastLines) return [.. _lastLines]; }
+    }
+
+    private void Keep(string? line)
+    {
+        if (line is null) return;
+        lock (_lastLines)
+        {
+            _lastLines.Enqueue(line);
+            if (_lastLines.Count > 200) _lastLines.Dequeue();
         }
     }
 

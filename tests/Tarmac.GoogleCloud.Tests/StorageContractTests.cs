@@ -56,6 +56,20 @@ public sealed class StorageContractTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Delete_removes_only_the_named_generation_and_a_missing_object_is_already_gone()
+    {
+        var created = await _store.CreateAsync("raw/x/dup.csv", new MemoryStream("a\n1\n"u8.ToArray()), null, default);
+
+        Assert.False(await _store.DeleteAsync("raw/x/dup.csv", created.Generation + 1, default)); // 412: not ours, kept
+        Assert.NotNull(_fake.ObjectBytes("b1", "raw/x/dup.csv"));
+        Assert.True(await _store.DeleteAsync("raw/x/dup.csv", created.Generation, default));
+        Assert.Null(await _store.GetAsync("raw/x/dup.csv", default));
+        Assert.False(await _store.DeleteAsync("raw/x/dup.csv", created.Generation, default)); // 404: already gone
+        Assert.Equal([$"?ifGenerationMatch={created.Generation + 1}", $"?ifGenerationMatch={created.Generation}", $"?ifGenerationMatch={created.Generation}"],
+            _fake.RequestsTo("DELETE", "/storage/v1/b/b1/o/raw/x/dup.csv").Select(r => r.Query));
+    }
+
+    [Fact]
     public async Task Get_read_and_list()
     {
         var g1 = _fake.PutObject("b1", "raw/flights/2026-11-28/a.csv", "x,y\n"u8.ToArray(), new() { ["file_name"] = "a.csv" });

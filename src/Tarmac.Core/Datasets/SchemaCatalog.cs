@@ -78,6 +78,7 @@ public sealed partial class SchemaCatalog
         {
             try { options = JsonSerializer.Deserialize(optionsJson, SchemaJsonContext.Default.DatasetOptions) ?? DatasetOptions.Default; }
             catch (JsonException e) { throw new InvalidDataException($"Options of '{name}' are not valid JSON: {e.Message}", e); }
+            if (options.DelimiterProblem() is { } problem) throw new InvalidDataException($"Options of '{name}': {problem}.");
         }
         return new DatasetSchema(name, columns, options);
     }

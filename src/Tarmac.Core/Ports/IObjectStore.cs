@@ -2,7 +2,8 @@ namespace Tarmac.Core.Ports;
 
 /// <summary>
 /// The raw bucket. Objects are create-only: a name is written once and never overwritten, so two
-/// uploads can never clobber each other and every accepted byte stays as it was received.
+/// uploads can never clobber each other and every accepted byte stays as it was received. The one
+/// deletion is of a generation its caller created itself and knows to be redundant (a duplicate's bytes).
 /// </summary>
 public interface IObjectStore
 {
@@ -22,6 +23,12 @@ public interface IObjectStore
 
     /// <summary>Returns the object's description, or null if it does not exist.</summary>
     Task<StoredObject?> GetAsync(string name, CancellationToken ct);
+
+    /// <summary>
+    /// Deletes the object only if it is still at <paramref name="generation"/>, so a caller can only ever remove the
+    /// object it created itself. False when it is already gone or is at another generation (then it is left alone).
+    /// </summary>
+    Task<bool> DeleteAsync(string name, long generation, CancellationToken ct);
 
     /// <summary>Lists objects whose names start with <paramref name="prefix"/>.</summary>
     IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken ct);

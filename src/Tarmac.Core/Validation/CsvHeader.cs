@@ -17,8 +17,8 @@ public sealed class CsvHeader
     /// <summary>Number of fields each row must have.</summary>
     public int FieldCount => FileColumns.Count;
 
-    /// <summary>Splits one header line (RFC 4180 quoting) into its names.</summary>
-    public static List<string> SplitLine(ReadOnlySpan<char> line)
+    /// <summary>Splits one header line (RFC 4180 quoting) into its names, at <paramref name="delimiter"/>.</summary>
+    public static List<string> SplitLine(ReadOnlySpan<char> line, char delimiter = ',')
     {
         var names = new List<string>();
         var current = new System.Text.StringBuilder();
@@ -33,7 +33,7 @@ public sealed class CsvHeader
                 else current.Append(c);
             }
             else if (c == '"') quoted = true;
-            else if (c == ',') { names.Add(current.ToString()); current.Clear(); }
+            else if (c == delimiter) { names.Add(current.ToString()); current.Clear(); }
             else if (c is not ('\r' or '\n')) current.Append(c);
         }
         names.Add(current.ToString());

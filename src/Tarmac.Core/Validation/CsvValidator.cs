@@ -13,11 +13,11 @@ public static class CsvValidator
 
     /// <summary>Validates <paramref name="csv"/> (UTF-8) and appends accepted rows to <paramref name="sink"/>.</summary>
     /// <remarks>
-    /// The file is read as strict RFC 4180 with a comma delimiter and records of at most
+    /// The file is read as strict RFC 4180 with the dataset's delimiter (<see cref="DatasetOptions.Delimiter"/>) and records of at most
     /// <see cref="CsvRecordReader.DefaultMaxRecordBytes"/>; see <see cref="ValidateAsync(Stream, DatasetSchema, IRowSink, char, int, CancellationToken)"/>.
     /// </remarks>
     public static Task<ValidationResult> ValidateAsync(Stream csv, DatasetSchema schema, IRowSink sink, CancellationToken ct) =>
-        ValidateAsync(csv, schema, sink, ',', CsvRecordReader.DefaultMaxRecordBytes, ct);
+        ValidateAsync(csv, schema, sink, schema.Options.Separator, CsvRecordReader.DefaultMaxRecordBytes, ct);
 
     /// <summary>
     /// Validates <paramref name="csv"/> (UTF-8) read as strict RFC 4180 with <paramref name="delimiter"/>, and appends accepted

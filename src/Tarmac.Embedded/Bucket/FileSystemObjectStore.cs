@@ -90,10 +90,27 @@ public sealed class FileSystemObjectStore : IObjectStore
         return Describe(name, path, await ReadMetadataAsync(name, ct));
     }
 
+    public Task<bool> DeleteAsync(string name, long generation, CancellationToken ct)
+    {
+        var path = PathOf(name);
+        var info = new FileInfo(path);
+        // Names are create-only, so a name at the caller's generation is the very file it created; any other is left alone.
+        if (!info.Exists || info.LastWriteTimeUtc.Ticks != generation) return Task.FromResult(false);
+        File.Delete(path);
+        var meta = MetaPathOf(name);
+        if (File.Exists(meta)) File.Delete(meta);
+        // As for the rename that made it visible: the removal is a change to the folder.
+        DirectorySync.Sync(Path.GetDirectoryName(path)!);
+        return Task.FromResult(true);
+    }
+
     public async IAsyncEnumerable<StoredObject> ListAsync(string prefix, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (!Directory.Exists(_root)) yield break;
-        foreach (var path in Directory.EnumerateFiles(_root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        // Walk only the folder the prefix names (its part up to the last '/'), not the whole bucket: the startup scan
+        // lists two date folders, and the bucket holds every upload ever received.
+        var folder = prefix.LastIndexOf('/') is var slash and > 0 ? PathOf(prefix[..slash]) : _root;
+        if (!Directory.Exists(folder)) yield break;
+        foreach (var path in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
             var name = Path.GetRelativePath(_root, path).Replace(Path.DirectorySeparatorChar, '/');
             if (name.StartsWith(TempFolder + "/", StringComparison.Ordinal) || name.StartsWith(MetaFolder + "/", StringComparison.Ordinal)) continue;

@@ -14,8 +14,8 @@ namespace Tarmac.Embedded;
 internal sealed class BulkLoadSql
 {
     // Every read_csv option that changes how bytes become records is spelled out (no sniffing, no comment lines, one
-    // delimiter), so the outcome never depends on DuckDB's defaults or on the file's size. A rewritten line is its line
-    // number, a comma and a record of at most CsvRecordReader.DefaultMaxRecordBytes: a little headroom covers the prefix.
+    // delimiter: the dataset's), so the outcome never depends on DuckDB's defaults or on the file's size. A rewritten line is its line
+    // number, the delimiter and a record of at most CsvRecordReader.DefaultMaxRecordBytes: a little headroom covers the prefix.
     private const int MaxLineSize = CsvRecordReader.DefaultMaxRecordBytes + 64;
 
     public BulkLoadSql(DatasetSchema dataset, CsvHeader header, string path)
@@ -51,7 +51,8 @@ internal sealed class BulkLoadSql
             else if (column.Required) checks.Add($"{f} IS NOT NULL");
         }
         columnsSpec.Append('}');
-        var source = $"read_csv('{path.Replace("'", "''", StringComparison.Ordinal)}', header = false, auto_detect = false, delim = ',', quote = '\"', escape = '\"', " +
+        var delim = dataset.Options.Delimiter.Replace("'", "''", StringComparison.Ordinal);
+        var source = $"read_csv('{path.Replace("'", "''", StringComparison.Ordinal)}', header = false, auto_detect = false, delim = '{delim}', quote = '\"', escape = '\"', " +
                      $"new_line = '\\n', comment = '', skip = 0, encoding = 'utf-8', strict_mode = true, null_padding = false, ignore_errors = false, " +
                      $"max_line_size = {MaxLineSize}, columns = {columnsSpec})";
         var typed = $"(SELECT _l{fieldList}{casts} FROM {source})";

@@ -32,7 +32,7 @@ internal sealed class DuckDbBulkLoader(DuckDbDatabase db, Counter<long> loadsCou
         {
             PlainCsvRewriter.Result? plain;
             await using (var s = await req.OpenAsync(ct))
-                plain = await PlainCsvRewriter.TryRewriteAsync(s, temp, ct);
+                plain = await PlainCsvRewriter.TryRewriteAsync(s, temp, (byte)req.Dataset.Options.Separator, ct);
             if (plain is null) return null;
             var header = CsvHeader.TryCreate(req.Dataset, plain.HeaderNames, out _);
             if (header is null || header.FieldCount < 2) return null;

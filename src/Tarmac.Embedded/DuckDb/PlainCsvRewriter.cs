@@ -11,7 +11,7 @@ namespace Tarmac.Embedded;
 /// blank lines — and copies it with each line prefixed by its 1-based line number. On a plain file every
 /// record is exactly one line and DuckDB's CSV reader splits it exactly as the C# reader does, so DuckDB
 /// can parse it in parallel while the line numbers stay exact. No field is parsed here: it is a vectorised
-/// scan for newlines, commas and a few forbidden bytes.
+/// scan for newlines, delimiters (the dataset's, one ASCII byte) and a few forbidden bytes.
 /// </summary>
 internal static class PlainCsvRewriter
 {
@@ -21,12 +21,12 @@ internal static class PlainCsvRewriter
     private static readonly SearchValues<byte> Forbidden = SearchValues.Create("\"\r\0"u8);
 
     /// <summary>What the scan found in a plain file.</summary>
-    /// <param name="HeaderNames">The header's names, split on commas.</param>
+    /// <param name="HeaderNames">The header's names, split on the delimiter.</param>
     /// <param name="Records">Data lines written.</param>
     internal sealed record Result(List<string> HeaderNames, long Records);
 
     /// <summary>Copies <paramref name="input"/> to <paramref name="outputPath"/> with line numbers, or returns null (and deletes the output) when the file is not plain.</summary>
-    public static async Task<Result?> TryRewriteAsync(Stream input, string outputPath, CancellationToken ct)
+    public static async Task<Result?> TryRewriteAsync(Stream input, string outputPath, byte delimiter, CancellationToken ct)
     {
         var inBuf = ArrayPool<byte>.Shared.Rent(BufferSize + MaxLineBytes);
         Result? result = null;
@@ -34,7 +34,7 @@ internal static class PlainCsvRewriter
         {
             // A background load, not a request: plain synchronous writes to a local temp file are the fastest.
             using var output = new FileStream(outputPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
-            var state = new State(output);
+            var state = new State(output, delimiter);
             var filled = 0;
             var eof = false;
             while (!eof)
@@ -58,7 +58,7 @@ internal static class PlainCsvRewriter
         }
     }
 
-    private sealed class State(FileStream output)
+    private sealed class State(FileStream output, byte delimiter)
     {
         private readonly byte[] _out = new byte[BufferSize + MaxLineBytes + 64];
         private int _outPos;
@@ -93,11 +93,11 @@ internal static class PlainCsvRewriter
                 if (l.Length == 0 || l.Length > MaxLineBytes || l.IndexOfAny(Forbidden) >= 0) return -1;
                 if (_header is null)
                 {
-                    _header = [.. Encoding.UTF8.GetString(l).Split(',')];
+                    _header = [.. Encoding.UTF8.GetString(l).Split((char)delimiter)];
                     _commas = _header.Count - 1;
                     continue;
                 }
-                if (l.Count((byte)',') != _commas) return -1;
+                if (l.Count(delimiter) != _commas) return -1;
                 if (_out.Length - _outPos < l.Length + 32)
                 {
                     output.Write(_out, 0, _outPos);
@@ -105,7 +105,7 @@ internal static class PlainCsvRewriter
                 }
                 Utf8Formatter.TryFormat(_line, _out.AsSpan(_outPos), out var w);
                 _outPos += w;
-                _out[_outPos++] = (byte)',';
+                _out[_outPos++] = delimiter; // the line number is the record's first field
                 l.CopyTo(_out.AsSpan(_outPos));
                 _outPos += l.Length;
                 _out[_outPos++] = (byte)'\n';

@@ -12,9 +12,15 @@ namespace Tarmac.Query.Http;
 /// Writes result rows straight into the response body as they are read: nothing is held beyond the pipe's
 /// buffer, which is flushed every <see cref="FlushBytes"/> bytes.
 /// </summary>
-internal abstract class ResponseRowWriter(PipeWriter pipe, Action onBegin) : IRowWriter, IDisposable
+/// <remarks>
+/// The token each call gets (the query and export time limits) is checked between rows; flushes wait under the token
+/// <c>onBegin</c> returns instead, since Kestrel aborts the connection when a flush is cancelled and a cut-off export must
+/// still be able to end with its own signal (<see cref="ExportCutOff"/>).
+/// </remarks>
+internal abstract class ResponseRowWriter(PipeWriter pipe, Func<CancellationToken> onBegin) : IRowWriter, IDisposable
 {
     private const int FlushBytes = 32 * 1024;
+    private CancellationToken _flush;
     protected PipeWriter Pipe { get; } = pipe;
     protected IReadOnlyList<ResultColumn> Columns { get; private set; } = [];
 
@@ -24,22 +30,24 @@ internal abstract class ResponseRowWriter(PipeWriter pipe, Action onBegin) : IRo
     public async ValueTask BeginAsync(IReadOnlyList<ResultColumn> columns, CancellationToken ct)
     {
         Columns = columns;
-        onBegin();
+        _flush = onBegin();
         WriteStart();
-        await Pipe.FlushAsync(ct);
+        await Pipe.FlushAsync(_flush);
     }
 
     public async ValueTask WriteRowAsync(IResultRow row, CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         WriteRow(row);
-        if (Pipe.UnflushedBytes >= FlushBytes) await Pipe.FlushAsync(ct);
+        if (Pipe.UnflushedBytes >= FlushBytes) await Pipe.FlushAsync(_flush);
     }
 
     /// <summary>Ends the document (after the last row) and flushes.</summary>
     public async ValueTask CompleteAsync(CancellationToken ct)
     {
+        ct.ThrowIfCancellationRequested();
         WriteEnd();
-        await Pipe.FlushAsync(ct);
+        await Pipe.FlushAsync(_flush);
     }
 
     public virtual void Dispose() { }
@@ -49,7 +57,7 @@ internal abstract class ResponseRowWriter(PipeWriter pipe, Action onBegin) : IRo
     protected abstract void WriteEnd();
 
     /// <summary>Creates the writer for a format.</summary>
-    public static ResponseRowWriter For(RowFormat format, PipeWriter pipe, Action onBegin) => format switch
+    public static ResponseRowWriter For(RowFormat format, PipeWriter pipe, Func<CancellationToken> onBegin) => format switch
     {
         RowFormat.Ndjson => new NdjsonRowWriter(pipe, onBegin),
         RowFormat.Csv => new CsvRowWriter(pipe, onBegin),
@@ -64,7 +72,7 @@ internal class JsonRowWriter : ResponseRowWriter
 {
     private readonly Utf8JsonWriter _json;
 
-    public JsonRowWriter(PipeWriter pipe, Action onBegin) : base(pipe, onBegin) =>
+    public JsonRowWriter(PipeWriter pipe, Func<CancellationToken> onBegin) : base(pipe, onBegin) =>
         _json = new Utf8JsonWriter(pipe, new JsonWriterOptions { SkipValidation = true });
 
     public override string ContentType => "application/json; charset=utf-8";
@@ -119,7 +127,7 @@ internal class JsonRowWriter : ResponseRowWriter
 }
 
 /// <summary>Newline-delimited JSON: one object per line.</summary>
-internal sealed class NdjsonRowWriter(PipeWriter pipe, Action onBegin) : JsonRowWriter(pipe, onBegin)
+internal sealed class NdjsonRowWriter(PipeWriter pipe, Func<CancellationToken> onBegin) : JsonRowWriter(pipe, onBegin)
 {
     public override string ContentType => "application/x-ndjson";
 
@@ -140,7 +148,7 @@ internal sealed class NdjsonRowWriter(PipeWriter pipe, Action onBegin) : JsonRow
 /// A STRING cell that a spreadsheet would run as a formula (starting with = + - @, tab or CR) gets a leading
 /// apostrophe, so an exported file cannot carry a formula into a third party's spreadsheet.
 /// </summary>
-internal sealed class CsvRowWriter(PipeWriter pipe, Action onBegin) : ResponseRowWriter(pipe, onBegin)
+internal sealed class CsvRowWriter(PipeWriter pipe, Func<CancellationToken> onBegin) : ResponseRowWriter(pipe, onBegin)
 {
     private static readonly SearchValues<char> NeedsQuotes = SearchValues.Create(",\"\r\n");
     private static readonly SearchValues<char> FormulaStart = SearchValues.Create("=+-@\t\r");

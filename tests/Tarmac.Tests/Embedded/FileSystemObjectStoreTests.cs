@@ -39,6 +39,33 @@ public class FileSystemObjectStoreTests
         await Assert.ThrowsAsync<ObjectNotFoundException>(() => _store.OpenReadAsync("raw/missing.csv", default));
     }
 
+    [Fact]
+    public async Task Delete_removes_only_the_generation_it_names()
+    {
+        var created = await _store.CreateAsync("raw/d/1.csv", Bytes("abc"), new Dictionary<string, string> { ["file_name"] = "f.csv" }, default);
+
+        Assert.False(await _store.DeleteAsync("raw/d/1.csv", created.Generation + 1, default));
+        Assert.NotNull(await _store.GetAsync("raw/d/1.csv", default));
+        Assert.True(await _store.DeleteAsync("raw/d/1.csv", created.Generation, default));
+        Assert.Null(await _store.GetAsync("raw/d/1.csv", default));
+        Assert.False(await _store.DeleteAsync("raw/d/1.csv", created.Generation, default)); // already gone
+        Assert.Empty(await _store.ListAsync("raw/", default).ToListAsync());
+    }
+
+    [Fact]
+    public async Task Listing_a_prefix_walks_only_its_folder_and_keeps_name_order()
+    {
+        await _store.CreateAsync("raw/a/2026-12-01/2.csv", Bytes("x"), null, default);
+        await _store.CreateAsync("raw/a/2026-12-01/1.csv", Bytes("x"), null, default);
+        await _store.CreateAsync("raw/a/2026-12-02/3.csv", Bytes("x"), null, default);
+        await _store.CreateAsync("raw/ab/2026-12-01/4.csv", Bytes("x"), null, default);
+
+        Assert.Equal(["raw/a/2026-12-01/1.csv", "raw/a/2026-12-01/2.csv"], (await _store.ListAsync("raw/a/2026-12-01/", default).ToListAsync()).Select(o => o.Name));
+        Assert.Equal(["raw/a/2026-12-01/1.csv", "raw/a/2026-12-01/2.csv", "raw/a/2026-12-02/3.csv"], (await _store.ListAsync("raw/a/", default).ToListAsync()).Select(o => o.Name));
+        Assert.Equal(4, (await _store.ListAsync("raw/a", default).ToListAsync()).Count);
+        Assert.Empty(await _store.ListAsync("raw/none/", default).ToListAsync());
+    }
+
     [Theory]
     [InlineData("../escape.csv")]
     [InlineData("raw/../../escape.csv")]

@@ -27,6 +27,7 @@ public class DiskFullTests
             inner.CreateAsync(name, Full ? new NoSpaceAfter(content, 100) : content, metadata, ct);
         public Task<Stream> OpenReadAsync(string name, CancellationToken ct) => inner.OpenReadAsync(name, ct);
         public Task<StoredObject?> GetAsync(string name, CancellationToken ct) => inner.GetAsync(name, ct);
+        public Task<bool> DeleteAsync(string name, long generation, CancellationToken ct) => inner.DeleteAsync(name, generation, ct);
         public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
     }
 

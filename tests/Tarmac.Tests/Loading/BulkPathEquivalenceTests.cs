@@ -39,6 +39,11 @@ public class BulkPathEquivalenceTests
 
     private static readonly DatasetSchema Flights = SchemaCatalog.Parse("flights", FlightsSchema);
 
+    /// <summary>A dataset whose files are split at ';' (issue 13, defect 1: the delimiter is fixed by the dataset).</summary>
+    private static readonly DatasetSchema Semis = SchemaCatalog.Parse("semis", """
+        [{"name":"id","type":"INTEGER","mode":"REQUIRED"},{"name":"label","type":"STRING"},{"name":"score","type":"FLOAT"}]
+        """, """{"delimiter": ";"}""");
+
     public static TheoryData<string, string, bool> Cases => new()
     {
         // name, csv, whether the bulk path must take it (plain) or decline it (the C# path then loads it)
@@ -63,6 +68,11 @@ public class BulkPathEquivalenceTests
         { "airports: all or nothing, one bad", "code,hub\nLGA,true\nXXX,maybe\n", true },
         { "airports: all or nothing, good rows only the C# parser vouches for", "code,opened,elevation,hub\nEWR, 1928-10-01,+5.5, true\n", true },
         { "airports_partial: dates, decimals, booleans", "code,opened,elevation,hub\nA,1928-10-01,5.5,t\nB,1928-13-01,1e2,no\nC,2013-1-1,12345678901234567890.123456789,0\nD,,abc,2\n,2000-01-01,1,1\n", true },
+        { "semis: ';' splits, a comma is data", "id;label;score\n1;a,b;1.5\n2;c;x\n3;,;3\n4;d\n", false },
+        { "semis: plain file", "label;id;score\n a,b ;1;1.5\n#c;2;x\n;3;3\n", true },
+        { "semis: crlf and a bad value", "id;score\r\n1;2.5\r\n2;1,5\r\n", true },
+        { "semis: quoted ';' (declined)", "id;label\n1;\"x;y\"\n2;\"say \"\"hi\"\"\"\n", false },
+        { "semis: a comma header is one unknown column", "id,label\n1,a\n", false },
         { "flights: seed sample", SampleData.SeedCsv, true },
         { "flights: bad rows among good", string.Join('\n', SampleData.SeedCsv.Split('\n')[0], SampleData.SeedCsv.Split('\n')[1], SampleData.SeedCsv.Split('\n')[2].Replace("517.0", "x").Replace("533.0", "533.5"), SampleData.SeedCsv.Split('\n')[3], SampleData.SeedCsv.Split('\n')[4].Replace(",2013,", ",,")), true },
         { "flights: 3000 generated rows", Encoding.UTF8.GetString(new FlightsGenerator(7).ToArray(3000)), true },
@@ -74,7 +84,7 @@ public class BulkPathEquivalenceTests
     {
         var dataset = name.Split(':')[0] switch
         {
-            "things" => Things, "airports" => Airports, "airports_partial" => AirportsPartial, _ => Flights,
+            "things" => Things, "airports" => Airports, "airports_partial" => AirportsPartial, "semis" => Semis, _ => Flights,
         };
         var reference = await LoadAsync(dataset, csv, bulk: false);
         var bulk = await LoadAsync(dataset, csv, bulk: true);

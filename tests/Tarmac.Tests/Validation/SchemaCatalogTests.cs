@@ -40,4 +40,22 @@ public class SchemaCatalogTests
         var e = Assert.Throws<InvalidDataException>(() => SchemaCatalog.Parse("d", json));
         Assert.Contains(reason, e.Message);
     }
+
+    [Theory]
+    [InlineData(""";""", ';')]
+    [InlineData("""\t""", '\t')]
+    public void A_dataset_may_fix_its_delimiter(string delimiter, char expected) =>
+        Assert.Equal(expected, SchemaCatalog.Parse("d", """[{"name":"x","type":"STRING"}]""", $$"""{"delimiter": "{{delimiter}}"}""").Options.Separator);
+
+    [Theory]
+    [InlineData("""{"delimiter": ";;"}""")]
+    [InlineData("""{"delimiter": ""}""")]
+    [InlineData("""{"delimiter": "\""}""")]
+    [InlineData("""{"delimiter": "\n"}""")]
+    [InlineData("""{"delimiter": "€"}""")]
+    public void A_delimiter_that_is_not_one_plain_ASCII_character_is_refused(string options)
+    {
+        var e = Assert.Throws<InvalidDataException>(() => SchemaCatalog.Parse("d", """[{"name":"x","type":"STRING"}]""", options));
+        Assert.Contains("must be one ASCII character other than a quote, CR, LF or NUL", e.Message);
+    }
 }

@@ -1,0 +1,94 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using Tarmac.Ingest;
+using Tarmac.Testing;
+
+namespace Tarmac.Tests.Integrity;
+
+/// <summary>
+/// Issue 13, defect 5: concurrent uploads have a ceiling (TARMAC_MAX_CONCURRENT_UPLOADS). Over it an upload gets 503 with
+/// Retry-After before its body is read; once the uploads in flight are stored, uploads work again.
+/// </summary>
+public class UploadCeilingTests
+{
+    /// <summary>A CSV body that sends its header, then holds the request open until <see cref="Finish"/>.</summary>
+    private sealed class SlowBody(string header, string rows) : HttpContent
+    {
+        private readonly TaskCompletionSource _finish = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public SlowBody WithType()
+        {
+            Headers.ContentType = new("text/csv");
+            return this;
+        }
+
+        public void Finish() => _finish.TrySetResult();
+
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+        {
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(header + "\n"));
+            await stream.FlushAsync();
+            await _finish.Task;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(rows));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false; // chunked: the server cannot know the body's end until it comes
+        }
+    }
+
+    private static string Row(int id) => $"{id},2013,1,1,517.0,515,2.0,830.0,819,11.0,UA,{id},N1,EWR,IAH,227.0,1400,5,15,2013-01-01 05:00:00,United\n";
+
+    [Fact]
+    public async Task Over_the_ceiling_an_upload_gets_503_with_Retry_After_and_uploads_work_again_after()
+    {
+        const int ceiling = 3;
+        using var host = new TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_MAX_CONCURRENT_UPLOADS"] = $"{ceiling}" });
+        var gate = host.Services.GetRequiredService<UploadGate>();
+        var header = SampleData.SeedCsv.Split('\n')[0];
+        var bodies = Enumerable.Range(0, ceiling).Select(i => new SlowBody(header, Row(100 + i)).WithType()).ToList();
+        // A socket client of its own: one connection per held request, each with a body in flight.
+        using var http = new HttpClient { BaseAddress = host.Http.BaseAddress };
+        var held = bodies.Select(b => http.PostAsync("/upload?wait=true", b)).ToList();
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            while (gate.InFlight < ceiling)
+            {
+                if (held.FirstOrDefault(h => h.IsCompleted) is { } early) Assert.Fail($"A held upload ended early: {(await early).StatusCode}");
+                await Task.Delay(10, timeout.Token); // polling the gate's count, not waiting for time
+            }
+
+        var refused = await host.PostCsvAsync("/upload", $"{header}\n{Row(200)}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(UploadGate.RetryAfterSeconds), refused.Headers.RetryAfter?.Delta);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Too many uploads at once", problem.GetProperty("title").GetString());
+        Assert.Contains($"limit of {ceiling} uploads", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal(ceiling, gate.InFlight); // the refusal took no slot and kept none
+
+        foreach (var b in bodies) b.Finish();
+        var answers = await Task.WhenAll(held);
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.OK, a.StatusCode));
+        Assert.Equal(0, gate.InFlight);
+        var again = await host.PostCsvAsync("/upload?wait=true", $"{header}\n{Row(200)}");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("loaded", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+    }
+
+    [Fact]
+    public async Task A_wait_for_the_outcome_holds_no_slot()
+    {
+        // Ceiling 1: a second upload after a first that waited for its load is accepted (the first gave its slot back once stored).
+        using var host = new TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_MAX_CONCURRENT_UPLOADS"] = "1" });
+        var header = SampleData.SeedCsv.Split('\n')[0];
+        var first = await host.PostCsvAsync("/upload?wait=true", $"{header}\n{Row(1)}");
+        var second = await host.PostCsvAsync("/upload?wait=true", $"{header}\n{Row(2)}");
+        Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
+        Assert.Equal(0, host.Services.GetRequiredService<UploadGate>().InFlight);
+    }
+}

@@ -17,24 +17,7 @@ namespace Tarmac.BrowserTests;
 /// </summary>
 public sealed class StatusPageBrowserTests : IDisposable
 {
-    /// <summary>The bucket, failing writes while <see cref="Broken"/> is set (a 500 for the page to show).</summary>
-    private sealed class BreakableStore(IObjectStore inner) : IObjectStore
-    {
-        public volatile bool Broken;
-        public string Bucket => inner.Bucket;
-        public Task<StoredObject> CreateAsync(string name, Stream content, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct) =>
-            Broken ? throw new InvalidOperationException("the bucket is broken for this test") : inner.CreateAsync(name, content, metadata, ct);
-        public Task<Stream> OpenReadAsync(string name, CancellationToken ct) => inner.OpenReadAsync(name, ct);
-        public Task<StoredObject?> GetAsync(string name, CancellationToken ct) => inner.GetAsync(name, ct);
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
-    }
-
-    private readonly TarmacHost _host = new(services: s =>
-    {
-        var real = s.Single(d => d.ServiceType == typeof(IObjectStore));
-        s.Remove(real);
-        s.AddSingleton<IObjectStore>(sp => new BreakableStore((IObjectStore)real.ImplementationFactory!(sp)));
-    });
+    private readonly TarmacHost _host = new(services: BreakableStore.Install);
 
     // Dataset, uploads, rows loaded, rows rejected: the columns of the freshness table that do not depend on the clock.
     private static readonly int[] FreshnessCells = [0, 3, 4, 5];

@@ -70,6 +70,11 @@ public class UploadCeilingTests
         Assert.Equal("Too many uploads at once", problem.GetProperty("title").GetString());
         Assert.Contains($"limit of {ceiling} uploads", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
         Assert.Equal(ceiling, gate.InFlight); // the refusal took no slot and kept none
+        // JSON events share the ceiling: they store bytes the same way.
+        var eventRefused = await host.Http.PostAsync("/events", new StringContent("{\"id\": 1}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, eventRefused.StatusCode);
+        Assert.Equal(TimeSpan.FromSeconds(UploadGate.RetryAfterSeconds), eventRefused.Headers.RetryAfter?.Delta);
+        Assert.Equal(ceiling, gate.InFlight);
 
         foreach (var b in bodies) b.Finish();
         var answers = await Task.WhenAll(held);

@@ -13,24 +13,7 @@ namespace Tarmac.Tests.Status;
 /// </summary>
 public sealed class StatusSummaryTests : IDisposable
 {
-    /// <summary>The bucket, failing every write as a broken dependency would while <see cref="Broken"/> is set.</summary>
-    private sealed class BreakableStore(IObjectStore inner) : IObjectStore
-    {
-        public volatile bool Broken;
-        public string Bucket => inner.Bucket;
-        public Task<StoredObject> CreateAsync(string name, Stream content, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct) =>
-            Broken ? throw new InvalidOperationException("the bucket is broken for this test") : inner.CreateAsync(name, content, metadata, ct);
-        public Task<Stream> OpenReadAsync(string name, CancellationToken ct) => inner.OpenReadAsync(name, ct);
-        public Task<StoredObject?> GetAsync(string name, CancellationToken ct) => inner.GetAsync(name, ct);
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
-    }
-
-    private readonly TarmacHost _host = new(services: s =>
-    {
-        var real = s.Single(d => d.ServiceType == typeof(IObjectStore));
-        s.Remove(real);
-        s.AddSingleton<IObjectStore>(sp => new BreakableStore((IObjectStore)real.ImplementationFactory!(sp)));
-    });
+    private readonly TarmacHost _host = new(services: BreakableStore.Install);
 
     public void Dispose() => _host.Dispose();
 

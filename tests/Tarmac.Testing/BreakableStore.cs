@@ -1,0 +1,31 @@
+using Microsoft.Extensions.DependencyInjection;
+using Tarmac.Core.Ports;
+
+namespace Tarmac.Testing;
+
+/// <summary>The bucket, failing every write while <see cref="Broken"/> is set, as a broken dependency would (a 500 to count).</summary>
+public sealed class BreakableStore(IObjectStore inner) : IObjectStore
+{
+    public volatile bool Broken;
+
+    public string Bucket => inner.Bucket;
+
+    public Task<StoredObject> CreateAsync(string name, Stream content, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct) =>
+        Broken ? throw new InvalidOperationException("the bucket is broken for this test") : inner.CreateAsync(name, content, metadata, ct);
+
+    public Task<Stream> OpenReadAsync(string name, CancellationToken ct) => inner.OpenReadAsync(name, ct);
+
+    public Task<StoredObject?> GetAsync(string name, CancellationToken ct) => inner.GetAsync(name, ct);
+
+    public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
+
+    public Task<bool> DeleteAsync(string name, long generation, CancellationToken ct) => inner.DeleteAsync(name, generation, ct);
+
+    /// <summary>Wraps the host's registered store.</summary>
+    public static void Install(IServiceCollection services)
+    {
+        var real = services.Single(d => d.ServiceType == typeof(IObjectStore));
+        services.Remove(real);
+        services.AddSingleton<IObjectStore>(sp => new BreakableStore((IObjectStore)real.ImplementationFactory!(sp)));
+    }
+}

@@ -12,6 +12,7 @@ namespace Tarmac.FaultTests;
 internal sealed partial class LocalProcess : IDisposable
 {
     private readonly System.Diagnostics.Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
     private LocalProcess(System.Diagnostics.Process process, int port)
     {
@@ -22,13 +23,19 @@ internal sealed partial class LocalProcess : IDisposable
     /// <summary>A client whose base address is the process's loopback URL.</summary>
     public HttpClient Http { get; }
 
+    /// <summary>The lines the process wrote to its standard output so far (its console log).</summary>
+    public IReadOnlyList<string> OutputLines => _output.ToArray();
+
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
     /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Starts the host on <paramref name="dataDir"/> and returns once <c>/healthz</c> answers.</summary>
+    /// <summary>
+    /// Starts the host on <paramref name="dataDir"/> and returns once <c>/healthz</c> answers. It logs at Warning unless
+    /// <paramref name="env"/> says otherwise; an empty value there removes the variable (so the host's own default applies).
+    /// </summary>
     public static async Task<LocalProcess> StartAsync(string dataDir, string schemaDir, IReadOnlyDictionary<string, string>? env = null)
     {
         var port = FreePort();
@@ -41,14 +48,18 @@ internal sealed partial class LocalProcess : IDisposable
         info.Environment["TARMAC_DATA_DIR"] = dataDir;
         info.Environment["TARMAC_SCHEMAS"] = schemaDir;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            if (v.Length == 0) info.Environment.Remove(k);
+            else info.Environment[k] = v;
+        }
         var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
+        var host = new LocalProcess(process, port);
         // Drain both pipes, or a chatty host blocks on a full pipe.
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) host._output.Enqueue(e.Data); };
         process.ErrorDataReceived += (_, _) => { };
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        var host = new LocalProcess(process, port);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         while (true)
         {

@@ -108,4 +108,21 @@ public sealed class TraceFlowTests : IAsyncDisposable
 
         await AssertLoadedInTraceAsync(d, id, traceId);
     }
+
+    /// <summary>Metadata is whatever the uploader sent: a value that is not a traceparent is ignored, and the upload still loads.</summary>
+    [Fact]
+    public async Task A_malformed_traceparent_in_metadata_is_ignored_and_the_object_still_loads()
+    {
+        await using var d = await StartAsync();
+        var id = UploadIds.New();
+        var name = UploadIds.ObjectName("flights", id, DateTimeOffset.UtcNow);
+
+        d.StandIn.Storage.Put(CloudDeployment.Bucket, name, Encoding.UTF8.GetBytes(SeedCsv),
+            new Dictionary<string, string> { ["traceparent"] = "00-" + new string('z', 32) + "-0102030405060708-01\nforged" }, "text/csv");
+
+        await EventuallyAsync(async () => await StatusTextAsync(d, id) == "loaded", "status loaded");
+        var (_, status) = await StatusAsync(d, id);
+        Assert.Equal(JsonValueKind.Null, status.GetProperty("trace_id").ValueKind);
+        Assert.Equal(7, status.GetProperty("rows_loaded").GetInt64());
+    }
 }

@@ -106,6 +106,33 @@ public sealed class UploadTraceTests
         Assert.EndsWith($"report trace id {TraceId}.", status.GetProperty("error").GetString());
     }
 
+    [Fact]
+    public async Task Re_posting_the_bytes_of_a_failed_upload_traces_the_retry_under_the_new_POST()
+    {
+        var dataDir = TempDirs.Create("tarmac-data");
+        var catalog = SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
+        var id = UploadIds.New();
+        using (var db = new DuckDbDatabase(Path.Combine(dataDir, "warehouse.duckdb"), catalog))
+        using (var ledger = new DuckDbUploadLedger(db, TimeProvider.System))
+        {
+            var bytes = Encoding.UTF8.GetBytes(SampleData.SeedCsv);
+            await ledger.RegisterAsync(new UploadRecord
+            {
+                UploadId = id, Dataset = "flights", Object = UploadIds.ObjectName("flights", id, DateTimeOffset.UtcNow), Bytes = bytes.Length,
+                Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), Status = UploadStatus.Stored,
+                ReceivedAt = DateTimeOffset.UtcNow, TraceParent = "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01",
+            }, default);
+            await ledger.MarkFailedAsync(id, "trace_id=0123456789abcdef0123456789abcdef; IOException: disk", default);
+        }
+        using var host = new TarmacHost(dataDir);
+
+        var retried = await PostAsync(host, SampleData.SeedCsv, TraceParent);
+        Assert.Equal(id, retried.GetProperty("upload_id").GetString());
+        Assert.Equal("loaded", retried.GetProperty("status").GetString());
+        Assert.Equal(TraceId, retried.GetProperty("trace_id").GetString());
+        Assert.Equal(TraceId, (await host.Http.GetFromJsonAsync<JsonElement>($"/uploads/{id}")).GetProperty("trace_id").GetString());
+    }
+
     /// <summary>A ledger written before traces were kept gains the column; its rows read back with no trace id.</summary>
     [Fact]
     public async Task A_ledger_from_before_traces_is_migrated_and_its_uploads_show_a_null_trace_id()

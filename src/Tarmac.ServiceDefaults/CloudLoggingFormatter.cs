@@ -25,7 +25,6 @@ public sealed class CloudLoggingFormatter(IOptions<CloudLoggingFormatterOptions>
     private readonly string? _projectId = options.Value.ProjectId is { Length: > 0 } p ? p : null;
 
     /// <inheritdoc />
-
     public override void Write<TState>(in LogEntry<TState> logEntry, IExternalScopeProvider? scopeProvider, TextWriter textWriter)
     {
         var message = logEntry.Formatter(logEntry.State, logEntry.Exception);

@@ -8,8 +8,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Logging.Console;
+using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -104,14 +104,14 @@ public static class TarmacDefaults
             tracing.ConfigureResource(r => r.AddService(System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "Tarmac"));
         tracing
             .AddSource(TarmacTracing.SourceName)
-            // Probes and scrapes come every few seconds and say nothing about an upload.
+            // Probes, scrapes and the status page's refreshes come every few seconds and say nothing about an upload.
             .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsProbe(http.Request.Path))
             .AddHttpClientInstrumentation();
         if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) tracing.AddOtlpExporter();
     }
 
     private static bool IsProbe(PathString path) =>
-        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics");
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/status");
 
     /// <summary>The project Cloud Logging's trace field names: <c>TARMAC_GCP_PROJECT</c>, else <c>GOOGLE_CLOUD_PROJECT</c>.</summary>
     private static string? TraceProject(ConfigurationManager configuration) =>

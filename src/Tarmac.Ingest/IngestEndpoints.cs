@@ -107,7 +107,7 @@ public static partial class IngestEndpoints
     private static UploadView View(UploadRecord record, HttpContext http, bool duplicate = false)
     {
         if (record.Error is not { } stored) return UploadView.From(record, duplicate);
-        var traceId = UploadFailureText.TraceIdFor(stored, http);
+        var traceId = UploadFailureText.TraceIdFor(stored, TarmacTracing.TraceIdOf(record.TraceParent), http);
         if (UploadFailureText.HasDetail(stored))
         {
             var logger = http.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(IngestEndpoints).FullName!);

@@ -20,11 +20,15 @@ public static partial class UploadFailureText
     public static string Public(string traceId) =>
         $"The upload could not be processed because of an internal error, not because of its data. Post the same file again to retry it; if it fails again, report trace id {traceId}.";
 
-    /// <summary>The trace id to show for <paramref name="stored"/>: the one process stored, else the current request's.</summary>
-    public static string TraceIdFor(string stored, HttpContext? http)
+    /// <summary>
+    /// The trace id to show for <paramref name="stored"/>: the one process stored (the upload's own trace, see
+    /// <c>UploadProcessor</c>), else the upload's trace id (<paramref name="uploadTraceId"/>, its status's <c>trace_id</c>),
+    /// else the current request's.
+    /// </summary>
+    public static string TraceIdFor(string stored, string? uploadTraceId, HttpContext? http)
     {
         if (StoredTraceId().Match(stored) is { Success: true } m) return m.Groups[1].Value;
-        return Activity.Current?.TraceId.ToHexString() ?? http?.TraceIdentifier ?? "unknown";
+        return uploadTraceId ?? Activity.Current?.TraceId.ToHexString() ?? http?.TraceIdentifier ?? "unknown";
     }
 
     /// <summary>Whether the stored reason carries more than a trace id, and so must be logged to be found.</summary>

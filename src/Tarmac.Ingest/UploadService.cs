@@ -42,6 +42,8 @@ public sealed partial class UploadService(
             using var inspector = UploadInspections.Open(incoming, dataset, options.EffectiveMaxUploadBytes);
             var metadata = new Dictionary<string, string> { ["upload_id"] = uploadId, ["dataset"] = dataset.Name };
             if (incoming.FileName is not null) metadata["file_name"] = incoming.FileName;
+            // The POST's trace context travels with the object, so process's spans join this trace (TarmacTracing).
+            if (TarmacTracing.CurrentTraceParent() is { } traceParent) metadata[TarmacTracing.MetadataKey] = traceParent;
             stored = await store.CreateAsync(objectName, inspector.Body, metadata, ct);
             sha256 = inspector.Sha256;
         }
@@ -71,6 +73,7 @@ public sealed partial class UploadService(
             UploadId = uploadId, Dataset = dataset.Name, Object = stored.Name, Bytes = stored.Size, Sha256 = sha256,
             Status = UploadStatus.Stored, FileName = incoming.FileName, ContentType = incoming.ContentType,
             Client = incoming.Client is { Length: > 0 } client ? client[..Math.Min(client.Length, MaxClientLength)] : null, ReceivedAt = receivedAt,
+            TraceParent = TarmacTracing.CurrentTraceParent(),
         };
         // The bytes are durable: from here on the client's request no longer matters. A client that closes its socket right
         // after the last byte cancels ct, and a registration committed without its event would leave the upload stored

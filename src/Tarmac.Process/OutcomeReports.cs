@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Tarmac.Core.Uploads;
 using Tarmac.ServiceDefaults;
 
@@ -21,10 +22,15 @@ public sealed partial class OutcomeReports(UploadSignals signals, TarmacMetrics 
             metrics.UploadsProcessed.Add(1, tag, new KeyValuePair<string, object?>("status", status));
             metrics.RowsLoaded.Add(r.RowsLoaded, tag);
             metrics.RowsRejected.Add(r.RowsRejected, tag);
+            // The line names the upload's own trace (that of its POST), also when a batch or a flush settles many at once.
+            using var span = InOtherTrace(r.TraceParent) ? TarmacTracing.StartForUpload("tarmac.upload.settled", r.TraceParent) : null;
             LogProcessed(logger, "upload_processed", r.UploadId, r.Dataset, status, r.RowsLoaded, r.RowsRejected);
             signals.Completed(r.UploadId);
         }
     }
+
+    private static bool InOtherTrace(string? traceParent) =>
+        TarmacTracing.TraceIdOf(traceParent) is { } traceId && Activity.Current?.TraceId.ToHexString() != traceId;
 
     [LoggerMessage(Level = LogLevel.Information, Message = "{event}: upload {upload_id} of {dataset} {status}, {rows_loaded} rows loaded, {rows_rejected} rejected")]
     private static partial void LogProcessed(ILogger logger, string @event, string upload_id, string dataset, string status, long rows_loaded, long rows_rejected);

@@ -55,6 +55,9 @@ public static partial class PubSubPushEndpoints
             return TypedResults.NoContent();
         }
 
+        // Pub/Sub's push carries no trace of the upload; the object's metadata does: this push's work joins the POST's trace.
+        using var span = TarmacTracing.StartForUpload("tarmac.process.push", envelope.TraceParent, System.Diagnostics.ActivityKind.Consumer);
+        span?.SetTag("messaging.message.id", envelope.MessageId);
         try
         {
             var records = await processor.ProcessAsync([evt], ct);

@@ -39,6 +39,9 @@ public sealed partial class UploadProcessor(
             requests.Add(ToRequest(upload));
         }
         if (requests.Count == 0) return [];
+        // The load joins the trace of the upload's POST (one upload), or links to each upload's trace (a batch).
+        using var span = TarmacTracing.StartForUploads("tarmac.process", requests.Select(r => r.Upload.TraceParent));
+        span?.SetTag("tarmac.uploads", requests.Count);
 
         IReadOnlyList<UploadRecord> results;
         if (requests.Count == 1) results = [await LoadOneAsync(requests[0], ct)];
@@ -63,6 +66,7 @@ public sealed partial class UploadProcessor(
 
     private async Task<UploadRecord> LoadOneAsync(LoadRequest request, CancellationToken ct)
     {
+        using var span = TarmacTracing.StartForUpload("tarmac.process.upload", request.Upload.TraceParent);
         for (var attempt = 1; ; attempt++)
         {
             try
@@ -71,7 +75,7 @@ public sealed partial class UploadProcessor(
             }
             catch (ObjectNotFoundException e)
             {
-                await ledger.MarkFailedAsync(request.Upload.UploadId, FailureReason($"The raw object vanished: {e.Message}"), ct);
+                await ledger.MarkFailedAsync(request.Upload.UploadId, FailureReason(request.Upload, $"The raw object vanished: {e.Message}"), ct);
                 return await ledger.GetAsync(request.Upload.UploadId, ct) ?? request.Upload;
             }
             // A TransientFailureException (quota, rate limit, warehouse unreachable, already retried with backoff)
@@ -83,7 +87,7 @@ public sealed partial class UploadProcessor(
                     await Task.Delay(TimeSpan.FromMilliseconds(100 * Math.Pow(4, attempt - 1)), time, ct);
                     continue;
                 }
-                var reason = FailureReason($"{e.GetType().Name}: {e.Message}");
+                var reason = FailureReason(request.Upload, $"{e.GetType().Name}: {e.Message}");
                 LogLoadFailed(logger, e, request.Upload.UploadId, reason[..(TracePrefix.Length + 32)]);
                 await ledger.MarkFailedAsync(request.Upload.UploadId, reason, ct);
                 return await ledger.GetAsync(request.Upload.UploadId, ct) ?? request.Upload;
@@ -112,6 +116,8 @@ public sealed partial class UploadProcessor(
         {
             UploadId = uploadId, Dataset = datasetName, Object = evt.Name, Bytes = obj.Size, Sha256 = sha, Status = UploadStatus.Stored,
             FileName = obj.Metadata.GetValueOrDefault("file_name"), ReceivedAt = time.GetUtcNow(),
+            // Set by ingest (or signed into a signed upload's metadata): the trace of the request that sent the bytes.
+            TraceParent = obj.Metadata.GetValueOrDefault(TarmacTracing.MetadataKey) is { } tp && TarmacTracing.TryParse(tp, out _) ? tp : null,
         };
         var registered = await ledger.RegisterAsync(candidate, ct);
         // A duplicate is skipped, unless it is the object a retry of a failed upload now points to.
@@ -134,11 +140,12 @@ public sealed partial class UploadProcessor(
     private const string TracePrefix = "trace_id=";
 
     /// <summary>
-    /// A failure reason as stored: the trace id of this processing (whose log lines hold the detail) first, then the detail
-    /// for whoever reads the state. Clients are only ever shown a stable sentence and that trace id.
+    /// A failure reason as stored: the trace id of the upload (its status's <c>trace_id</c>, under which this processing's
+    /// log lines hold the detail), else of this processing, first; then the detail for whoever reads the state. Clients are
+    /// only ever shown a stable sentence and that trace id.
     /// </summary>
-    private static string FailureReason(string detail) =>
-        $"{TracePrefix}{(Activity.Current?.TraceId ?? ActivityTraceId.CreateRandom()).ToHexString()}; {LogText.Escape(detail, 500)}";
+    private static string FailureReason(UploadRecord upload, string detail) =>
+        $"{TracePrefix}{TarmacTracing.TraceIdOf(upload.TraceParent) ?? (Activity.Current?.TraceId ?? ActivityTraceId.CreateRandom()).ToHexString()}; {LogText.Escape(detail, 500)}";
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Object {object} names dataset {dataset}, which has no schema; left unprocessed")]
     private static partial void LogUnknownDataset(ILogger logger, string @object, string dataset);

@@ -8,8 +8,11 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.ServiceDefaults.Access;
@@ -36,7 +39,7 @@ public static class TarmacDefaults
 
     /// <summary>
     /// What every host needs whatever its backend: options (checked at startup), the listening address (<c>PORT</c>), JSON,
-    /// problem details, health checks, logs, metrics and the schema catalog. The host adds its backend explicitly
+    /// problem details, health checks, logs, metrics, traces and the schema catalog. The host adds its backend explicitly
     /// (<c>AddEmbeddedBackend()</c> or <c>AddGoogleCloudBackend()</c>).
     /// </summary>
     public static WebApplicationBuilder AddTarmacDefaults(this WebApplicationBuilder builder, TarmacHosting hosting)
@@ -66,14 +69,21 @@ public static class TarmacDefaults
         // retry attempt): noise, and on Cloud Logging a cost. Failures and retries still log at Warning.
         builder.Logging.AddFilter("System.Net.Http.HttpClient", LogLevel.Warning);
         builder.Logging.AddFilter("Polly", LogLevel.Warning);
-        if (hosting == TarmacHosting.Local) builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss.fff "; });
-        else builder.Logging.AddConsole(o => o.FormatterName = CloudLoggingFormatter.FormatterName).AddConsoleFormatter<CloudLoggingFormatter, Microsoft.Extensions.Logging.Console.ConsoleFormatterOptions>();
+        if (hosting == TarmacHosting.Local)
+            builder.Logging.AddConsole(o => o.FormatterName = LocalConsoleFormatter.FormatterName).AddConsoleFormatter<LocalConsoleFormatter, ConsoleFormatterOptions>();
+        else
+        {
+            builder.Logging.AddConsole(o => o.FormatterName = CloudLoggingFormatter.FormatterName).AddConsoleFormatter<CloudLoggingFormatter, CloudLoggingFormatterOptions>();
+            builder.Services.Configure<CloudLoggingFormatterOptions>(o => o.ProjectId ??= TraceProject(builder.Configuration));
+        }
 
-        builder.Services.AddOpenTelemetry().WithMetrics(m => m
-            .AddMeter(MeterName)
-            .AddAspNetCoreInstrumentation()
-            .AddRuntimeInstrumentation()
-            .AddPrometheusExporter());
+        builder.Services.AddOpenTelemetry()
+            .WithMetrics(m => m
+                .AddMeter(MeterName)
+                .AddAspNetCoreInstrumentation()
+                .AddRuntimeInstrumentation()
+                .AddPrometheusExporter())
+            .WithTracing(t => AddTracing(t, builder.Configuration));
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(sp => SchemaCatalog.Load(sp.GetRequiredService<TarmacOptions>().ResolveSchemas()));
@@ -81,6 +91,32 @@ public static class TarmacDefaults
         builder.AddTarmacAccess(hosting);
         return builder;
     }
+
+    /// <summary>
+    /// Traces are always recorded in process (so every log line inside a request or an upload's processing names its trace
+    /// id), sampled parent-based: an incoming <c>traceparent</c> decides, a new root is sampled. They leave the process only
+    /// when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set (the exporter reads it, and <c>OTEL_EXPORTER_OTLP_PROTOCOL</c>,
+    /// <c>OTEL_EXPORTER_OTLP_HEADERS</c>, from the configuration); unset, there is no exporter at all.
+    /// </summary>
+    private static void AddTracing(TracerProviderBuilder tracing, ConfigurationManager configuration)
+    {
+        if (string.IsNullOrWhiteSpace(configuration["OTEL_SERVICE_NAME"]))
+            tracing.ConfigureResource(r => r.AddService(System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name ?? "Tarmac"));
+        tracing
+            .AddSource(TarmacTracing.SourceName)
+            // Probes, scrapes and the status page's refreshes come every few seconds and say nothing about an upload.
+            .AddAspNetCoreInstrumentation(o => o.Filter = http => !IsProbe(http.Request.Path))
+            .AddHttpClientInstrumentation();
+        if (!string.IsNullOrWhiteSpace(configuration["OTEL_EXPORTER_OTLP_ENDPOINT"])) tracing.AddOtlpExporter();
+    }
+
+    private static bool IsProbe(PathString path) =>
+        path.StartsWithSegments("/healthz") || path.StartsWithSegments("/readyz") || path.StartsWithSegments("/metrics") || path.StartsWithSegments("/status");
+
+    /// <summary>The project Cloud Logging's trace field names: <c>TARMAC_GCP_PROJECT</c>, else <c>GOOGLE_CLOUD_PROJECT</c>.</summary>
+    private static string? TraceProject(ConfigurationManager configuration) =>
+        configuration["TARMAC_GCP_PROJECT"] is { Length: > 0 } project ? project
+        : configuration["GOOGLE_CLOUD_PROJECT"] is { Length: > 0 } fallback ? fallback : null;
 
     /// <summary>The JSON conventions of the API: snake_case names, enums as snake_case strings, timestamps in UTC with Z.</summary>
     public static void Configure(JsonSerializerOptions o)

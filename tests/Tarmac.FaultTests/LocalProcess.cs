@@ -12,6 +12,7 @@ namespace Tarmac.FaultTests;
 internal sealed partial class LocalProcess : IDisposable
 {
     private readonly System.Diagnostics.Process _process;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _output = new();
 
     private LocalProcess(System.Diagnostics.Process process, int port)
     {
@@ -25,13 +26,19 @@ internal sealed partial class LocalProcess : IDisposable
     /// <summary>The operating-system process id (to read <c>/proc/&lt;pid&gt;/status</c>).</summary>
     public int Id => _process.Id;
 
+    /// <summary>The lines the process wrote to its standard output so far (its console log).</summary>
+    public IReadOnlyList<string> OutputLines => _output.ToArray();
+
     /// <summary>Whether the process has ended.</summary>
     public bool HasExited => _process.HasExited;
 
     /// <summary>The exit code, once <see cref="HasExited"/>.</summary>
     public int ExitCode => _process.ExitCode;
 
-    /// <summary>Starts the host on <paramref name="dataDir"/> and returns once <c>/healthz</c> answers.</summary>
+    /// <summary>
+    /// Starts the host on <paramref name="dataDir"/> and returns once <c>/healthz</c> answers. It logs at Warning unless
+    /// <paramref name="env"/> says otherwise; an empty value there removes the variable (so the host's own default applies).
+    /// </summary>
     public static async Task<LocalProcess> StartAsync(string dataDir, string schemaDir, IReadOnlyDictionary<string, string>? env = null)
     {
         var port = FreePort();
@@ -44,11 +51,20 @@ internal sealed partial class LocalProcess : IDisposable
         info.Environment["TARMAC_DATA_DIR"] = dataDir;
         info.Environment["TARMAC_SCHEMAS"] = schemaDir;
         info.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (k, v) in env ?? new Dictionary<string, string>()) info.Environment[k] = v;
+        foreach (var (k, v) in env ?? new Dictionary<string, string>())
+        {
+            if (v.Length == 0) info.Environment.Remove(k);
+            else info.Environment[k] = v;
+        }
         var process = System.Diagnostics.Process.Start(info) ?? throw new InvalidOperationException("dotnet did not start");
-        // Drain both pipes, or a chatty host blocks on a full pipe; keep the last lines for a failure message.
+        // Drain both pipes, or a chatty host blocks on a full pipe; keep standard output for the log checks and the last
+        // lines of both for a failure message.
         var host = new LocalProcess(process, port);
-        process.OutputDataReceived += (_, e) => host.Keep(e.Data);
+        process.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data is not null) host._output.Enqueue(e.Data);
+            host.Keep(e.Data);
+        };
         process.ErrorDataReceived += (_, e) => host.Keep(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

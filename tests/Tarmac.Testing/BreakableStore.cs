@@ -6,7 +6,10 @@ namespace Tarmac.Testing;
 /// <summary>The bucket, failing every write while <see cref="Broken"/> is set, as a broken dependency would (a 500 to count).</summary>
 public sealed class BreakableStore(IObjectStore inner) : IObjectStore
 {
-    public volatile bool Broken;
+    private volatile bool _broken;
+
+    /// <summary>While true, every write throws.</summary>
+    public bool Broken { get => _broken; set => _broken = value; }
 
     public string Bucket => inner.Bucket;
 

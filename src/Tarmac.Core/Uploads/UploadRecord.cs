@@ -27,4 +27,9 @@ public sealed record UploadRecord
     public DateTimeOffset? CompletedAt { get; init; }
     /// <summary>How many times processing was attempted.</summary>
     public int Attempts { get; init; }
+    /// <summary>
+    /// W3C <c>traceparent</c> of the request that sent the bytes (the POST, or the request for a signed upload URL), which
+    /// process continues; null for uploads recorded before traces were kept.
+    /// </summary>
+    public string? TraceParent { get; init; }
 }

@@ -80,7 +80,10 @@ public sealed partial class DuckDbDatabase : IDisposable
               upload_id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, object VARCHAR NOT NULL, bytes BIGINT NOT NULL,
               sha256 VARCHAR NOT NULL, status VARCHAR NOT NULL, file_name VARCHAR, content_type VARCHAR, client VARCHAR,
               rows_loaded BIGINT NOT NULL DEFAULT 0, rows_rejected BIGINT NOT NULL DEFAULT 0, errors VARCHAR, error VARCHAR,
-              received_at TIMESTAMP NOT NULL, processing_started_at TIMESTAMP, completed_at TIMESTAMP, attempts INTEGER NOT NULL DEFAULT 0);
+              received_at TIMESTAMP NOT NULL, processing_started_at TIMESTAMP, completed_at TIMESTAMP, attempts INTEGER NOT NULL DEFAULT 0,
+              traceparent VARCHAR);
+            -- Added after the first release: a ledger written before it gains the column, its rows NULL (no trace kept).
+            ALTER TABLE {UploadsTable} ADD COLUMN IF NOT EXISTS traceparent VARCHAR;
             CREATE UNIQUE INDEX IF NOT EXISTS {UploadsTable}_content ON {UploadsTable}(dataset, sha256);
             CREATE TABLE IF NOT EXISTS {VersionsTable} (dataset VARCHAR PRIMARY KEY, version BIGINT NOT NULL, last_loaded_at TIMESTAMP NOT NULL);
             """);

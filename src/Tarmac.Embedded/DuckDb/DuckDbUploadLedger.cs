@@ -184,7 +184,8 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
                             continue;
                         }
                         // The new object holds the same bytes and certainly exists, whatever became of the old one.
-                        var retried = existing with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null };
+                        // The retry is traced under the request that sent the bytes again.
+                        var retried = existing with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null, TraceParent = candidate.TraceParent ?? existing.TraceParent };
                         retries.Add(retried);
                         byContent[(candidate.Dataset, candidate.Sha256)] = byId[retried.UploadId] = retried;
                         results[i] = new RegisterResult(RegisterOutcome.Retry, retried);
@@ -202,8 +203,8 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
             }
             foreach (var retried in retries)
             {
-                await ExecuteAsync(c, $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL WHERE upload_id = $id", default,
-                    P("id", retried.UploadId), P("o", retried.Object));
+                await ExecuteAsync(c, $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL, traceparent = $tp WHERE upload_id = $id", default,
+                    P("id", retried.UploadId), P("o", retried.Object), P("tp", retried.TraceParent));
             }
             await tx.CommitAsync();
             return results;

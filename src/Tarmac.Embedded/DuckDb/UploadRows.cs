@@ -12,7 +12,7 @@ internal static class UploadRows
 {
     /// <summary>The ledger's columns, in the order <see cref="Read"/> expects.</summary>
     public const string Columns =
-        "upload_id, dataset, object, bytes, sha256, status, file_name, content_type, client, rows_loaded, rows_rejected, errors, error, received_at, processing_started_at, completed_at, attempts";
+        "upload_id, dataset, object, bytes, sha256, status, file_name, content_type, client, rows_loaded, rows_rejected, errors, error, received_at, processing_started_at, completed_at, attempts, traceparent";
 
     private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
@@ -38,7 +38,7 @@ internal static class UploadRows
         .AppendValue(u.Sha256).AppendValue(u.Status.ToWire()).AppendValue(u.FileName).AppendValue(u.ContentType)
         .AppendValue(u.Client).AppendValue((long?)u.RowsLoaded).AppendValue((long?)u.RowsRejected).AppendValue(SerializeErrors(u.Errors)).AppendValue(u.Error)
         .AppendValue((DateTime?)u.ReceivedAt.UtcDateTime).AppendValue((DateTime?)u.ProcessingStartedAt?.UtcDateTime).AppendValue((DateTime?)u.CompletedAt?.UtcDateTime)
-        .AppendValue((int?)u.Attempts)
+        .AppendValue((int?)u.Attempts).AppendValue(u.TraceParent)
         .EndRow();
 
     /// <summary>The current row of a reader over <see cref="Columns"/>.</summary>
@@ -61,6 +61,7 @@ internal static class UploadRows
         ProcessingStartedAt = ReadTime(r, 14),
         CompletedAt = ReadTime(r, 15),
         Attempts = r.GetInt32(16),
+        TraceParent = r.IsDBNull(17) ? null : r.GetString(17),
     };
 
     /// <summary>Row errors as the ledger keeps them: a JSON array.</summary>

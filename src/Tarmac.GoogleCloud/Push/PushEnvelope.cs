@@ -11,7 +11,13 @@ namespace Tarmac.GoogleCloud.Push;
 /// <param name="MessageId">Pub/Sub message id (for logs).</param>
 /// <param name="EventType">e.g. <c>OBJECT_FINALIZE</c>.</param>
 /// <param name="Object">The object the event is about.</param>
-public sealed record PushEnvelope(string MessageId, string EventType, ObjectFinalized Object)
+/// <param name="TraceParent">
+/// The W3C <c>traceparent</c> ingest stored in the object's metadata, as the payload's object resource carries it
+/// (<c>metadata.traceparent</c>); null when absent. The notification's attributes cannot carry it: they are fixed by
+/// Cloud Storage, and a notification config's <c>custom_attributes</c> are the same for every object
+/// (https://cloud.google.com/storage/docs/pubsub-notifications, https://cloud.google.com/storage/docs/json_api/v1/notifications).
+/// </param>
+public sealed record PushEnvelope(string MessageId, string EventType, ObjectFinalized Object, string? TraceParent = null)
 {
     /// <summary>The only event that means new bytes to load.</summary>
     public const string ObjectFinalize = "OBJECT_FINALIZE";
@@ -52,13 +58,19 @@ public sealed record PushEnvelope(string MessageId, string EventType, ObjectFina
                 problem = $"The attribute objectGeneration '{generationText}' is not a number.";
                 return null;
             }
+            string? traceParent = null;
             if (Str(message, "data") is { } data)
             {
                 // The payload is the object resource; it must decode even though the attributes carry what we use.
                 byte[] bytes;
                 try { bytes = Convert.FromBase64String(data); }
                 catch (FormatException) { problem = "The message data is not valid base64."; return null; }
-                try { using var _ = JsonDocument.Parse(bytes); }
+                try
+                {
+                    using var resource = JsonDocument.Parse(bytes);
+                    if (resource.RootElement.ValueKind == JsonValueKind.Object && resource.RootElement.TryGetProperty("metadata", out var metadata) && metadata.ValueKind == JsonValueKind.Object)
+                        traceParent = Str(metadata, "traceparent");
+                }
                 catch (JsonException e) { problem = $"The message data is not a JSON object resource: {e.Message}"; return null; }
             }
             else if (eventType == ObjectFinalize)
@@ -67,7 +79,7 @@ public sealed record PushEnvelope(string MessageId, string EventType, ObjectFina
                 return null;
             }
             problem = null;
-            return new PushEnvelope(messageId, eventType, new ObjectFinalized(bucket, name, generation));
+            return new PushEnvelope(messageId, eventType, new ObjectFinalized(bucket, name, generation), traceParent);
         }
     }
 

@@ -68,7 +68,11 @@ public sealed class GcsUploadLedger(GcsStateObjects state, IObjectStore bucket, 
 
         // The same bytes failed earlier: reset that upload to stored on the new object, which certainly exists.
         var retry = await UpdateAsync(owner, s => s.Upload.Status == UploadStatus.Failed
-            ? new UploadState(s.Upload with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null, ProcessingStartedAt = null }, null)
+            ? new UploadState(s.Upload with
+            {
+                Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null, ProcessingStartedAt = null,
+                TraceParent = candidate.TraceParent ?? s.Upload.TraceParent, // the retry is traced under the request that resent the bytes
+            }, null)
             : null, ct);
         if (retry is null || retry.Upload.Status != UploadStatus.Stored) return new RegisterResult(RegisterOutcome.Duplicate, retry?.Upload ?? prior);
         await state.CreateAsync(OpenPrefix + owner, Marker, ct);

@@ -66,7 +66,7 @@ public sealed class FunctionHost : IAsyncDisposable
                 break;
         }
         // Beside the console output Program.cs configures, not instead of it.
-        var logs = new CapturedLogs();
+        var logs = new CapturedLogs(settings.TryGetValue("TARMAC_GCP_PROJECT", out var project) ? project : null);
         builder.Services.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(logs);
         var app = builder.Build();
         app.MapTarmacDefaults();

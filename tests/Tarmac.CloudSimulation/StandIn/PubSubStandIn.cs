@@ -30,7 +30,9 @@ namespace Tarmac.CloudSimulation.StandIn;
 public sealed class PubSubStandIn : IAsyncDisposable
 {
     private readonly CloudStandIn _host;
-    private readonly HttpClient _http = new() { Timeout = Timeout.InfiniteTimeSpan };
+    // A push of a storage notification carries no trace context of the upload (none of the publisher's: the bucket published
+    // it), so this client sends no traceparent of its own either, whatever this test process traces.
+    private readonly HttpClient _http = new(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { Timeout = Timeout.InfiniteTimeSpan };
     private readonly CancellationTokenSource _stop = new();
     private readonly ConcurrentDictionary<string, Task> _inFlight = new(StringComparer.Ordinal);
     private readonly ConcurrentQueue<DeadLetter> _deadLetters = new();
@@ -117,7 +119,12 @@ public sealed class PubSubStandIn : IAsyncDisposable
             ["publishTime"] = DateTimeOffset.UtcNow.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture),
         };
         message["publish_time"] = message["publishTime"]!.DeepClone();
-        _inFlight[id] = Task.Run(() => DeliverAsync(id, message));
+        // Not a child of whatever request finalized the object (ingest's upload to the stand-in): delivery is Pub/Sub's own.
+        _inFlight[id] = Task.Run(() =>
+        {
+            System.Diagnostics.Activity.Current = null;
+            return DeliverAsync(id, message);
+        });
         return id;
     }
 

@@ -34,6 +34,7 @@ public static class EmbeddedBackendExtensions
         services.AddSingleton<IWarehouseReader>(sp => sp.GetRequiredService<DuckDbWarehouseReader>());
         services.AddSingleton<InProcessObjectEvents>();
         services.AddSingleton<IObjectEventPublisher>(sp => sp.GetRequiredService<InProcessObjectEvents>());
+        services.AddExceptionHandler<OutOfMemoryProblem>();
         return builder;
     }
 

@@ -57,11 +57,12 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
         await _loadLock.WaitAsync(ct);
         try
         {
-            return await DuckDbLoadSession.BeginAsync(this, batch, ct);
+            return new OutOfMemoryAsTransient(await DuckDbLoadSession.BeginAsync(this, batch, ct));
         }
-        catch
+        catch (Exception e)
         {
             _loadLock.Release();
+            if (DuckDbErrors.IsOutOfMemory(e)) throw DuckDbErrors.Transient(e);
             throw;
         }
     }

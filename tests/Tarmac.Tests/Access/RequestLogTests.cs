@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,9 +11,9 @@ public sealed class RequestLogTests
     [Fact]
     public async Task Request_lines_carry_the_sub_and_never_the_token()
     {
-        var lines = new ConcurrentQueue<string>();
+        var log = new Tarmac.Testing.LogLines();
         using var host = new Tarmac.Testing.TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_AUTH"] = "on" },
-            services: s => s.AddSingleton<ILoggerProvider>(new Capture(lines)));
+            services: s => s.AddSingleton<ILoggerProvider>(log));
         var token = Tokens.Mint(host, "acme", [Scopes.Read]);
         using var client = Tokens.Client(host, token);
 
@@ -24,19 +23,10 @@ public sealed class RequestLogTests
         using var forged = Tokens.Client(host, token + "x");
         Assert.Equal(HttpStatusCode.Unauthorized, (await forged.GetAsync("/getdata")).StatusCode);
 
+        var lines = log.Lines;
         Assert.Contains("GET /getdata 200 sub=acme", lines.First(l => l.Contains("200 sub=", StringComparison.Ordinal)), StringComparison.Ordinal);
         Assert.Contains(lines, l => l.StartsWith("GET /getdata 401 sub=-", StringComparison.Ordinal));
         var signature = token.Split('.')[2];
         Assert.DoesNotContain(lines, l => l.Contains(signature, StringComparison.Ordinal) || l.Contains(token.Split('.')[1], StringComparison.Ordinal));
-    }
-
-    private sealed class Capture(ConcurrentQueue<string> lines) : ILoggerProvider, ILogger
-    {
-        public ILogger CreateLogger(string categoryName) => this;
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-        public bool IsEnabled(LogLevel logLevel) => true;
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            lines.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
-        public void Dispose() { }
     }
 }

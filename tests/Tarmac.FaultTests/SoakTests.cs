@@ -41,7 +41,7 @@ public sealed class SoakTests(ITestOutputHelper output)
 
     private sealed class Tally
     {
-        public int Posts, Acknowledged, Busy, Failed, Polls, Queries, QueryRefused, Exports, ExportsCutOff, ExportsAborted, Probes, ProbesUnderLoad;
+        public int Posts, Acknowledged, Busy, Failed, Polls, Queries, QueryRefused, Exports, ExportsRefused, ExportsCutOff, ExportsAborted, Probes, ProbesUnderLoad;
         public int InFlight, MaxInFlight;
         public long SlowestProbeTicks;
         public readonly List<TimeSpan> ProbesUnderLoadTimes = [];
@@ -151,6 +151,13 @@ public sealed class SoakTests(ITestOutputHelper output)
                 while (!stop.IsCancellationRequested)
                 {
                     using var r = await host.Http.GetAsync($"/datasets/{FaultWorkload.Dataset}/rows?format=ndjson&limit=1000000", HttpCompletionOption.ResponseHeadersRead);
+                    if (r.StatusCode == HttpStatusCode.ServiceUnavailable && r.Headers.RetryAfter is not null)
+                    {
+                        // The warehouse's memory is taken by other work: a bounded answer with Retry-After, as for uploads.
+                        Interlocked.Increment(ref t.ExportsRefused);
+                        await Pause(500);
+                        continue;
+                    }
                     if (r.StatusCode != HttpStatusCode.OK) { t.Fail($"export answered {(int)r.StatusCode}"); continue; }
                     using var body = new StreamReader(await r.Content.ReadAsStreamAsync());
                     string? last = null;
@@ -212,7 +219,7 @@ public sealed class SoakTests(ITestOutputHelper output)
             $"{t.Posts} posts ({work.Files.Count} distinct files, {t.Acknowledged} acknowledged, {t.Busy} answered 503 busy), {rows} acknowledged rows; " +
             $"up to {t.MaxInFlight} uploads in flight, {t.ProbesUnderLoad} probes while 200 or more were (p95 {p95.TotalMilliseconds:F0} ms); " +
             $"{t.Probes} /healthz probes, slowest {TimeSpan.FromTicks(t.SlowestProbeTicks).TotalMilliseconds:F0} ms; {t.Polls} status polls; " +
-            $"{t.Queries} queries ({t.QueryRefused} answered 503); {t.Exports + t.ExportsAborted} slow exports ({t.ExportsCutOff} ended by an $error line, {t.ExportsAborted} aborted); " +
+            $"{t.Queries} queries ({t.QueryRefused} answered 503); {t.Exports + t.ExportsAborted} slow exports ({t.ExportsCutOff} ended by an $error line, {t.ExportsAborted} aborted, {t.ExportsRefused} answered 503); " +
             $"peak RSS {peakRss / (1 << 20)} MiB; {failures.Count} invariant failures"));
 
         foreach (var f in failures.Take(10)) output.WriteLine("invariant: " + f);

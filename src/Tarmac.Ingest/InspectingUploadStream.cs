@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Unicode;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Validation;
 
@@ -17,8 +16,7 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
 {
     private const int MaxHeaderBytes = 64 * 1024;
     private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly byte[] _carry = new byte[4];
-    private int _carryLength;
+    private readonly Utf8Check _utf8 = new();
     private byte[]? _header = ArrayPool<byte>.Shared.Rent(MaxHeaderBytes);
     private int _headerLength;
     private bool _headerDone;
@@ -62,50 +60,11 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
         _sha.AppendData(chunk);
         if (chunk.IndexOf((byte)0) >= 0)
             throw new UploadRejectedException(UploadRefusal.Invalid, "Not a text file", "The body contains NUL bytes: it looks binary. Send the CSV as UTF-8 text.");
-        CheckUtf8(chunk);
+        if (!_utf8.Append(chunk))
+            throw new UploadRejectedException(UploadRefusal.Invalid, "Not UTF-8",
+                "The body is not valid UTF-8 text. Save the CSV as UTF-8 (plain ASCII is fine) and send it again.");
         if (!_headerDone) CollectHeader(chunk);
         else if (!_hasData) _hasData = chunk.IndexOfAnyExcept(" \t\r\n"u8) >= 0;
-    }
-
-    private void CheckUtf8(ReadOnlySpan<byte> chunk)
-    {
-        // A multi-byte character can straddle two reads: validate whole sequences, carry the tail over.
-        ReadOnlySpan<byte> data = chunk;
-        byte[]? rented = null;
-        if (_carryLength > 0)
-        {
-            rented = ArrayPool<byte>.Shared.Rent(_carryLength + chunk.Length);
-            _carry.AsSpan(0, _carryLength).CopyTo(rented);
-            chunk.CopyTo(rented.AsSpan(_carryLength));
-            data = rented.AsSpan(0, _carryLength + chunk.Length);
-            _carryLength = 0;
-        }
-        try
-        {
-            var complete = CompleteLength(data);
-            if (!Utf8.IsValid(data[..complete]))
-                throw new UploadRejectedException(UploadRefusal.Invalid, "Not UTF-8",
-                    "The body is not valid UTF-8 text. Save the CSV as UTF-8 (plain ASCII is fine) and send it again.");
-            data[complete..].CopyTo(_carry);
-            _carryLength = data.Length - complete;
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
-        }
-    }
-
-    /// <summary>Length of <paramref name="data"/> without a trailing, possibly incomplete, UTF-8 sequence.</summary>
-    private static int CompleteLength(ReadOnlySpan<byte> data)
-    {
-        for (var back = 1; back <= 3 && back <= data.Length; back++)
-        {
-            var b = data[^back];
-            if ((b & 0xC0) == 0x80) continue; // continuation byte: keep looking for the lead byte
-            var needed = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
-            return needed > back ? data.Length - back : data.Length;
-        }
-        return data.Length;
     }
 
     private void CollectHeader(ReadOnlySpan<byte> chunk)
@@ -140,7 +99,7 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
             throw compressed
                 ? new UploadRejectedException(UploadRefusal.Invalid, "Malformed gzip body", "The body could not be decompressed: it holds no complete gzip data. Send valid gzip, or drop Content-Encoding.")
                 : new UploadRejectedException(UploadRefusal.Invalid, "Empty upload", "The body is empty. Send a CSV file: a header line, then one line per row.");
-        if (_carryLength > 0)
+        if (!_utf8.Finish())
             throw new UploadRejectedException(UploadRefusal.Invalid, "Not UTF-8", "The body ends in the middle of a UTF-8 character. Save the CSV as UTF-8 and send it again.");
         if (!_headerDone) CheckHeader();
         if (!_hasData)

@@ -25,10 +25,5 @@ public sealed class BreakableStore(IObjectStore inner) : IObjectStore
     public Task<bool> DeleteAsync(string name, long generation, CancellationToken ct) => inner.DeleteAsync(name, generation, ct);
 
     /// <summary>Wraps the host's registered store.</summary>
-    public static void Install(IServiceCollection services)
-    {
-        var real = services.Single(d => d.ServiceType == typeof(IObjectStore));
-        services.Remove(real);
-        services.AddSingleton<IObjectStore>(sp => new BreakableStore((IObjectStore)real.ImplementationFactory!(sp)));
-    }
+    public static void Install(IServiceCollection services) => TestStores.Wrap(services, inner => new BreakableStore(inner));
 }

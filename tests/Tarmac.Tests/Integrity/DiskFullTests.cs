@@ -3,9 +3,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Tarmac.Core.Ports;
 using Tarmac.Testing;
@@ -54,33 +51,6 @@ public class DiskFullTests
         public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 
-    private sealed class FillingHost : WebApplicationFactory<Program>
-    {
-        public FillingHost(string dataDir)
-        {
-            DataDir = dataDir;
-            UseKestrel(0);
-            StartServer();
-            Http = CreateClient();
-        }
-
-        public string DataDir { get; }
-        public HttpClient Http { get; }
-        public FillingStore Store => (FillingStore)Services.GetRequiredService<IObjectStore>();
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("TARMAC_DATA_DIR", DataDir);
-            builder.UseSetting("TARMAC_SCHEMAS", Path.Combine(AppContext.BaseDirectory, "schemas"));
-            builder.ConfigureTestServices(s =>
-            {
-                var real = s.Single(d => d.ServiceType == typeof(IObjectStore));
-                s.Remove(real);
-                s.AddSingleton<IObjectStore>(sp => new FillingStore((IObjectStore)real.ImplementationFactory!(sp)));
-            });
-        }
-    }
-
     private static async Task AssertFullThenRecoversAsync(HttpClient http, string bucket, Action makeSpace, string csv)
     {
         var refused = await http.PostAsync("/upload", new StringContent(csv, Encoding.UTF8, "text/csv"));
@@ -101,9 +71,10 @@ public class DiskFullTests
     [Fact]
     public async Task Injected_write_failures_give_507_and_nothing_is_kept()
     {
-        using var host = new FillingHost(TempDirs.Create("tarmac-data"));
-        host.Store.Full = true;
-        await AssertFullThenRecoversAsync(host.Http, Path.Combine(host.DataDir, "bucket"), () => host.Store.Full = false, SampleData.SeedCsv);
+        using var host = new TarmacHost(services: s => TestStores.Wrap(s, inner => new FillingStore(inner)));
+        var store = (FillingStore)host.Services.GetRequiredService<IObjectStore>();
+        store.Full = true;
+        await AssertFullThenRecoversAsync(host.Http, Path.Combine(host.DataDir, "bucket"), () => store.Full = false, SampleData.SeedCsv);
     }
 
     [SkippableFact]

@@ -3,9 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json;
 using System.Net.Http.Json;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
@@ -37,33 +34,6 @@ public class StartupScanTests
         }
     }
 
-    private sealed class CountingHost : WebApplicationFactory<Program>
-    {
-        public CountingHost(string dataDir)
-        {
-            DataDir = dataDir;
-            UseKestrel(0);
-            StartServer();
-            Http = CreateClient();
-        }
-
-        private string DataDir { get; }
-        public HttpClient Http { get; }
-        public CountingStore Store => (CountingStore)Services.GetRequiredService<IObjectStore>();
-
-        protected override void ConfigureWebHost(IWebHostBuilder builder)
-        {
-            builder.UseSetting("TARMAC_DATA_DIR", DataDir);
-            builder.UseSetting("TARMAC_SCHEMAS", Path.Combine(AppContext.BaseDirectory, "schemas"));
-            builder.ConfigureTestServices(s =>
-            {
-                var real = s.Single(d => d.ServiceType == typeof(IObjectStore));
-                s.Remove(real);
-                s.AddSingleton<IObjectStore>(sp => new CountingStore((IObjectStore)real.ImplementationFactory!(sp)));
-            });
-        }
-    }
-
     private static string Flight(int id) =>
         $"{SampleData.SeedCsv.Split('\n')[0]}\n{id},2013,1,1,517.0,515,2.0,830.0,819,11.0,UA,{id},N1,EWR,IAH,227.0,1400,5,15,2013-01-01 05:00:00,United\n";
 
@@ -87,7 +57,8 @@ public class StartupScanTests
         var orphan = UploadIds.ObjectName("flights", orphanId, DateTimeOffset.UtcNow);
         await bucket.CreateAsync(orphan, new MemoryStream(Encoding.UTF8.GetBytes(Flight(9000))), null, default);
 
-        using var after = new CountingHost(dataDir);
+        using var after = new TarmacHost(dataDir, services: s => TestStores.Wrap(s, inner => new CountingStore(inner)));
+        var store = (CountingStore)after.Services.GetRequiredService<IObjectStore>();
         // Recovery registers and loads the orphan last: once it is loaded, the scan is done.
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         string? status;
@@ -101,9 +72,9 @@ public class StartupScanTests
         Assert.Equal("loaded", status);
 
         // The orphan is described and hashed once, then read once more by its load; no finished upload is touched.
-        Assert.Equal([orphan], after.Store.Described.Distinct());
-        Assert.Equal([orphan, orphan], after.Store.Reads);
-        Assert.Equal(finished + 1, after.Store.Listed.Count);
-        Assert.DoesNotContain(after.Store.Listed, n => n.Contains(DateTimeOffset.UtcNow.AddDays(-5).ToString("yyyy-MM-dd"), StringComparison.Ordinal));
+        Assert.Equal([orphan], store.Described.Distinct());
+        Assert.Equal([orphan, orphan], store.Reads);
+        Assert.Equal(finished + 1, store.Listed.Count);
+        Assert.DoesNotContain(store.Listed, n => n.Contains(DateTimeOffset.UtcNow.AddDays(-5).ToString("yyyy-MM-dd"), StringComparison.Ordinal));
     }
 }

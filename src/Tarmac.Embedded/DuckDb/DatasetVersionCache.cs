@@ -10,7 +10,8 @@ namespace Tarmac.Embedded;
 /// <remarks>
 /// Loads are serialised, and a load sets its version only after its transaction committed, unconditionally; a reader only
 /// ever fills a missing entry. So whatever the interleaving, the entry ends at the latest committed version. Between a
-/// commit and its set, readers see the previous version, whose snapshot hides the new rows: still exact, one load behind.
+/// commit and its set the entry is one load behind, so readers go to the database while a commit is in progress
+/// (<see cref="TryGetSettled"/>): an upload answered "loaded" is readable at once.
 /// </remarks>
 internal sealed class DatasetVersionCache
 {
@@ -38,6 +39,17 @@ internal sealed class DatasetVersionCache
     }
 
     public bool TryGet(string dataset, out DatasetVersion version) => _versions.TryGetValue(dataset, out version!);
+
+    /// <summary>
+    /// The held version, unless a load is committing: its rows may already be visible while its version is not set yet,
+    /// and a client that was just told "loaded" must read them. Then the caller reads the database instead.
+    /// </summary>
+    public bool TryGetSettled(string dataset, out DatasetVersion version)
+    {
+        var before = Commits;
+        version = null!;
+        return before % 2 == 0 && TryGet(dataset, out version) && Commits == before;
+    }
 
     /// <summary>Fills a missing entry with what a reader read from the database; never replaces one.</summary>
     public void AddIfMissing(string dataset, DatasetVersion read) => _versions.TryAdd(dataset, read);

@@ -13,7 +13,7 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
     /// <inheritdoc />
     public async Task<DatasetVersion> GetVersionAsync(DatasetSchema dataset, CancellationToken ct)
     {
-        if (db.Versions.TryGet(dataset.Name, out var cached)) return cached;
+        if (db.Versions.TryGetSettled(dataset.Name, out var cached)) return cached;
         var read = await ReadVersionAsync(dataset, ct);
         db.Versions.AddIfMissing(dataset.Name, read);
         return read;

@@ -50,6 +50,23 @@ public sealed class SnapshotPredicateTests : IDisposable
     }
 
     [Fact]
+    public async Task While_a_load_commits_the_version_comes_from_the_database_so_its_rows_are_readable_at_once()
+    {
+        Insert(rows: 3, at: First);
+        SetVersion(1, First);
+        Assert.Equal(new DatasetVersion(1, First), await _reader.GetVersionAsync(_flights, default)); // now held in memory
+
+        // The load's commit is visible (its status may already have been answered "loaded"); its version is not set yet.
+        _db.Versions.CommitStarting();
+        Insert(rows: 2, at: Second);
+        SetVersion(2, Second);
+        var version = await _reader.GetVersionAsync(_flights, default);
+        Assert.Equal(new DatasetVersion(2, Second), version);
+        Assert.Equal(5, await _reader.CountAsync(RowsQuery.All(_flights, version.LastLoadedAt), default));
+        _db.Versions.CommitEnded();
+    }
+
+    [Fact]
     public async Task Nothing_is_covered_before_the_first_load_or_without_a_snapshot()
     {
         Assert.Equal(new DatasetVersion(0, null), await _reader.GetVersionAsync(_flights, default));
@@ -83,7 +100,7 @@ public sealed class SnapshotPredicateTests : IDisposable
     {
         using var c = _db.Open();
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT INTO _tarmac_datasets VALUES ('flights', $v, $at)";
+        cmd.CommandText = "INSERT OR REPLACE INTO _tarmac_datasets VALUES ('flights', $v, $at)";
         cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("v", version));
         cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("at", at.UtcDateTime));
         cmd.ExecuteNonQuery();

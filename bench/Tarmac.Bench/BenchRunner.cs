@@ -265,10 +265,10 @@ public static class BenchRunner
 
     private static void Build(string repo)
     {
-        Log("building Tarmac.Local (Release)");
-        using var p = Process.Start(new ProcessStartInfo("dotnet", ["build", "-c", "Release", "--nologo", "-v", "q", Path.Combine(repo, "src", "Tarmac.Local")]) { UseShellExecute = false })!;
+        Log($"publishing Tarmac.Local (Release, ReadyToRun) to {HostProcess.PublishFolder(repo)}");
+        using var p = Process.Start(new ProcessStartInfo("dotnet", HostProcess.PublishArgs(repo)) { UseShellExecute = false })!;
         p.WaitForExit();
-        if (p.ExitCode != 0) throw new InvalidOperationException("dotnet build failed");
+        if (p.ExitCode != 0) throw new InvalidOperationException("dotnet publish of Tarmac.Local failed");
     }
 
     private static string FindRepo()

@@ -1,10 +1,14 @@
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 
 namespace Tarmac.Bench;
 
-/// <summary>Tarmac.Local (Release build) as a separate process on a free port with a fresh data folder.</summary>
+/// <summary>
+/// Tarmac.Local as a separate process on a free port with a fresh data folder: the copy <see cref="PublishArgs"/> publishes
+/// (Release, ReadyToRun, framework-dependent), started as <c>dotnet Tarmac.Local.dll</c> like the Cloud Run images start theirs.
+/// </summary>
 public sealed class HostProcess : IAsyncDisposable
 {
     private readonly Process _process;
@@ -25,10 +29,26 @@ public sealed class HostProcess : IAsyncDisposable
     /// <summary>Time from process start to the first <c>/readyz</c> 200.</summary>
     public TimeSpan Startup { get; private set; }
 
+    /// <summary>Where the bench publishes the host (under the ignored <c>artifacts/</c>), relative to the repository.</summary>
+    public static string PublishFolder(string repo) => Path.Combine(repo, "artifacts", "bench", "host");
+
+    /// <summary>
+    /// <c>dotnet publish</c> of Tarmac.Local as the Cloud Run images publish theirs (src/Dockerfile): ReadyToRun, so the
+    /// process starts on precompiled code instead of JIT-compiling Tarmac's and its packages' startup path. Its own
+    /// <c>--artifacts-path</c> keeps this RID-specific build out of <c>src/*/bin</c> and <c>obj</c>, so it never invalidates
+    /// the ordinary Release build that the tests use.
+    /// </summary>
+    public static string[] PublishArgs(string repo) =>
+    [
+        "publish", Path.Combine(repo, "src", "Tarmac.Local"), "-c", "Release", "-r", RuntimeInformation.RuntimeIdentifier,
+        "--no-self-contained", "-p:PublishReadyToRun=true", "-p:UseAppHost=false",
+        "--artifacts-path", Path.Combine(repo, "artifacts", "bench", "build"), "-o", PublishFolder(repo), "--nologo", "-v", "q",
+    ];
+
     public static async Task<HostProcess> StartAsync(string repo, string workDir, string name)
     {
-        var dll = Path.Combine(repo, "src", "Tarmac.Local", "bin", "Release", "net10.0", "Tarmac.Local.dll");
-        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: build Release first (or drop --no-build).");
+        var dll = Path.Combine(PublishFolder(repo), "Tarmac.Local.dll");
+        if (!File.Exists(dll)) throw new FileNotFoundException($"{dll} is missing: run the bench without --no-build once to publish it.");
         var dataDir = Path.Combine(workDir, name);
         Directory.CreateDirectory(dataDir);
         var port = FreePort();

@@ -1,3 +1,4 @@
+using Tarmac.Core.Ports;
 using Tarmac.Embedded;
 using Tarmac.Ingest;
 using Tarmac.Local;
@@ -22,6 +23,10 @@ builder.Services.AddHostedService<LocalEventPump>();
 builder.Services.AddStatusPage();
 
 var app = builder.Build();
+// Opening the warehouse (DuckDB file, tables, schema check, WAL replay) is the longest step before the server listens, and
+// mapping the routes and starting the telemetry do not need it: it runs on a second core meanwhile. The first to need it
+// (the event pump, resolved as the host starts) waits for this resolution, and a failure still stops startup there.
+_ = Task.Run(() => app.Services.GetRequiredService<IWarehouseReader>());
 app.MapTarmacDefaults();
 app.MapIngest();
 app.MapQuery();

@@ -22,7 +22,7 @@ public static class EmbeddedBackendExtensions
 
         services.AddSingleton<IObjectStore>(sp => new FileSystemObjectStore(Path.Combine(Settings(sp).DataPath, "bucket")));
         services.AddSingleton(sp => new DuckDbDatabase(Path.Combine(Settings(sp).DataPath, "warehouse.duckdb"),
-            sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit));
+            sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit, Settings(sp).DuckDbThreads));
         services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>()));
         services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbUploadLedger>());
         services.AddSingleton(sp => new DuckDbWarehouseLoader(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>())

@@ -13,6 +13,13 @@ public sealed class EmbeddedOptions
     [ConfigurationKeyName("TARMAC_DUCKDB_MEMORY_LIMIT")]
     public string DuckDbMemoryLimit { get; set; } = "256MB";
 
+    /// <summary>
+    /// How many threads DuckDB runs a statement on; 0 leaves DuckDB's default (one per core). Each thread keeps its own
+    /// buffers (CSV reader, sort and insert state) inside the memory cap, so fewer threads trade speed for memory.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_DUCKDB_THREADS")]
+    public int DuckDbThreads { get; set; }
+
     /// <summary>Uploads of at least this many bytes are loaded by DuckDB's CSV reader (the bulk path); 0 for all, -1 for none.</summary>
     [ConfigurationKeyName("TARMAC_BULK_THRESHOLD_BYTES")]
     public long BulkThresholdBytes { get; set; } = DuckDbWarehouseLoader.DefaultBulkThresholdBytes;
@@ -26,6 +33,7 @@ public sealed class EmbeddedOptions
         if (string.IsNullOrWhiteSpace(DataDir)) yield return "TARMAC_DATA_DIR must name a folder.";
         if (!DuckDbDatabase.IsMemoryLimit(DuckDbMemoryLimit))
             yield return $"TARMAC_DUCKDB_MEMORY_LIMIT '{DuckDbMemoryLimit}' must look like 256MB or 1GB.";
+        if (DuckDbThreads < 0) yield return $"TARMAC_DUCKDB_THREADS '{DuckDbThreads}' must be a number of threads, or 0 for one per core.";
         if (BulkThresholdBytes < -1) yield return "TARMAC_BULK_THRESHOLD_BYTES must be a size in bytes, 0 (every file) or -1 (none).";
     }
 }

@@ -29,18 +29,25 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// DuckDB's buffer-pool cap, e.g. <c>256MB</c> (DuckDB's own default is 80% of RAM); larger work spills to a
     /// temp folder beside the file, so a huge upload costs disk, not memory.
     /// </param>
+    /// <param name="threads">
+    /// DuckDB's <c>threads</c> setting for every statement; 0 leaves DuckDB's default (one per core).
+    /// </param>
     /// <exception cref="InvalidOperationException">A table's columns differ from its schema file.</exception>
-    public DuckDbDatabase(string path, SchemaCatalog catalog, string? memoryLimit = null)
+    public DuckDbDatabase(string path, SchemaCatalog catalog, string? memoryLimit = null, int threads = 0)
     {
         FilePath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
         if (memoryLimit is not null && !IsMemoryLimit(memoryLimit))
             throw new ArgumentException($"DuckDB memory limit '{memoryLimit}' must look like 256MB or 1GB.", nameof(memoryLimit));
+        ArgumentOutOfRangeException.ThrowIfNegative(threads);
         // Rows are always read in an explicit order (_upload_id, _line), never in insertion order, so DuckDB may
         // load in parallel without keeping it: that lets big loads stream through a small buffer pool.
-        _connectionString = memoryLimit is null
-            ? $"Data Source={FilePath};preserve_insertion_order=false"
-            : $"Data Source={FilePath};preserve_insertion_order=false;memory_limit={memoryLimit};temp_directory={FilePath}.tmp";
+        var settings = new StringBuilder($"Data Source={FilePath};preserve_insertion_order=false");
+        if (memoryLimit is not null) settings.Append($";memory_limit={memoryLimit};temp_directory={FilePath}.tmp");
+        // DuckDB's own default is one thread per core, each with its own buffers inside the cap; every connection opens
+        // with this one string, so the setting holds for all of them.
+        if (threads > 0) settings.Append(System.Globalization.CultureInfo.InvariantCulture, $";threads={threads}");
+        _connectionString = settings.ToString();
         Catalog = catalog;
         // Held open for the process lifetime: DuckDB.NET shares one database instance among the
         // connections of a process while at least one is open, so later opens are cheap.

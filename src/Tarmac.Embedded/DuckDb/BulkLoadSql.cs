@@ -37,8 +37,13 @@ internal sealed class BulkLoadSql
             var (cast, canonical) = column.Type switch
             {
                 ColumnType.String => (f, (string?)null),
-                ColumnType.Integer => ($"TRY_CAST({f} AS BIGINT)", $"({v}::VARCHAR = {f} OR {v}::VARCHAR || '.0' = {f})"),
-                ColumnType.Float => ($"TRY_CAST({f} AS DOUBLE)", $"(isfinite({v}) AND ({v}::VARCHAR = {f} OR {v}::VARCHAR = {f} || '.0'))"),
+                // Plain decimal digits, which both parsers read to the same integer (at most 18 digits: no overflow). The
+                // ".0" form goes through a double in C#, so only up to 15 digits, where a double holds every integer exactly.
+                // A text pattern, not a cast back to text: the round trip was most of the statement's CPU.
+                ColumnType.Integer => ($"TRY_CAST({f} AS BIGINT)", $"regexp_full_match({f}, '-?[0-9]{{1,18}}|-?[0-9]{{1,15}}\\.0')"),
+                // At most 15 significant digits and no exponent: the decimal is then exactly digits / 10^k with both parts
+                // exact doubles, so any correctly rounding parser (C#'s and DuckDB's both are) yields the same double.
+                ColumnType.Float => ($"TRY_CAST({f} AS DOUBLE)", $"(strlen({f}) <= 16 AND regexp_full_match({f}, '-?[0-9]{{1,15}}(\\.[0-9]{{1,15}})?'))"),
                 ColumnType.Numeric => ($"TRY_CAST({f} AS DECIMAL(38,9))", $"regexp_full_match({f}, '-?[0-9]{{1,29}}(\\.[0-9]{{1,9}})?')"),
                 ColumnType.Boolean => ($"lower({f}) IN ('true', 't', 'yes', 'y', '1')", $"lower({f}) IN ('true', 't', 'yes', 'y', '1', 'false', 'f', 'no', 'n', '0')"),
                 ColumnType.Date => ($"TRY_CAST({f} AS DATE)", $"(year({v}) >= 1 AND strftime({v}, '%Y-%m-%d') = {f})"),

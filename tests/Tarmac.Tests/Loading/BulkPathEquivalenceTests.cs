@@ -49,6 +49,11 @@ public class BulkPathEquivalenceTests
         // name, csv, whether the bulk path must take it (plain) or decline it (the C# path then loads it)
         { "things: columns in any order, absent nullable columns", "label,id\nalpha,1\nbeta,2", true },
         { "things: hostile numbers", "id,label,score\n1,a,1.5\n517.0,b,2\n517.5,c,3\n1_000,d,4\n+5,e,5\n 7 ,f,6\n0x10,g,7\n1e3,h,1e3\n-0,i,-0.0\n8,j,inf\n9,k,NaN\n10,l,1_0.5\n11,m,0.1\n12,n,.5\n13,o,5.\n14,p,1E+20\n9223372036854775807,q,1\n9223372036854775808,r,1\n-9223372036854775808,s,2.50\n", true },
+        { "things: integers at the edges of the forms SQL vouches for", "id,label\n007,a\n-0,b\n123456789012345678,c\n1234567890123456789,d\n123456789012345.0,e\n1234567890123456.0,f\n123456789012345678.0,g\n-123456789012345.0,h\n9007199254740993.0,i\n", true },
+        { "things: floats at the edges of the forms SQL vouches for", "id,score\n1,0.1\n2,2.675\n3,0.30000000000000004\n4,123456789012345\n5,1234567890123456\n6,1.23456789012345\n7,-1.2345678901234\n8,9007199254740993\n9,00.5\n10,-0.0\n11,0.000000000000001\n12,5e-324\n13,1.7976931348623157e308\n", true },
+        { "things: byte order mark, crlf, bad rows at known lines", "\uFEFFid,label,score\r\n1,a,1\r\nx,b,2\r\n3,c,y\r\n4,d,4\r\n5,e,5", true },
+        { "things: one row", "id,label\n7,only\n", true },
+        { "things: two rows, the second bad", "id,label\n1,a\nx,b\n", true },
         { "things: timestamps", "id,at\n1,2013-01-01 05:00:00\n2,2013-01-01T05:00:00Z\n3,2013-01-01 05:00\n4,2013-1-1 05:00:00\n5,2013-01-01 05:00:00+02:00\n6,2013-01-01\n7,0000-01-01 00:00:00\n8,2013-02-30 00:00:00\n9,2013-01-01 05:00:00.123\n10,yesterday\n11,\n", true },
         { "things: strings keep their spaces and unicode", "id,label\n1, padded \n2,ñandú €\n3,\n4,   \n", true },
         { "things: required value missing and several bad fields", "id,score,at\n,abc,yesterday\n1,2,2013-01-01 00:00:00\n", true },
@@ -76,6 +81,7 @@ public class BulkPathEquivalenceTests
         { "flights: seed sample", SampleData.SeedCsv, true },
         { "flights: bad rows among good", string.Join('\n', SampleData.SeedCsv.Split('\n')[0], SampleData.SeedCsv.Split('\n')[1], SampleData.SeedCsv.Split('\n')[2].Replace("517.0", "x").Replace("533.0", "533.5"), SampleData.SeedCsv.Split('\n')[3], SampleData.SeedCsv.Split('\n')[4].Replace(",2013,", ",,")), true },
         { "flights: 3000 generated rows", Encoding.UTF8.GetString(new FlightsGenerator(7).ToArray(3000)), true },
+        { "flights: 3000 generated rows, crlf", Encoding.UTF8.GetString(new FlightsGenerator(8).ToArray(3000)).Replace("\n", "\r\n", StringComparison.Ordinal), true },
     };
 
     [Theory]

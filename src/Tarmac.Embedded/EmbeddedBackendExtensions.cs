@@ -20,7 +20,8 @@ public static class EmbeddedBackendExtensions
         services.AddOptions<EmbeddedOptions>().Bind(builder.Configuration).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EmbeddedOptions>, EmbeddedOptionsValidator>();
 
-        services.AddSingleton<IObjectStore>(sp => new FileSystemObjectStore(Path.Combine(Settings(sp).DataPath, "bucket")));
+        services.AddSingleton<IObjectStore>(sp => new FileSystemObjectStore(Path.Combine(Settings(sp).DataPath, "bucket"),
+            segmentMaxObjectBytes: Settings(sp).SegmentMaxObjectBytes));
         services.AddSingleton(sp => new DuckDbDatabase(Path.Combine(Settings(sp).DataPath, "warehouse.duckdb"),
             sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit));
         services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>()));

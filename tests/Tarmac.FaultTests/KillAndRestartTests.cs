@@ -77,9 +77,13 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         var cut = 0;
         for (var round = 0; round < rounds; round++)
         {
-            // Files are made up front (the workload is not thread-safe); one in eight repeats an earlier one.
-            var files = Enumerable.Range(0, 2000).Select(_ => work.Files.Count > 0 && rng.Next(8) == 0
-                ? work.Files[1 + rng.Next(work.Files.Count)] : work.Make(next++, rng, largeOneIn: int.MaxValue)).ToList();
+            // One in eight repeats an earlier file. Files are made one at a time under a lock: the workload is not thread-safe.
+            var gate = new Lock();
+            FaultWorkload.SentFile NextFile()
+            {
+                lock (gate)
+                    return work.Files.Count > 0 && rng.Next(8) == 0 ? work.Files[1 + rng.Next(work.Files.Count)] : work.Make(next++, rng, largeOneIn: int.MaxValue);
+            }
             var killAt = 50 + rng.Next(300);
             var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var acknowledged = 0;
@@ -88,9 +92,9 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
             var workers = Enumerable.Range(0, 24).Select(_ => Task.Run(async () =>
             {
                 var unanswered = 0;
-                for (int i; (i = Interlocked.Increment(ref taken)) < files.Count;)
+                while (Interlocked.Increment(ref taken) < 2000)
                 {
-                    var status = await work.PostAsync(host.Http, files[i]);
+                    var status = await work.PostAsync(host.Http, NextFile());
                     if (status is null) { unanswered++; break; } // the host is gone
                     if (Interlocked.Increment(ref acknowledged) == killAt) reached.TrySetResult();
                 }

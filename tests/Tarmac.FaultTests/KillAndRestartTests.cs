@@ -75,6 +75,8 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
         var work = new FaultWorkload();
         var next = 1;
         var cut = 0;
+        var tornTails = 0;
+        static bool TornTailCut(LocalProcess host) => host.OutputLines.Any(l => l.Contains("torn segment tail", StringComparison.Ordinal));
         for (var round = 0; round < rounds; round++)
         {
             // One in eight repeats an earlier file. Files are made one at a time under a lock: the workload is not thread-safe.
@@ -103,10 +105,13 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
             await Task.WhenAny(reached.Task, Task.WhenAll(workers));
             host.Kill();
             cut += (await Task.WhenAll(workers)).Sum();
+            if (TornTailCut(host)) tornTails++;
         }
         using var final = await LocalProcess.StartAsync(dataDir, schemas);
         var failures = await work.CheckAsync(final.Http);
-        output.WriteLine($"{work.Files.Count} files, {work.Acknowledged.Count} acknowledged, {cut} posts cut by the kills, {failures.Count} failures");
+        if (TornTailCut(final)) tornTails++;
+        // How many restarts found a group cut mid-append (it depends on where each kill landed, so it is reported, not required).
+        output.WriteLine($"{work.Files.Count} files, {work.Acknowledged.Count} acknowledged, {cut} posts cut by the kills, {tornTails} restarts cut a torn segment tail, {failures.Count} failures");
         // The kills must have landed among uploads in flight, or this test proved nothing about a torn group.
         Assert.True(cut > 0, $"seed {seed}: no kill cut an upload in flight");
         Assert.True(failures.Count == 0, $"seed {seed}: " + string.Join("; ", failures.Take(20)));

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
 using Tarmac.Core.Ports;
 
 namespace Tarmac.Embedded;
@@ -33,7 +34,8 @@ public sealed class FileSystemObjectStore : IObjectStore, IDisposable
     /// <param name="bucket">The bucket's name in object events.</param>
     /// <param name="segmentMaxObjectBytes">Objects up to this size go to segments; 0 gives every object its own file.</param>
     /// <param name="segmentRollBytes">Size at which a new segment file is started.</param>
-    public FileSystemObjectStore(string root, string bucket = "local", int segmentMaxObjectBytes = DefaultSegmentMaxObjectBytes, long segmentRollBytes = SegmentLog.DefaultRollBytes)
+    /// <param name="logger">Where what the segments' opening found (a torn tail cut, damage skipped) is reported.</param>
+    public FileSystemObjectStore(string root, string bucket = "local", int segmentMaxObjectBytes = DefaultSegmentMaxObjectBytes, long segmentRollBytes = SegmentLog.DefaultRollBytes, ILogger? logger = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(segmentMaxObjectBytes);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(segmentMaxObjectBytes, MaxSegmentMaxObjectBytes);
@@ -43,6 +45,7 @@ public sealed class FileSystemObjectStore : IObjectStore, IDisposable
         Directory.CreateDirectory(Path.Combine(_root, TempFolder));
         // Opened even when new objects do not go to segments: objects written to them earlier must stay readable.
         Segments = new SegmentLog(_root, segmentRollBytes);
+        if (logger is not null) SegmentLogMessages.ReportOpen(logger, Segments, _root);
     }
 
     public string Bucket { get; }
@@ -157,8 +160,7 @@ public sealed class FileSystemObjectStore : IObjectStore, IDisposable
             return Task.FromResult<Stream>(new SegmentReadStream(Segments.HandleOf(entry.Segment), entry.BodyOffset, entry.BodyLength));
         try
         {
-            Stream s = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-            return Task.FromResult(s);
+            return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan));
         }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {

@@ -179,6 +179,25 @@ public class SegmentStoreTests
     }
 
     [Fact]
+    public async Task A_cut_torn_tail_and_skipped_damage_are_logged_at_open()
+    {
+        using (var store = Open())
+        {
+            await store.CreateAsync("raw/l/1.csv", Bytes("one"), null, default);
+            await store.CreateAsync("raw/l/2.csv", Bytes("two"), null, default);
+        }
+        var bytes = await File.ReadAllBytesAsync(SegmentFile());
+        bytes[SegmentRecord.FileHeaderLength + SegmentRecord.HeaderLength + 12] ^= 1; // inside the first record's name
+        await File.WriteAllBytesAsync(SegmentFile(), [.. bytes, .. new byte[10]]);
+
+        var log = new LogLines();
+        using var reopened = new FileSystemObjectStore(_root, segmentMaxObjectBytes: Threshold, logger: log);
+        Assert.Contains(log.Lines, l => l.Contains("Cut 10 bytes of torn segment tail", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains("damaged bytes between whole segment records", StringComparison.Ordinal));
+        Assert.Equal("two", await ReadAsync(reopened, "raw/l/2.csv"));
+    }
+
+    [Fact]
     public async Task Zeros_after_the_last_record_are_a_torn_tail_too()
     {
         using (var store = Open()) await store.CreateAsync("raw/z/1.csv", Bytes("one"), null, default);

@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
@@ -20,7 +21,8 @@ public static class EmbeddedBackendExtensions
         services.AddOptions<EmbeddedOptions>().Bind(builder.Configuration).ValidateOnStart();
         services.AddSingleton<IValidateOptions<EmbeddedOptions>, EmbeddedOptionsValidator>();
 
-        services.AddSingleton<IObjectStore>(sp => new FileSystemObjectStore(Path.Combine(Settings(sp).DataPath, "bucket")));
+        services.AddSingleton<IObjectStore>(sp => new FileSystemObjectStore(Path.Combine(Settings(sp).DataPath, "bucket"),
+            segmentMaxObjectBytes: Settings(sp).SegmentMaxObjectBytes, logger: sp.GetService<ILoggerFactory>()?.CreateLogger<FileSystemObjectStore>()));
         services.AddSingleton(sp => new DuckDbDatabase(Path.Combine(Settings(sp).DataPath, "warehouse.duckdb"),
             sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit, Settings(sp).DuckDbThreads));
         services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>()));

@@ -24,6 +24,13 @@ public sealed class EmbeddedOptions
     [ConfigurationKeyName("TARMAC_BULK_THRESHOLD_BYTES")]
     public long BulkThresholdBytes { get; set; } = DuckDbWarehouseLoader.DefaultBulkThresholdBytes;
 
+    /// <summary>
+    /// Uploads that end within this many bytes are appended to a shared segment file of the bucket, one flush for every
+    /// upload waiting; larger ones get their own file. 0 gives every upload its own file.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_SEGMENT_MAX_OBJECT_BYTES")]
+    public int SegmentMaxObjectBytes { get; set; } = FileSystemObjectStore.DefaultSegmentMaxObjectBytes;
+
     /// <summary>The data folder as an absolute path.</summary>
     public string DataPath => Path.GetFullPath(DataDir);
 
@@ -34,6 +41,8 @@ public sealed class EmbeddedOptions
         if (!DuckDbDatabase.IsMemoryLimit(DuckDbMemoryLimit))
             yield return $"TARMAC_DUCKDB_MEMORY_LIMIT '{DuckDbMemoryLimit}' must look like 256MB or 1GB.";
         if (DuckDbThreads < 0) yield return $"TARMAC_DUCKDB_THREADS '{DuckDbThreads}' must be a number of threads, or 0 for one per core.";
+        if (SegmentMaxObjectBytes is < 0 or > FileSystemObjectStore.MaxSegmentMaxObjectBytes)
+            yield return $"TARMAC_SEGMENT_MAX_OBJECT_BYTES must be a size in bytes from 0 (no segments) to {FileSystemObjectStore.MaxSegmentMaxObjectBytes}.";
         if (BulkThresholdBytes < -1) yield return "TARMAC_BULK_THRESHOLD_BYTES must be a size in bytes, 0 (every file) or -1 (none).";
     }
 }

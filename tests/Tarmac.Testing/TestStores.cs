@@ -11,6 +11,15 @@ public static class TestStores
     {
         var real = services.Single(d => d.ServiceType == typeof(IObjectStore));
         services.Remove(real);
-        services.AddSingleton(sp => wrap((IObjectStore)real.ImplementationFactory!(sp)));
+        // The real store is a singleton of its own, so the container disposes it with the host (the folder bucket holds
+        // its segment files open and runs a writer).
+        services.AddSingleton(sp => new RealStore((IObjectStore)real.ImplementationFactory!(sp)));
+        services.AddSingleton(sp => wrap(sp.GetRequiredService<RealStore>().Store));
+    }
+
+    private sealed class RealStore(IObjectStore store) : IDisposable
+    {
+        public IObjectStore Store => store;
+        public void Dispose() => (store as IDisposable)?.Dispose();
     }
 }

@@ -20,6 +20,9 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Channel<PendingRegistration> _registrations = Channel.CreateUnbounded<PendingRegistration>(new() { SingleReader = true });
     private readonly Task _registrar;
+    private readonly KnownContent _known = new();
+    private long _lookups;
+    private long _commits;
 
     /// <param name="db">The database holding the ledger table.</param>
     /// <param name="time">Clock for ledger timestamps.</param>
@@ -28,7 +31,19 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
         _db = db;
         _time = time;
         _registrar = Task.Run(RunRegistrarAsync);
+        // Until this is loaded every batch looks up; a failed load only leaves it so.
+        KnownLoaded = Task.Run(() => _known.LoadAsync(db));
     }
+
+    /// <summary>Registration transactions committed so far (a seam for tests and measurements: how well uploads share them).</summary>
+    internal long Commits => Interlocked.Read(ref _commits);
+
+    /// <summary>Completes once the set of known contents is loaded (faulted if it could not be: then every batch looks up).</summary>
+    internal Task KnownLoaded { get; }
+
+    /// <summary>Batches that looked up existing uploads before appending (the others were certainly new).</summary>
+    internal long Lookups => Interlocked.Read(ref _lookups);
+
 
     /// <inheritdoc />
     public Task<RegisterResult> RegisterAsync(UploadRecord candidate, CancellationToken ct)
@@ -122,7 +137,7 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
             while (batch.Count < MaxRegistrationBatch && reader.TryRead(out var p)) batch.Add(p);
             try
             {
-                var results = await RegisterBatchAsync(batch);
+                var results = await RegisterWithLookupIfNeededAsync(batch);
                 for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
             }
             catch (Exception) when (batch.Count > 1)
@@ -130,7 +145,7 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
                 // One bad candidate must not fail its neighbours: register them one by one.
                 foreach (var p in batch)
                 {
-                    try { p.Done.TrySetResult((await RegisterBatchAsync([p]))[0]); }
+                    try { p.Done.TrySetResult((await RegisterBatchAsync([p], lookup: true))[0]); }
                     catch (Exception e) { p.Done.TrySetException(e); }
                 }
             }
@@ -141,7 +156,19 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
         }
     }
 
-    private async Task<RegisterResult[]> RegisterBatchAsync(IReadOnlyList<PendingRegistration> batch)
+    private async Task<RegisterResult[]> RegisterWithLookupIfNeededAsync(List<PendingRegistration> batch)
+    {
+        if (!batch.Exists(p => _known.MayContain(p.Candidate.Dataset, p.Candidate.Sha256)))
+        {
+            // Bytes never seen: append without a lookup. The one thing that can still collide is an upload id registered
+            // before (registration is idempotent on it); the primary key refuses that batch, and the lookup answers it.
+            try { return await RegisterBatchAsync(batch, lookup: false); }
+            catch (DuckDB.NET.Data.DuckDBException) { }
+        }
+        return await RegisterBatchAsync(batch, lookup: true);
+    }
+
+    private async Task<RegisterResult[]> RegisterBatchAsync(IReadOnlyList<PendingRegistration> batch, bool lookup)
     {
         await _writeLock.WaitAsync();
         try
@@ -150,8 +177,10 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
             await using var tx = await c.BeginTransactionAsync();
             var byId = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
             var byContent = new Dictionary<(string, string), UploadRecord>();
-            await using (var cmd = c.CreateCommand())
+            if (lookup)
             {
+                Interlocked.Increment(ref _lookups);
+                await using var cmd = c.CreateCommand();
                 cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} WHERE upload_id IN (SELECT unnest($ids)) OR sha256 IN (SELECT unnest($shas))";
                 cmd.Parameters.Add(P("ids", batch.Select(p => p.Candidate.UploadId).ToList()));
                 cmd.Parameters.Add(P("shas", batch.Select(p => p.Candidate.Sha256).Distinct().ToList()));
@@ -207,6 +236,7 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
                     P("id", retried.UploadId), P("o", retried.Object), P("tp", retried.TraceParent));
             }
             await tx.CommitAsync();
+            Interlocked.Increment(ref _commits);
             return results;
         }
         finally

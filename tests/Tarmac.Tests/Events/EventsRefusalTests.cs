@@ -1,3 +1,5 @@
+using Tarmac.Core.Ports;
+using Microsoft.Extensions.DependencyInjection;
 using System.Net;
 using System.Net.Http.Json;
 using System.Text;
@@ -26,8 +28,8 @@ public sealed class EventsRefusalTests : IDisposable
         Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
         Assert.Equal(title, problem.GetProperty("title").GetString());
         Assert.Contains(detailContains, problem.GetProperty("detail").GetString());
-        var raw = Path.Combine(_host.DataDir, "bucket", "raw");
-        Assert.False(Directory.Exists(raw) && Directory.EnumerateFiles(raw, "*", SearchOption.AllDirectories).Any(), "a refused upload left an object");
+        // Through the store: small objects live in segment files, not one file each.
+        Assert.False(await _host.Services.GetRequiredService<IObjectStore>().ListAsync("raw/", default).AnyAsync(), "a refused upload left an object");
     }
 
     private static System.Net.Http.Headers.MediaTypeHeaderValue? MediaTypeHeaderValueOrNull(string type) =>

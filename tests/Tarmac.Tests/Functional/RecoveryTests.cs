@@ -37,7 +37,7 @@ public class RecoveryTests
         using (var db = new DuckDbDatabase(Path.Combine(dataDir, "warehouse.duckdb"), catalog))
         using (var ledger = new DuckDbUploadLedger(db, TimeProvider.System))
         {
-            var store = new FileSystemObjectStore(Path.Combine(dataDir, "bucket"));
+            using var store = new FileSystemObjectStore(Path.Combine(dataDir, "bucket"));
             // Crash after register, before the event was consumed:
             registered = UploadIds.New();
             var name = UploadIds.ObjectName("flights", registered, DateTimeOffset.UtcNow);
@@ -67,9 +67,9 @@ public class RecoveryTests
         var ledger = host.Services.GetRequiredService<IUploadLedger>();
         var id = UploadIds.New();
         var name = UploadIds.ObjectName("flights", id, DateTimeOffset.UtcNow);
-        await store.CreateAsync(name, new MemoryStream(bytes), null, default);
+        var created = await store.CreateAsync(name, new MemoryStream(bytes), null, default);
         await ledger.RegisterAsync(Candidate(id, "flights", name, bytes), default);
-        File.Delete(Path.Combine(host.DataDir, "bucket", name)); // the object becomes unreadable: an internal failure
+        Assert.True(await store.DeleteAsync(name, created.Generation, default)); // the object becomes unreadable: an internal failure
         await host.Services.GetRequiredService<UploadProcessor>().ProcessAsync([new ObjectFinalized(store.Bucket, name, 1)], default);
         var failed = await host.Http.GetFromJsonAsync<JsonElement>($"/uploads/{id}");
         Assert.Equal("failed", failed.GetProperty("status").GetString());

@@ -1,3 +1,4 @@
+using Tarmac.Core.Ports;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
@@ -41,8 +42,8 @@ public class AbandonedRequestTests
         }
 
         // The object is durable whatever happened next; its id is in the bucket, since no answer was read.
-        var bucket = Path.Combine(host.DataDir, "bucket", "raw", "flights");
-        var id = Path.GetFileNameWithoutExtension(Assert.Single(Directory.EnumerateFiles(bucket, "*.csv", SearchOption.AllDirectories)));
+        var stored = Assert.Single(await host.Services.GetRequiredService<IObjectStore>().ListAsync("raw/flights/", default).ToListAsync());
+        var id = Path.GetFileNameWithoutExtension(stored.Name);
 
         // The client retries the same bytes: the answer is the upload's outcome, not a duplicate stuck in stored.
         var again = await (await host.PostCsvAsync("/upload?wait=true", csv)).Content.ReadFromJsonAsync<JsonElement>();

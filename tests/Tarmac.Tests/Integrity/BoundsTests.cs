@@ -38,7 +38,8 @@ public class BoundsTests
     {
         var dataDir = TempDirs.Create("tarmac-data");
         var bucket = Path.Combine(dataDir, "bucket");
-        var store = new FileSystemObjectStore(bucket);
+        // Sidecars are for objects with their own file (a segment keeps metadata in its record).
+        var store = new FileSystemObjectStore(bucket, segmentMaxObjectBytes: 0);
         var id = UploadIds.New();
         var name = UploadIds.ObjectName("flights", id, DateTimeOffset.UtcNow);
         await store.CreateAsync(name, new MemoryStream(Encoding.UTF8.GetBytes(SampleData.SeedCsv)), null, default);
@@ -46,6 +47,7 @@ public class BoundsTests
         var sidecar = Path.Combine(bucket, ".meta", name + ".json");
         Directory.CreateDirectory(Path.GetDirectoryName(sidecar)!);
         await File.WriteAllTextAsync(sidecar, "{\"upload_id\":\"" + id[..5]);
+        store.Dispose();
 
         using var host = new TarmacHost(dataDir);
         // The startup scan registers the orphan in the background: until then its status is 404.
@@ -69,7 +71,7 @@ public class BoundsTests
         DirectorySync.Synced += Record;
         try
         {
-            var store = new FileSystemObjectStore(root);
+            using var store = new FileSystemObjectStore(root, segmentMaxObjectBytes: 0);
             await store.CreateAsync("raw/flights/2026-12-01/a.csv", new MemoryStream("x"u8.ToArray()), null, default);
         }
         finally
@@ -82,6 +84,29 @@ public class BoundsTests
             [full, Path.Combine(full, "raw"), Path.Combine(full, "raw", "flights"), Path.Combine(full, "raw", "flights", "2026-12-01")],
             synced.Distinct().ToList());
         Assert.Equal(Path.Combine(full, "raw", "flights", "2026-12-01"), synced[^1]);
+    }
+
+    [Fact]
+    public async Task A_new_segment_file_syncs_its_folder_once_and_appends_to_it_sync_no_folder()
+    {
+        var root = TempDirs.Create("bucket");
+        var synced = new List<string>();
+        void Record(string path) { if (path.StartsWith(root, StringComparison.Ordinal)) lock (synced) synced.Add(path); }
+        DirectorySync.Synced += Record;
+        try
+        {
+            using var store = new FileSystemObjectStore(root);
+            for (var i = 0; i < 10; i++)
+                await store.CreateAsync($"raw/flights/2026-12-01/{i}.csv", new MemoryStream("x"u8.ToArray()), null, default);
+            Assert.Equal(10, store.Segments.Flushes);
+        }
+        finally
+        {
+            DirectorySync.Synced -= Record;
+        }
+        var full = Path.GetFullPath(root);
+        // The bucket folder gains .segments, .segments gains the segment file; the ten appends change no folder.
+        Assert.Equal([full, Path.Combine(full, ".segments")], synced);
     }
 }
 

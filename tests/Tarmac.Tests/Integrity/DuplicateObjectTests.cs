@@ -16,9 +16,9 @@ namespace Tarmac.Tests.Integrity;
 /// </summary>
 public class DuplicateObjectTests
 {
-    private static string[] RawObjects(string dataDir) =>
-        [.. Directory.EnumerateFiles(Path.Combine(dataDir, "bucket", "raw"), "*", SearchOption.AllDirectories)
-            .Select(p => Path.GetRelativePath(Path.Combine(dataDir, "bucket"), p).Replace('\\', '/')).Order(StringComparer.Ordinal)];
+    // Through the host's store: small objects live in segment files, not one file each.
+    private static string[] RawObjects(TarmacHost host) =>
+        [.. host.Services.GetRequiredService<IObjectStore>().ListAsync("raw/", default).ToBlockingEnumerable().Select(o => o.Name)];
 
     private static long CountRows(TarmacHost host)
     {
@@ -39,7 +39,7 @@ public class DuplicateObjectTests
 
         Assert.All(again, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
         Assert.All(docs, d => Assert.Equal((first.GetProperty("upload_id").GetString(), true), (d.GetProperty("upload_id").GetString(), d.GetProperty("duplicate").GetBoolean())));
-        Assert.Equal([first.GetProperty("object").GetString()!], RawObjects(host.DataDir));
+        Assert.Equal([first.GetProperty("object").GetString()!], RawObjects(host));
         await using (var s = await host.Services.GetRequiredService<IObjectStore>().OpenReadAsync(first.GetProperty("object").GetString()!, default))
             Assert.Equal(SampleData.SeedCsv, await new StreamReader(s).ReadToEndAsync());
         Assert.Equal(7, CountRows(host));
@@ -54,7 +54,7 @@ public class DuplicateObjectTests
 
         var winner = Assert.Single(docs.Select(d => (d.GetProperty("upload_id").GetString(), d.GetProperty("object").GetString())).Distinct());
         Assert.Single(docs, d => !d.GetProperty("duplicate").GetBoolean());
-        Assert.Equal([winner.Item2!], RawObjects(host.DataDir));
+        Assert.Equal([winner.Item2!], RawObjects(host));
         Assert.Equal("loaded", (await host.WaitForOutcomeAsync(winner.Item1!)).GetProperty("status").GetString());
         Assert.Equal(7, CountRows(host));
     }
@@ -70,7 +70,8 @@ public class DuplicateObjectTests
         }
         // What the crash leaves: the duplicate's object, never registered, not yet deleted.
         var strayName = UploadIds.ObjectName("flights", UploadIds.New(), DateTimeOffset.UtcNow);
-        await new FileSystemObjectStore(Path.Combine(dataDir, "bucket")).CreateAsync(strayName, new MemoryStream(Encoding.UTF8.GetBytes(SampleData.SeedCsv)), null, default);
+        using (var stray = new FileSystemObjectStore(Path.Combine(dataDir, "bucket")))
+            await stray.CreateAsync(strayName, new MemoryStream(Encoding.UTF8.GetBytes(SampleData.SeedCsv)), null, default);
 
         using var after = new TarmacHost(dataDir);
         // The same bytes posted after the restart are a duplicate too, answered once recovery has run (it registers
@@ -79,7 +80,7 @@ public class DuplicateObjectTests
         Assert.Equal((original, true, "loaded"), (again.GetProperty("upload_id").GetString(), again.GetProperty("duplicate").GetBoolean(), again.GetProperty("status").GetString()));
         var upload = await after.WaitForOutcomeAsync(original);
         Assert.Equal(("loaded", 7L), (upload.GetProperty("status").GetString(), upload.GetProperty("rows_loaded").GetInt64()));
-        Assert.Contains(upload.GetProperty("object").GetString()!, RawObjects(dataDir));
+        Assert.Contains(upload.GetProperty("object").GetString()!, RawObjects(after));
         Assert.Equal(7, CountRows(after));
     }
 }

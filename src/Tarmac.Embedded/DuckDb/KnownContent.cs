@@ -5,18 +5,28 @@ using static Tarmac.Embedded.DuckDbDatabase;
 namespace Tarmac.Embedded;
 
 /// <summary>
-/// A superset of the (dataset, SHA-256) pairs in the uploads ledger, as 64-bit hashes in memory (about 24 bytes an upload):
-/// a registration batch none of whose contents it may hold is new, and needs no lookup in the ledger before it is
-/// appended. The ledger's unique index stays the guarantee; this only spares the lookup (on every takeoff, a query that
-/// cost as much as the commit). Until it is loaded (one scan of the ledger, in the background) every batch looks up.
+/// A superset of the (dataset, SHA-256) pairs in the uploads ledger, as a Bloom filter of fixed size: a registration batch
+/// none of whose contents it may hold is new, and needs no lookup in the ledger before it is appended. The ledger's unique
+/// index stays the guarantee; this only spares the lookup (on every takeoff, a query that cost as much as the commit).
+/// Until it is loaded (one scan of the ledger, in the background) every batch looks up.
 /// </summary>
+/// <remarks>
+/// Fixed memory, whatever the ledger holds (a set of every pair grew by 24 bytes an upload, without bound). With
+/// <see cref="Bits"/> bits and <see cref="Probes"/> probes, the false-positive rate is about 0.5% at 10 million uploads and
+/// 37% at 50 million: a false positive only costs the lookup the batch made before this existed.
+/// </remarks>
 internal sealed class KnownContent
 {
-    private readonly HashSet<long> _keys = [];
-    private readonly Lock _gate = new();
+    /// <summary>Bits of the filter (16 MiB).</summary>
+    internal const int Bits = 1 << 27;
+
+    /// <summary>Bit positions set and tested for each pair.</summary>
+    internal const int Probes = 4;
+
+    private readonly long[] _words = new long[Bits / 64];
     private volatile bool _ready;
 
-    /// <summary>Whether the set holds every pair of the ledger (else it answers nothing).</summary>
+    /// <summary>Whether the filter holds every pair of the ledger (else it answers nothing).</summary>
     public bool Ready => _ready;
 
     /// <summary>Reads every pair of the ledger; pairs registered meanwhile are added by <see cref="Add"/>, so none is missed.</summary>
@@ -26,26 +36,40 @@ internal sealed class KnownContent
         await using var cmd = c.CreateCommand();
         cmd.CommandText = $"SELECT dataset, sha256 FROM {UploadsTable}";
         await using var r = await cmd.ExecuteReaderAsync();
-        var keys = new List<long>();
-        while (await r.ReadAsync()) keys.Add(Key(r.GetString(0), r.GetString(1)));
-        lock (_gate) _keys.UnionWith(keys);
+        while (await r.ReadAsync()) Add(r.GetString(0), r.GetString(1));
         _ready = true;
     }
 
     /// <summary>Records a pair the ledger now holds (or may hold: a superset is still correct).</summary>
     public void Add(string dataset, string sha256)
     {
-        var key = Key(dataset, sha256);
-        lock (_gate) _keys.Add(key);
+        var (h1, h2) = Hashes(dataset, sha256);
+        for (var i = 0; i < Probes; i++)
+        {
+            var bit = Bit(h1, h2, i);
+            Interlocked.Or(ref _words[bit >> 6], 1L << (int)(bit & 63));
+        }
     }
 
     /// <summary>False only when the ledger certainly holds no upload of these bytes in this dataset.</summary>
     public bool MayContain(string dataset, string sha256)
     {
         if (!_ready) return true;
-        var key = Key(dataset, sha256);
-        lock (_gate) return _keys.Contains(key);
+        var (h1, h2) = Hashes(dataset, sha256);
+        for (var i = 0; i < Probes; i++)
+        {
+            var bit = Bit(h1, h2, i);
+            if ((Volatile.Read(ref _words[bit >> 6]) & (1L << (int)(bit & 63))) == 0) return false;
+        }
+        return true;
     }
 
-    private static long Key(string dataset, string sha256) => (long)XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(dataset + "\n" + sha256));
+    // Double hashing (Kirsch and Mitzenmacher): probe i is h1 + i·h2, as good as independent hashes for a Bloom filter.
+    private static long Bit(uint h1, uint h2, int i) => (h1 + (long)i * (h2 | 1)) & (Bits - 1);
+
+    private static (uint, uint) Hashes(string dataset, string sha256)
+    {
+        var h = XxHash64.HashToUInt64(Encoding.UTF8.GetBytes(dataset + "\n" + sha256));
+        return ((uint)h, (uint)(h >> 32));
+    }
 }

@@ -121,8 +121,35 @@ public sealed partial class UploadProcessor(
         };
         var registered = await ledger.RegisterAsync(candidate, ct);
         // A duplicate is skipped, unless it is the object a retry of a failed upload now points to.
-        return registered.Outcome != RegisterOutcome.Duplicate || registered.Upload.Object == evt.Name ? registered.Upload : null;
+        if (registered.Outcome != RegisterOutcome.Duplicate || registered.Upload.Object == evt.Name) return registered.Upload;
+        await DiscardStrayAsync(obj, registered.Upload, ct);
+        return null;
     }
+
+    /// <summary>
+    /// Deletes an object the ledger never registered whose bytes an earlier upload holds: what a crash between a duplicate
+    /// POST's store and its own delete leaves behind (or a signed upload of the same bytes). Nothing refers to it; deleting
+    /// only its generation, and only when the earlier upload still points elsewhere, is the same rule ingest applies.
+    /// </summary>
+    private async Task DiscardStrayAsync(StoredObject stray, UploadRecord original, CancellationToken ct)
+    {
+        try
+        {
+            if ((await ledger.GetAsync(original.UploadId, ct))?.Object == stray.Name) return;
+            if (await store.DeleteAsync(stray.Name, stray.Generation, ct)) LogStrayDeleted(logger, stray.Name, original.UploadId);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // Only space: the stray is found a duplicate again by the next scan that meets it.
+            LogStrayKept(logger, e, stray.Name);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stray duplicate object {object} deleted; upload {upload_id} holds the same bytes")]
+    private static partial void LogStrayDeleted(ILogger logger, string @object, string upload_id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Stray duplicate object {object} could not be deleted; it stays")]
+    private static partial void LogStrayKept(ILogger logger, Exception e, string @object);
 
     private LoadRequest ToRequest(UploadRecord upload)
     {

@@ -22,6 +22,24 @@ public sealed class UploadTraceTests
     /// Posts as an outside client would: with its own <c>traceparent</c> or none. The test process's own HTTP client would
     /// otherwise put the trace of its own outgoing request in the header (the host's tracer provider listens process-wide).
     /// </summary>
+    /// <summary>Registers the seed file's upload in a fresh ledger under <paramref name="traceParent"/> and marks it failed.</summary>
+    private static async Task<string> SeedFailedUploadAsync(string dataDir, string traceParent, string reason)
+    {
+        var catalog = SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
+        var id = UploadIds.New();
+        using var db = new DuckDbDatabase(Path.Combine(dataDir, "warehouse.duckdb"), catalog);
+        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
+        var bytes = Encoding.UTF8.GetBytes(SampleData.SeedCsv);
+        await ledger.RegisterAsync(new UploadRecord
+        {
+            UploadId = id, Dataset = "flights", Object = UploadIds.ObjectName("flights", id, DateTimeOffset.UtcNow), Bytes = bytes.Length,
+            Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), Status = UploadStatus.Stored,
+            ReceivedAt = DateTimeOffset.UtcNow, TraceParent = traceParent,
+        }, default);
+        await ledger.MarkFailedAsync(id, reason, default);
+        return id;
+    }
+
     private static async Task<JsonElement> PostAsync(TarmacHost host, string csv, string? traceParent)
     {
         using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = host.Http.BaseAddress };
@@ -84,20 +102,7 @@ public sealed class UploadTraceTests
     public async Task A_failed_upload_without_a_stored_trace_id_reports_its_own_trace_id()
     {
         var dataDir = TempDirs.Create("tarmac-data");
-        var catalog = SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
-        var id = UploadIds.New();
-        using (var db = new DuckDbDatabase(Path.Combine(dataDir, "warehouse.duckdb"), catalog))
-        using (var ledger = new DuckDbUploadLedger(db, TimeProvider.System))
-        {
-            var bytes = Encoding.UTF8.GetBytes(SampleData.SeedCsv);
-            await ledger.RegisterAsync(new UploadRecord
-            {
-                UploadId = id, Dataset = "flights", Object = UploadIds.ObjectName("flights", id, DateTimeOffset.UtcNow), Bytes = bytes.Length,
-                Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), Status = UploadStatus.Stored,
-                ReceivedAt = DateTimeOffset.UtcNow, TraceParent = TraceParent,
-            }, default);
-            await ledger.MarkFailedAsync(id, "The raw object vanished before it was loaded.", default);
-        }
+        var id = await SeedFailedUploadAsync(dataDir, TraceParent, "The raw object vanished before it was loaded.");
         using var host = new TarmacHost(dataDir);
 
         var status = await host.Http.GetFromJsonAsync<JsonElement>($"/uploads/{id}");
@@ -110,20 +115,8 @@ public sealed class UploadTraceTests
     public async Task Re_posting_the_bytes_of_a_failed_upload_traces_the_retry_under_the_new_POST()
     {
         var dataDir = TempDirs.Create("tarmac-data");
-        var catalog = SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
-        var id = UploadIds.New();
-        using (var db = new DuckDbDatabase(Path.Combine(dataDir, "warehouse.duckdb"), catalog))
-        using (var ledger = new DuckDbUploadLedger(db, TimeProvider.System))
-        {
-            var bytes = Encoding.UTF8.GetBytes(SampleData.SeedCsv);
-            await ledger.RegisterAsync(new UploadRecord
-            {
-                UploadId = id, Dataset = "flights", Object = UploadIds.ObjectName("flights", id, DateTimeOffset.UtcNow), Bytes = bytes.Length,
-                Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(bytes)), Status = UploadStatus.Stored,
-                ReceivedAt = DateTimeOffset.UtcNow, TraceParent = "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01",
-            }, default);
-            await ledger.MarkFailedAsync(id, "trace_id=0123456789abcdef0123456789abcdef; IOException: disk", default);
-        }
+        var id = await SeedFailedUploadAsync(dataDir, "00-0123456789abcdef0123456789abcdef-0123456789abcdef-01",
+            "trace_id=0123456789abcdef0123456789abcdef; IOException: disk");
         using var host = new TarmacHost(dataDir);
 
         var retried = await PostAsync(host, SampleData.SeedCsv, TraceParent);

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using System.Text;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Validation;
@@ -7,64 +6,40 @@ using Tarmac.Core.Validation;
 namespace Tarmac.Ingest;
 
 /// <summary>
-/// A read-through stream over the request body that ingest copies into the bucket. On the way it counts
-/// bytes, computes SHA-256, checks the bytes are UTF-8 text, and checks the header line against the
-/// schema as soon as it has arrived, so a wrong file is refused while it streams, with a bounded buffer
-/// whatever the file's size.
+/// Inspects a CSV request body on its way to the bucket: the checks every body gets (<see cref="InspectingStream"/>), then
+/// the header line against the schema as soon as it has arrived, so a wrong file is refused while it streams, with a
+/// bounded buffer whatever the file's size, and at the end that some data row followed it.
 /// </summary>
-public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, long maxBytes, bool compressed = false) : Stream
+public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, long maxBytes, bool compressed = false)
+    : InspectingStream(inner, maxBytes, compressed, CsvTexts)
 {
     private const int MaxHeaderBytes = 64 * 1024;
-    private readonly IncrementalHash _sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-    private readonly Utf8Check _utf8 = new();
+
+    private static readonly Texts CsvTexts = new(
+        ReadHint: "Send the whole file; for a form, end it with its closing boundary.",
+        TooLarge: max => $"The upload exceeds the limit of {max} bytes. {UploadLimits.LargeFileHint}",
+        BinaryTitle: "Not a text file",
+        BinaryDetail: "The body contains NUL bytes: it looks binary. Send the CSV as UTF-8 text.",
+        NotUtf8: "The body is not valid UTF-8 text. Save the CSV as UTF-8 (plain ASCII is fine) and send it again.",
+        EndsMidCharacter: "The body ends in the middle of a UTF-8 character. Save the CSV as UTF-8 and send it again.",
+        Empty: "The body is empty. Send a CSV file: a header line, then one line per row.");
+
     private byte[]? _header = ArrayPool<byte>.Shared.Rent(MaxHeaderBytes);
     private int _headerLength;
     private bool _headerDone;
     private bool _hasData;
-    private bool _finished;
 
-    /// <summary>Bytes read so far.</summary>
-    public long Bytes { get; private set; }
-
-    /// <summary>Lower-case hex SHA-256 of everything read; valid once the stream reached its end.</summary>
-    public string Sha256 { get; private set; } = "";
-
-    public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    protected override void InspectText(ReadOnlySpan<byte> chunk)
     {
-        int n;
-        try
-        {
-            n = await inner.ReadAsync(buffer, cancellationToken);
-        }
-        catch (IOException e) // only the request body is read here: a truncated multipart body, a client that broke off
-        {
-            throw new UploadRejectedException(UploadRefusal.Invalid, "Malformed body",
-                $"The request body could not be read to its end ({e.Message}). Send the whole file; for a form, end it with its closing boundary.");
-        }
-        if (n == 0) { Finish(); return 0; }
-        Inspect(buffer.Span[..n]);
-        return n;
-    }
-
-    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-        ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
-
-    public override int Read(byte[] buffer, int offset, int count) => ReadAsync(buffer, offset, count).GetAwaiter().GetResult();
-
-    private void Inspect(ReadOnlySpan<byte> chunk)
-    {
-        Bytes += chunk.Length;
-        if (Bytes > maxBytes)
-            throw new UploadRejectedException(UploadRefusal.TooLarge, "Upload too large",
-                $"The upload exceeds the limit of {maxBytes} bytes. {UploadLimits.LargeFileHint}");
-        _sha.AppendData(chunk);
-        if (chunk.IndexOf((byte)0) >= 0)
-            throw new UploadRejectedException(UploadRefusal.Invalid, "Not a text file", "The body contains NUL bytes: it looks binary. Send the CSV as UTF-8 text.");
-        if (!_utf8.Append(chunk))
-            throw new UploadRejectedException(UploadRefusal.Invalid, "Not UTF-8",
-                "The body is not valid UTF-8 text. Save the CSV as UTF-8 (plain ASCII is fine) and send it again.");
         if (!_headerDone) CollectHeader(chunk);
         else if (!_hasData) _hasData = chunk.IndexOfAnyExcept(" \t\r\n"u8) >= 0;
+    }
+
+    protected override void FinishText()
+    {
+        if (!_headerDone) CheckHeader();
+        if (!_hasData)
+            throw new UploadRejectedException(UploadRefusal.Invalid, "No rows", "The file has a header line but no data rows.");
     }
 
     private void CollectHeader(ReadOnlySpan<byte> chunk)
@@ -91,40 +66,13 @@ public sealed class InspectingUploadStream(Stream inner, DatasetSchema dataset, 
             throw new UploadRejectedException(UploadRefusal.Invalid, "CSV header does not match the dataset", problem!);
     }
 
-    private void Finish()
-    {
-        if (_finished) return;
-        _finished = true;
-        if (Bytes == 0)
-            throw compressed
-                ? new UploadRejectedException(UploadRefusal.Invalid, "Malformed gzip body", "The body could not be decompressed: it holds no complete gzip data. Send valid gzip, or drop Content-Encoding.")
-                : new UploadRejectedException(UploadRefusal.Invalid, "Empty upload", "The body is empty. Send a CSV file: a header line, then one line per row.");
-        if (!_utf8.Finish())
-            throw new UploadRejectedException(UploadRefusal.Invalid, "Not UTF-8", "The body ends in the middle of a UTF-8 character. Save the CSV as UTF-8 and send it again.");
-        if (!_headerDone) CheckHeader();
-        if (!_hasData)
-            throw new UploadRejectedException(UploadRefusal.Invalid, "No rows", "The file has a header line but no data rows.");
-        Sha256 = Convert.ToHexStringLower(_sha.GetHashAndReset());
-    }
-
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _header is not null)
         {
-            _sha.Dispose();
-            if (_header is not null) ArrayPool<byte>.Shared.Return(_header);
+            ArrayPool<byte>.Shared.Return(_header);
             _header = null;
         }
         base.Dispose(disposing);
     }
-
-    public override bool CanRead => true;
-    public override bool CanSeek => false;
-    public override bool CanWrite => false;
-    public override long Length => throw new NotSupportedException();
-    public override long Position { get => Bytes; set => throw new NotSupportedException(); }
-    public override void Flush() { }
-    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-    public override void SetLength(long value) => throw new NotSupportedException();
-    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 }

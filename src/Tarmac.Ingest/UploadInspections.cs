@@ -8,13 +8,6 @@ public static class UploadInspections
 {
     /// <summary>CSV: <see cref="InspectingUploadStream"/> (header checked); JSON and NDJSON: <see cref="InspectingJsonStream"/>.</summary>
     public static IUploadInspection Open(IncomingUpload incoming, DatasetSchema dataset, long maxBytes) => incoming.Format == UploadFormat.Csv
-        ? new CsvInspection(new InspectingUploadStream(incoming.Csv, dataset, maxBytes, incoming.Compressed))
+        ? new InspectingUploadStream(incoming.Csv, dataset, maxBytes, incoming.Compressed)
         : new InspectingJsonStream(incoming.Csv, incoming.Format, maxBytes, incoming.Compressed);
-
-    private sealed class CsvInspection(InspectingUploadStream stream) : IUploadInspection
-    {
-        public Stream Body => stream;
-        public string Sha256 => stream.Sha256;
-        public void Dispose() => stream.Dispose();
-    }
 }

@@ -44,7 +44,6 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     /// <summary>Batches that looked up existing uploads before appending (the others were certainly new).</summary>
     internal long Lookups => Interlocked.Read(ref _lookups);
 
-
     /// <inheritdoc />
     public Task<RegisterResult> RegisterAsync(UploadRecord candidate, CancellationToken ct)
     {

@@ -13,6 +13,17 @@ public static class UploadIds
     public static bool IsValid(string? id) =>
         id is { Length: 32 } && id.AsSpan().IndexOfAnyExcept(HexDigits) < 0;
 
+    /// <summary>
+    /// When a version-7 id was minted (its first 48 bits are Unix milliseconds); null for an id of another version.
+    /// A hint, never an identity: ids minted elsewhere (a signed URL, another clock) say only roughly when.
+    /// </summary>
+    public static DateTimeOffset? MintedAt(string id)
+    {
+        if (!IsValid(id) || id[12] != '7') return null;
+        var ms = long.Parse(id.AsSpan(0, 12), System.Globalization.NumberStyles.AllowHexSpecifier, System.Globalization.CultureInfo.InvariantCulture);
+        return ms <= DateTimeOffset.MaxValue.ToUnixTimeMilliseconds() ? DateTimeOffset.FromUnixTimeMilliseconds(ms) : null;
+    }
+
     private static readonly System.Buffers.SearchValues<char> HexDigits = System.Buffers.SearchValues.Create("0123456789abcdef");
 
     /// <summary>

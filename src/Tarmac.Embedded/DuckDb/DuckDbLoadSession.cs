@@ -80,8 +80,10 @@ internal sealed class DuckDbLoadSession : ILoadSession
                   error = NULL, processing_started_at = v.started_at, completed_at = v.completed_at, attempts = {UploadsTable}.attempts + 1
                 FROM (SELECT unnest($ids) AS upload_id, unnest($st) AS status, unnest($rl) AS rows_loaded, unnest($rr) AS rows_rejected,
                         unnest($er) AS errors, unnest($ps) AS started_at, unnest($ca) AS completed_at) v
-                WHERE {UploadsTable}.upload_id = v.upload_id
+                WHERE {UploadsTable}.upload_id = v.upload_id AND {UploadsTable}.received_at >= $since
                 """, ct,
+                // The join would read the whole ledger; every outcome's row was received at or after this (zone maps skip the rest).
+                P("since", outcomes.Min(o => o.ReceivedAt).UtcDateTime),
                 P("ids", outcomes.Select(o => o.UploadId).ToList()),
                 P("st", outcomes.Select(o => o.Status.ToWire()).ToList()),
                 P("rl", outcomes.Select(o => o.RowsLoaded).ToList()),

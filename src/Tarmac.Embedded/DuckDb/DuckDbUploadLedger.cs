@@ -55,13 +55,9 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     /// <inheritdoc />
     public async Task<UploadRecord?> GetAsync(string uploadId, CancellationToken ct)
     {
-        // A primary-key lookup, not the set-wise read: this answers every GET /uploads/{id} and every ?wait=true.
+        // Answers every GET /uploads/{id} and every ?wait=true: bounded by the id's mint time like the batch reads.
         await using var c = _db.Open();
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} WHERE upload_id = $id";
-        cmd.Parameters.Add(P("id", uploadId));
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        return await r.ReadAsync(ct) ? UploadRows.Read(r) : null;
+        return (await UploadRows.ReadManyAsync(c, [uploadId], ct)).GetValueOrDefault(uploadId);
     }
 
     /// <inheritdoc />

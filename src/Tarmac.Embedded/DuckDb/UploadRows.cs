@@ -16,20 +16,60 @@ internal static class UploadRows
 
     private static readonly JsonSerializerOptions ErrorJson = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 
-    /// <summary>The uploads among <paramref name="ids"/> that exist, by id, read on <paramref name="c"/> (inside its transaction, if any).</summary>
+    /// <summary>
+    /// How long before its id says it was minted an upload may have been received. Ingest reads the clock just before it
+    /// mints the id, so any margin covers it; the margin only has to be generous, because a miss costs a second read, never a wrong answer.
+    /// </summary>
+    private static readonly TimeSpan MintSlack = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// The uploads among <paramref name="ids"/> that exist, by id, read on <paramref name="c"/> (inside its transaction, if any).
+    /// </summary>
+    /// <remarks>
+    /// The ledger only grows, and DuckDB has no index join here: a plain <c>IN</c> reads every row of the table, so each batch
+    /// would cost more than the last. The first read is bounded by when the ids say they were minted, which DuckDB's zone
+    /// maps on <c>received_at</c> turn into a read of the last row groups only; the ids it did not find (an upload received
+    /// long after its id was minted, or one that does not exist) are read again without the bound, so the answer is the same.
+    /// </remarks>
     public static async Task<Dictionary<string, UploadRecord>> ReadManyAsync(DuckDBConnection c, IEnumerable<string> ids, CancellationToken ct)
     {
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {Columns} FROM {UploadsTable} WHERE upload_id IN (SELECT unnest($ids))";
-        cmd.Parameters.Add(P("ids", ids.Distinct(StringComparer.Ordinal).ToList()));
+        var wanted = ids.Distinct(StringComparer.Ordinal).ToList();
         var found = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+        if (wanted.Count == 0) return found;
+        if (EarliestReceipt(wanted) is { } since)
+        {
+            await ReadIntoAsync(c, $"upload_id IN (SELECT unnest($ids)) AND received_at >= $since", wanted, since, found, ct);
+            if (found.Count == wanted.Count) return found;
+            wanted.RemoveAll(found.ContainsKey);
+        }
+        await ReadIntoAsync(c, "upload_id IN (SELECT unnest($ids))", wanted, null, found, ct);
+        return found;
+    }
+
+    /// <summary>The earliest a ledger row of any of <paramref name="ids"/> can have been received, if their ids say.</summary>
+    private static DateTime? EarliestReceipt(List<string> ids)
+    {
+        DateTimeOffset? earliest = null;
+        foreach (var id in ids)
+        {
+            if (UploadIds.MintedAt(id) is not { } minted) return null;
+            if (earliest is null || minted < earliest) earliest = minted;
+        }
+        return earliest is { } e && e.UtcDateTime - DateTime.MinValue > MintSlack ? (e - MintSlack).UtcDateTime : null;
+    }
+
+    private static async Task ReadIntoAsync(DuckDBConnection c, string where, List<string> ids, DateTime? since, Dictionary<string, UploadRecord> found, CancellationToken ct)
+    {
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = $"SELECT {Columns} FROM {UploadsTable} WHERE {where}";
+        cmd.Parameters.Add(P("ids", ids));
+        if (since is not null) cmd.Parameters.Add(P("since", since.Value));
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {
             var u = Read(r);
             found[u.UploadId] = u;
         }
-        return found;
     }
 
     /// <summary>Appends a new upload's row.</summary>

@@ -19,10 +19,10 @@ public sealed class CsvRecordReader
     /// <summary>At most this many characters of a record's raw text are kept, for error messages.</summary>
     public const int RawPrefixLength = 256;
 
-    private const int BufferSize = 1 << 16;
+    private const int MaxBufferSize = 1 << 16;
     private readonly TextReader _text;
     private readonly char _delimiter;
-    private readonly char[] _buffer = new char[BufferSize];
+    private readonly char[] _buffer;
     private readonly char[] _raw = new char[RawPrefixLength];
     private char[] _chars = new char[1024];
     private int[] _ends = new int[16];
@@ -32,8 +32,17 @@ public sealed class CsvRecordReader
     private State _state;
 
     /// <summary>Reads records from <paramref name="text"/>; a leading byte order mark is skipped.</summary>
-    public CsvRecordReader(TextReader text, char delimiter = ',', int maxRecordBytes = DefaultMaxRecordBytes)
+    /// <param name="text">The CSV text.</param>
+    /// <param name="delimiter">The one field delimiter.</param>
+    /// <param name="maxRecordBytes">The record size limit in UTF-8 bytes.</param>
+    /// <param name="bufferChars">
+    /// Characters read at a time, at most 64K. A caller that knows the text is short says so: a 64K-char buffer is 128 KB,
+    /// a large-object-heap allocation, and one per single-row takeoff drove the server's gen-2 collections.
+    /// </param>
+    public CsvRecordReader(TextReader text, char delimiter = ',', int maxRecordBytes = DefaultMaxRecordBytes, int bufferChars = MaxBufferSize)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(bufferChars, 1);
+        _buffer = new char[Math.Min(bufferChars, MaxBufferSize)];
         if (delimiter is '"' or '\r' or '\n') throw new ArgumentException("A delimiter cannot be a quote or a line break.", nameof(delimiter));
         _text = text;
         _delimiter = delimiter;

@@ -26,11 +26,11 @@ public static class CsvValidator
     /// </summary>
     public static async Task<ValidationResult> ValidateAsync(Stream csv, DatasetSchema schema, IRowSink sink, char delimiter, int maxRecordBytes, CancellationToken ct)
     {
-        // A takeoff is one row: size the buffer to the file, so thousands of small loads don't each allocate 64K chars.
+        // A takeoff is one row: size the buffer to the file, so thousands of small loads don't each allocate 64K chars (twice: the StreamReader's and the record reader's).
         var bufferSize = csv.CanSeek ? (int)Math.Clamp(csv.Length + 16, 1024, 1 << 16) : 1 << 16;
         // The byte order mark is the reader's to skip; no other encoding is ever guessed from it.
         using var text = new StreamReader(csv, new UTF8Encoding(false, true), detectEncodingFromByteOrderMarks: false, bufferSize: bufferSize, leaveOpen: true);
-        var reader = new CsvRecordReader(text, delimiter, maxRecordBytes);
+        var reader = new CsvRecordReader(text, delimiter, maxRecordBytes, bufferSize);
         try
         {
             if (!await reader.ReadAsync(ct)) return ValidationResult.ForFileError("The file is empty: it has no header line.");

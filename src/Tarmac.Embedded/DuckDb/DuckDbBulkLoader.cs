@@ -32,10 +32,10 @@ internal sealed class DuckDbBulkLoader(DuckDbDatabase db, Counter<long> loadsCou
         {
             PlainCsvRewriter.Result? plain;
             await using (var s = await req.OpenAsync(ct))
-                plain = await PlainCsvRewriter.TryRewriteAsync(s, temp, (byte)req.Dataset.Options.Separator, ct);
+                plain = await PlainCsvRewriter.TryRewriteAsync(s, temp, (byte)req.Dataset.Options.Separator,
+                    names => CsvHeader.TryCreate(req.Dataset, names, out _) is { FieldCount: >= 2 } h ? h : null, ct);
             if (plain is null) return null;
-            var header = CsvHeader.TryCreate(req.Dataset, plain.HeaderNames, out _);
-            if (header is null || header.FieldCount < 2) return null;
+            var header = plain.Header;
 
             var sql = new BulkLoadSql(req.Dataset, header, temp);
             var result = new ValidationResult { RowsAccepted = await ExecuteAsync(c, sql.Insert, ct, P("id", req.Upload.UploadId), P("at", loadedAt)) };

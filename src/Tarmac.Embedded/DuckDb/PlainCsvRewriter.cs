@@ -8,10 +8,12 @@ namespace Tarmac.Embedded;
 /// <summary>
 /// The byte-level first stage of the bulk load. It proves a file is "plain" CSV — no quote characters,
 /// no NUL bytes, valid UTF-8, one line ending style, every data line with the header's field count, no
-/// blank lines — and copies it with each line prefixed by its 1-based line number. On a plain file every
-/// record is exactly one line and DuckDB's CSV reader splits it exactly as the C# reader does, so DuckDB
-/// can parse it in parallel while the line numbers stay exact. No field is parsed here: it is a vectorised
-/// scan for newlines, delimiters (the dataset's, one ASCII byte) and a few forbidden bytes.
+/// blank lines — and copies it with each line prefixed by its 1-based line number and a flag saying whether
+/// every INTEGER and FLOAT field of the line is in a canonical spelling (<see cref="CanonicalNumbers"/>). On a
+/// plain file every record is exactly one line and DuckDB's CSV reader splits it exactly as the C# reader does,
+/// so DuckDB can parse it in parallel while the line numbers stay exact. No field is parsed here: it is a
+/// vectorised scan for newlines, delimiters (the dataset's, one ASCII byte) and a few forbidden bytes, and a
+/// look at the bytes of the numeric fields.
 /// </summary>
 internal static class PlainCsvRewriter
 {
@@ -21,12 +23,16 @@ internal static class PlainCsvRewriter
     private static readonly SearchValues<byte> Forbidden = SearchValues.Create("\"\r\0"u8);
 
     /// <summary>What the scan found in a plain file.</summary>
-    /// <param name="HeaderNames">The header's names, split on the delimiter.</param>
+    /// <param name="Header">The header, as the caller resolved it from the header line's names.</param>
     /// <param name="Records">Data lines written.</param>
-    internal sealed record Result(List<string> HeaderNames, long Records);
+    internal sealed record Result(Core.Validation.CsvHeader Header, long Records);
 
-    /// <summary>Copies <paramref name="input"/> to <paramref name="outputPath"/> with line numbers, or returns null (and deletes the output) when the file is not plain.</summary>
-    public static async Task<Result?> TryRewriteAsync(Stream input, string outputPath, byte delimiter, CancellationToken ct)
+    /// <summary>
+    /// Copies <paramref name="input"/> to <paramref name="outputPath"/> with line numbers and canonical-number flags, or returns
+    /// null (and deletes the output) when the file is not plain or <paramref name="resolveHeader"/> declines its header.
+    /// </summary>
+    public static async Task<Result?> TryRewriteAsync(Stream input, string outputPath, byte delimiter,
+        Func<List<string>, Core.Validation.CsvHeader?> resolveHeader, CancellationToken ct)
     {
         var inBuf = ArrayPool<byte>.Shared.Rent(BufferSize + MaxLineBytes);
         Result? result = null;
@@ -34,7 +40,7 @@ internal static class PlainCsvRewriter
         {
             // A background load, not a request: plain synchronous writes to a local temp file are the fastest.
             using var output = new FileStream(outputPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
-            var state = new State(output, delimiter);
+            var state = new State(output, delimiter, resolveHeader);
             var filled = 0;
             var eof = false;
             while (!eof)
@@ -58,14 +64,17 @@ internal static class PlainCsvRewriter
         }
     }
 
-    private sealed class State(FileStream output, byte delimiter)
+    private enum Check : byte { None, Integer, Float }
+
+    private sealed class State(FileStream output, byte delimiter, Func<List<string>, Core.Validation.CsvHeader?> resolveHeader)
     {
         private readonly byte[] _out = new byte[BufferSize + MaxLineBytes + 64];
         private int _outPos;
         private long _line;
         private int _commas;
         private bool _crlf;
-        private List<string>? _header;
+        private Core.Validation.CsvHeader? _header;
+        private Check[] _checks = [];
 
         /// <summary>Handles the complete lines of <paramref name="data"/>; returns the bytes consumed, or -1 when the file is not plain.</summary>
         public int Consume(ReadOnlySpan<byte> data, bool eof)
@@ -93,8 +102,15 @@ internal static class PlainCsvRewriter
                 if (l.Length == 0 || l.Length > MaxLineBytes || l.IndexOfAny(Forbidden) >= 0) return -1;
                 if (_header is null)
                 {
-                    _header = [.. Encoding.UTF8.GetString(l).Split((char)delimiter)];
-                    _commas = _header.Count - 1;
+                    _header = resolveHeader([.. Encoding.UTF8.GetString(l).Split((char)delimiter)]);
+                    if (_header is null) return -1;
+                    _commas = _header.FieldCount - 1;
+                    _checks = [.. _header.FileColumns.Select(c => c?.Type switch
+                    {
+                        Core.Datasets.ColumnType.Integer => Check.Integer,
+                        Core.Datasets.ColumnType.Float => Check.Float,
+                        _ => Check.None,
+                    })];
                     continue;
                 }
                 if (l.Count(delimiter) != _commas) return -1;
@@ -105,12 +121,33 @@ internal static class PlainCsvRewriter
                 }
                 Utf8Formatter.TryFormat(_line, _out.AsSpan(_outPos), out var w);
                 _outPos += w;
-                _out[_outPos++] = delimiter; // the line number is the record's first field
+                _out[_outPos++] = delimiter; // the line number is the record's first field, the flag its second
+                _out[_outPos++] = NumbersCanonical(l) ? (byte)'1' : (byte)'0';
+                _out[_outPos++] = delimiter;
                 l.CopyTo(_out.AsSpan(_outPos));
                 _outPos += l.Length;
                 _out[_outPos++] = (byte)'\n';
             }
             return end;
+        }
+
+        /// <summary>Every INTEGER and FLOAT field of the line is empty (SQL decides NULLs) or canonical.</summary>
+        private bool NumbersCanonical(ReadOnlySpan<byte> line)
+        {
+            for (var i = 0; i < _checks.Length; i++)
+            {
+                var end = line.IndexOf(delimiter);
+                var field = end < 0 ? line : line[..end];
+                line = end < 0 ? [] : line[(end + 1)..];
+                var ok = field.IsEmpty || _checks[i] switch
+                {
+                    Check.Integer => CanonicalNumbers.IsInteger(field),
+                    Check.Float => CanonicalNumbers.IsFloat(field),
+                    _ => true,
+                };
+                if (!ok) return false;
+            }
+            return true;
         }
 
         public Result? Finish()

@@ -10,6 +10,15 @@ namespace Tarmac.FaultTests;
 /// </summary>
 public sealed class KillAndRestartTests(ITestOutputHelper output)
 {
+    /// <summary>The run's seed and rounds (from the environment when replaying one), written to the output first.</summary>
+    private (int Seed, int Rounds) SeedAndRounds()
+    {
+        var seed = Setting("TARMAC_FAULT_SEED", Random.Shared.Next());
+        var rounds = Setting("TARMAC_FAULT_ROUNDS", 3);
+        output.WriteLine($"seed {seed}, {rounds} rounds (replay: TARMAC_FAULT_SEED={seed} TARMAC_FAULT_ROUNDS={rounds})");
+        return (seed, rounds);
+    }
+
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
 
@@ -23,9 +32,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task Every_acknowledged_upload_survives_kill_minus_nine_exactly_once()
     {
-        var seed = Setting("TARMAC_FAULT_SEED", Random.Shared.Next());
-        var rounds = Setting("TARMAC_FAULT_ROUNDS", 3);
-        output.WriteLine($"seed {seed}, {rounds} rounds (replay: TARMAC_FAULT_SEED={seed} TARMAC_FAULT_ROUNDS={rounds})");
+        var (seed, rounds) = SeedAndRounds();
         var rng = new Random(seed);
         var dataDir = TempDirs.Create("fault-data");
         var schemas = SchemaDir();
@@ -66,9 +73,7 @@ public sealed class KillAndRestartTests(ITestOutputHelper output)
     [Fact]
     public async Task Kill_minus_nine_amid_group_committed_small_uploads_keeps_every_acknowledged_one()
     {
-        var seed = Setting("TARMAC_FAULT_SEED", Random.Shared.Next());
-        var rounds = Setting("TARMAC_FAULT_ROUNDS", 3);
-        output.WriteLine($"seed {seed}, {rounds} rounds (replay: TARMAC_FAULT_SEED={seed} TARMAC_FAULT_ROUNDS={rounds})");
+        var (seed, rounds) = SeedAndRounds();
         var rng = new Random(seed);
         var dataDir = TempDirs.Create("fault-data");
         var schemas = SchemaDir();

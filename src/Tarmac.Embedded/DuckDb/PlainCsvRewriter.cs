@@ -111,6 +111,8 @@ internal static class PlainCsvRewriter
                         Core.Datasets.ColumnType.Float => Check.Float,
                         _ => Check.None,
                     })];
+                    // A line is split only as far as its last numeric field: the fields after it need no look.
+                    _checks = _checks[..(Array.FindLastIndex(_checks, c => c != Check.None) + 1)];
                     continue;
                 }
                 if (l.Count(delimiter) != _commas) return -1;

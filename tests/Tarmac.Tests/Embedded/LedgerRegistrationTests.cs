@@ -10,20 +10,23 @@ namespace Tarmac.Tests.Embedded;
 
 /// <summary>
 /// Issue 14: a registration batch of bytes never seen skips the ledger lookup (the in-memory set of known contents says
-/// so), and the ledger's answers stay the same: duplicates found, idempotent on the upload id, across a reopen.
+/// so), and the ledger's answers stay the same: duplicates found, idempotent on the upload id, across a reopen. Reads are
+/// bounded by when the ids say they were minted (a batch reads the last row groups, not the whole ledger), and give the
+/// same answer when an id's time says nothing about when its upload was received.
 /// </summary>
 public class LedgerRegistrationTests
 {
     private readonly string _dataDir = TempDirs.Create("tarmac-data");
     private static readonly SchemaCatalog Catalog = SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
 
-    private static UploadRecord Candidate(string content, string? id = null)
+    private static UploadRecord Candidate(string content, string? id = null, DateTimeOffset? receivedAt = null)
     {
         id ??= UploadIds.New();
         return new UploadRecord
         {
             UploadId = id, Dataset = "flights", Object = $"raw/flights/2026-12-01/{id}.csv", Bytes = content.Length,
-            Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content))), Status = UploadStatus.Stored, ReceivedAt = DateTimeOffset.UtcNow,
+            Sha256 = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(content))), Status = UploadStatus.Stored,
+            ReceivedAt = receivedAt ?? DateTimeOffset.UtcNow,
         };
     }
 
@@ -73,5 +76,37 @@ public class LedgerRegistrationTests
         Assert.Equal(1, after.Lookups);
         Assert.Equal(RegisterOutcome.Created, (await after.RegisterAsync(Candidate("new after restart"), default)).Outcome);
         Assert.Equal(1, after.Lookups);
+    }
+
+    [Fact]
+    public void A_version_7_id_says_when_it_was_minted_to_the_millisecond()
+    {
+        var at = new DateTimeOffset(2026, 12, 1, 21, 30, 5, 123, TimeSpan.Zero).AddTicks(4567);
+        Assert.Equal(new DateTimeOffset(2026, 12, 1, 21, 30, 5, 123, TimeSpan.Zero), UploadIds.MintedAt(Guid.CreateVersion7(at).ToString("N")));
+        Assert.Null(UploadIds.MintedAt(Guid.NewGuid().ToString("N"))); // version 4: no time in it
+        Assert.Null(UploadIds.MintedAt("not-an-id"));
+    }
+
+    [Fact]
+    public async Task Uploads_received_long_before_or_after_their_id_was_minted_are_still_found()
+    {
+        using var db = OpenDb();
+        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
+        var minted = new DateTimeOffset(2026, 12, 1, 12, 0, 0, TimeSpan.Zero);
+        string V7(DateTimeOffset at) => Guid.CreateVersion7(at).ToString("N");
+        var uploads = new[]
+        {
+            Candidate("as ingest registers it", V7(minted), minted.AddMilliseconds(3)),
+            Candidate("received a month before: outside the bound", V7(minted), minted.AddDays(-30)),
+            Candidate("a signed URL used days later", V7(minted.AddDays(-2)), minted.AddDays(5)),
+            Candidate("no time in the id at all", Guid.NewGuid().ToString("N"), minted.AddYears(-1)),
+        };
+        foreach (var u in uploads) await ledger.RegisterAsync(u, default);
+        var missing = V7(minted);
+
+        var many = await ledger.GetManyAsync([.. uploads.Select(u => u.UploadId), missing], default);
+        Assert.Equal(uploads.Select(u => (u.UploadId, u.ReceivedAt)).Order(), many.Values.Select(u => (u.UploadId, u.ReceivedAt)).Order());
+        foreach (var u in uploads) Assert.Equal(u.ReceivedAt, (await ledger.GetAsync(u.UploadId, default))?.ReceivedAt);
+        Assert.Null(await ledger.GetAsync(missing, default));
     }
 }

@@ -26,6 +26,7 @@ public static class BenchRunner
         try
         {
             if (!o.NoBuild) Build(repo);
+            if (o.TakeoffsOnly) return await TakeoffsOnlyAsync(repo, work, o);
             var csv = Path.Combine(work, "flights.csv");
             Log($"generating {o.Rows:N0} rows");
             await using (var f = File.Create(csv)) new FlightsGenerator(42).Write(f, o.Rows);
@@ -53,11 +54,13 @@ public static class BenchRunner
 
                 Log($"takeoffs: {o.Connections} connections × {o.Seconds} s of single-row uploads");
                 var header = FlightsGenerator.Header + "\n";
+                var takeoffCpu = host.CpuTime();
                 var takeoffs = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, n) =>
                 {
                     var body = new StringContent(header + Row(10_000_000_000 + n), Encoding.UTF8, "text/csv");
                     return c.PostAsync("/upload", body);
                 });
+                takeoffCpu = host.CpuTime() - takeoffCpu;
                 Log($"takeoffs curve: {string.Join(", ", TakeoffCurve.Levels)} connections × {o.CurveSeconds} s each");
                 var curve = await TakeoffCurve.RunAsync(host.BaseAddress, TimeSpan.FromSeconds(o.CurveSeconds), (c, level, n) =>
                     c.PostAsync("/upload", new StringContent(header + Row(CurveId(level, n)), Encoding.UTF8, "text/csv")));
@@ -83,7 +86,7 @@ public static class BenchRunner
                 var perGroup = anchor.BodiesPerGroup;
                 var anchorCurve = await TakeoffCurve.RunAsync(anchor.BaseAddress, TimeSpan.FromSeconds(o.CurveSeconds), (c, level, n) =>
                     c.PostAsync("/group-file", new StringContent(header + Row(CurveId(level, n)), Encoding.UTF8, "text/csv")));
-                rows.Add(("takeoffs: single-row uploads/s", $"{takeoffs.PerSecond:N0}/s ({takeoffs.Failed} failed)",
+                rows.Add(("takeoffs: single-row uploads/s", $"{takeoffs.PerSecond:N0}/s ({takeoffs.Failed} failed; host CPU {PerTakeoff(takeoffCpu, takeoffs)})",
                     $"{group.PerSecond:N0}/s group-commit POST ({perGroup:F1} bodies a flush); {durable.PerSecond:N0}/s write-and-flush-a-file POST; " +
                     $"{files.PerSecond:N0}/s write-a-file POST; {gets.PerSecond:N0}/s trivial GET",
                     $"{takeoffs.PerSecond / group.PerSecond:F2}× of group-commit POST, {takeoffs.PerSecond / durable.PerSecond:F2}× of durable file POST", "≥ 10,000/s"));
@@ -121,6 +124,29 @@ public static class BenchRunner
         }
         return 0;
     }
+
+    /// <summary>Only the takeoff run, for profiling: the host's pid is printed first, so a profiler can attach to it.</summary>
+    private static async Task<int> TakeoffsOnlyAsync(string repo, string work, BenchOptions o)
+    {
+        await using var host = await HostProcess.StartAsync(repo, work, "host");
+        Log($"host pid {host.Pid}; takeoffs: {o.Connections} connections × {o.Seconds} s");
+        using var http = LoadClient.CreateClient(host.BaseAddress, o.Connections);
+        var header = FlightsGenerator.Header + "\n";
+        var cpu = host.CpuTime();
+        var t = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, n) =>
+            c.PostAsync("/upload", new StringContent(header + Row(10_000_000_000 + n), Encoding.UTF8, "text/csv")));
+        cpu = host.CpuTime() - cpu;
+        Console.WriteLine($"takeoffs {t.PerSecond:N0}/s ({t.Failed} failed), p50 / p95 / p99 {t.P50Ms:F1} / {t.P95Ms:F1} / {t.P99Ms:F1} ms; host CPU {PerTakeoff(cpu, t)}");
+        var queryable = await UntilProcessedAsync(http, t.Ok, t.LastResponseTimestamp);
+        foreach (var line in (await http.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("tarmac_load_transactions", StringComparison.Ordinal)))
+            Console.WriteLine(line);
+        Console.WriteLine($"queryable after {queryable?.TotalMilliseconds:F0} ms");
+        return 0;
+    }
+
+    /// <summary>The host's CPU time per answered takeoff (its load included, as far as it kept up), and its cores in use.</summary>
+    private static string PerTakeoff(TimeSpan cpu, LoadClient.Outcome outcome) =>
+        $"{cpu.TotalMicroseconds / Math.Max(1, outcome.Ok):F0} µs a takeoff, {cpu.TotalSeconds / Math.Max(1e-9, outcome.Ok / outcome.PerSecond):F2} cores";
 
     private static string Render(List<(string Metric, string Tarmac, string Anchor, string Ratio, string Goal)> rows, BenchOptions o)
     {

@@ -95,6 +95,13 @@ public sealed class HostProcess : IAsyncDisposable
         return -1;
     }
 
+    /// <summary>CPU time the host has used so far, user and system.</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (!_process.HasExited)

@@ -91,7 +91,9 @@ public sealed partial class DuckDbDatabase : IDisposable
               traceparent VARCHAR);
             -- Added after the first release: a ledger written before it gains the column, its rows NULL (no trace kept).
             ALTER TABLE {UploadsTable} ADD COLUMN IF NOT EXISTS traceparent VARCHAR;
-            CREATE UNIQUE INDEX IF NOT EXISTS {UploadsTable}_content ON {UploadsTable}(dataset, sha256);
+            -- Identical bytes are recognised by the one registrar (DuckDbUploadLedger), which looks up whatever its filter may
+            -- have seen. The unique index that ledgers before it kept cost an index insert per takeoff, and memory per upload.
+            DROP INDEX IF EXISTS {UploadsTable}_content;
             CREATE TABLE IF NOT EXISTS {VersionsTable} (dataset VARCHAR PRIMARY KEY, version BIGINT NOT NULL, last_loaded_at TIMESTAMP NOT NULL);
             """);
         foreach (var ds in Catalog.Datasets)

@@ -19,9 +19,10 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     private readonly TimeProvider _time;
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private readonly Channel<PendingRegistration> _registrations = Channel.CreateUnbounded<PendingRegistration>(new() { SingleReader = true });
-    private readonly Task _registrar;
+    private readonly Thread _registrar;
     private readonly KnownContent _known = new();
     private long _lookups;
+    private long _refusals;
     private long _commits;
 
     /// <param name="db">The database holding the ledger table.</param>
@@ -30,7 +31,8 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     {
         _db = db;
         _time = time;
-        _registrar = Task.Run(RunRegistrarAsync);
+        _registrar = new Thread(RunRegistrar) { IsBackground = true, Name = "tarmac-ledger-registrar" };
+        _registrar.Start();
         // Until this is loaded every batch looks up; a failed load only leaves it so.
         KnownLoaded = Task.Run(() => _known.LoadAsync(db));
     }
@@ -40,6 +42,9 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
 
     /// <summary>Completes once the set of known contents is loaded (faulted if it could not be: then every batch looks up).</summary>
     internal Task KnownLoaded { get; }
+
+    /// <summary>Batches appended without a lookup that the ledger refused (a reused upload id), then looked up.</summary>
+    internal long Refusals => Interlocked.Read(ref _refusals);
 
     /// <summary>Batches that looked up existing uploads before appending (the others were certainly new).</summary>
     internal long Lookups => Interlocked.Read(ref _lookups);
@@ -116,78 +121,90 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     public void Dispose()
     {
         _registrations.Writer.TryComplete();
-        _registrar.Wait(TimeSpan.FromSeconds(10));
+        _registrar.Join(TimeSpan.FromSeconds(10));
         _writeLock.Dispose();
     }
 
     private sealed record PendingRegistration(UploadRecord Candidate, TaskCompletionSource<RegisterResult> Done);
 
-    private async Task RunRegistrarAsync()
+    /// <summary>
+    /// The registrar: a thread of its own, not the thread pool's. Every upload waits for it, and it runs one group at a time,
+    /// so its latency is the ceiling on how many uploads a second can register; on the thread pool each of its steps queued
+    /// behind the requests it was serving. It keeps one connection, so a group opens none.
+    /// </summary>
+    private void RunRegistrar()
     {
         var reader = _registrations.Reader;
         var batch = new List<PendingRegistration>();
-        while (await reader.WaitToReadAsync())
+        DuckDB.NET.Data.DuckDBConnection? connection = null;
+        try
         {
-            batch.Clear();
-            while (batch.Count < MaxRegistrationBatch && reader.TryRead(out var p)) batch.Add(p);
-            try
+            while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
             {
-                var results = await RegisterWithLookupIfNeededAsync(batch);
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
-            }
-            catch (Exception) when (batch.Count > 1)
-            {
-                // One bad candidate must not fail its neighbours: register them one by one.
-                foreach (var p in batch)
+                batch.Clear();
+                while (batch.Count < MaxRegistrationBatch && reader.TryRead(out var p)) batch.Add(p);
+                connection ??= _db.Open();
+                try
                 {
-                    try { p.Done.TrySetResult((await RegisterBatchAsync([p], lookup: true))[0]); }
-                    catch (Exception e) { p.Done.TrySetException(e); }
+                    var results = RegisterWithLookupIfNeeded(connection, batch);
+                    for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
+                }
+                catch (Exception) when (batch.Count > 1)
+                {
+                    // One bad candidate must not fail its neighbours: register them one by one.
+                    foreach (var p in batch)
+                    {
+                        try { p.Done.TrySetResult(RegisterBatch(connection, [p], lookup: true)[0]); }
+                        catch (Exception e) { p.Done.TrySetException(e); }
+                    }
+                }
+                catch (Exception e)
+                {
+                    batch[0].Done.TrySetException(e);
                 }
             }
-            catch (Exception e)
-            {
-                batch[0].Done.TrySetException(e);
-            }
+        }
+        finally
+        {
+            connection?.Dispose();
         }
     }
 
-    private async Task<RegisterResult[]> RegisterWithLookupIfNeededAsync(List<PendingRegistration> batch)
+    private RegisterResult[] RegisterWithLookupIfNeeded(DuckDB.NET.Data.DuckDBConnection c, List<PendingRegistration> batch)
     {
         if (!batch.Exists(p => _known.MayContain(p.Candidate.Dataset, p.Candidate.Sha256)))
         {
             // Bytes never seen: append without a lookup. The one thing that can still collide is an upload id registered
             // before (registration is idempotent on it); the primary key refuses that batch, and the lookup answers it.
-            try { return await RegisterBatchAsync(batch, lookup: false); }
-            catch (DuckDB.NET.Data.DuckDBException) { }
+            try { return RegisterBatch(c, batch, lookup: false); }
+            catch (DuckDB.NET.Data.DuckDBException) { Interlocked.Increment(ref _refusals); }
         }
-        return await RegisterBatchAsync(batch, lookup: true);
+        return RegisterBatch(c, batch, lookup: true);
     }
 
-    private async Task<RegisterResult[]> RegisterBatchAsync(IReadOnlyList<PendingRegistration> batch, bool lookup)
+    private RegisterResult[] RegisterBatch(DuckDB.NET.Data.DuckDBConnection c, IReadOnlyList<PendingRegistration> batch, bool lookup)
     {
-        await _writeLock.WaitAsync();
+        _writeLock.Wait();
         try
         {
-            await using var c = _db.Open();
-            await using var tx = await c.BeginTransactionAsync();
+            using var tx = c.BeginTransaction();
             var byId = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
             var byContent = new Dictionary<(string, string), UploadRecord>();
             if (lookup)
             {
                 Interlocked.Increment(ref _lookups);
-                await using var cmd = c.CreateCommand();
+                using var cmd = c.CreateCommand();
                 cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} WHERE upload_id IN (SELECT unnest($ids)) OR sha256 IN (SELECT unnest($shas))";
                 cmd.Parameters.Add(P("ids", batch.Select(p => p.Candidate.UploadId).ToList()));
                 cmd.Parameters.Add(P("shas", batch.Select(p => p.Candidate.Sha256).Distinct().ToList()));
-                await using var r = await cmd.ExecuteReaderAsync();
-                while (await r.ReadAsync())
+                using var r = cmd.ExecuteReader();
+                while (r.Read())
                 {
                     var u = UploadRows.Read(r);
                     byId[u.UploadId] = u;
                     byContent[(u.Dataset, u.Sha256)] = u;
                 }
             }
-
             var results = new RegisterResult[batch.Count];
             var retries = new List<UploadRecord>();
             using (var appender = c.CreateAppender(UploadsTable))
@@ -221,16 +238,20 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
                         ProcessingStartedAt = null, CompletedAt = null, Attempts = 0,
                     };
                     UploadRows.Append(appender, created);
+                    // Before the commit: a filter that holds a pair the ledger lacks (the commit failed) only costs a lookup.
+                    _known.Add(created.Dataset, created.Sha256);
                     byContent[(created.Dataset, created.Sha256)] = byId[created.UploadId] = created;
                     results[i] = new RegisterResult(RegisterOutcome.Created, created);
                 }
             }
             foreach (var retried in retries)
             {
-                await ExecuteAsync(c, $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL, traceparent = $tp WHERE upload_id = $id", default,
-                    P("id", retried.UploadId), P("o", retried.Object), P("tp", retried.TraceParent));
+                using var cmd = c.CreateCommand();
+                cmd.CommandText = $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL, traceparent = $tp WHERE upload_id = $id";
+                cmd.Parameters.AddRange([P("id", retried.UploadId), P("o", retried.Object), P("tp", retried.TraceParent)]);
+                cmd.ExecuteNonQuery();
             }
-            await tx.CommitAsync();
+            tx.Commit();
             Interlocked.Increment(ref _commits);
             return results;
         }

@@ -6,9 +6,10 @@ namespace Tarmac.Embedded;
 
 /// <summary>
 /// A superset of the (dataset, SHA-256) pairs in the uploads ledger, as a Bloom filter of fixed size: a registration batch
-/// none of whose contents it may hold is new, and needs no lookup in the ledger before it is appended. The ledger's unique
-/// index stays the guarantee; this only spares the lookup (on every takeoff, a query that cost as much as the commit).
-/// Until it is loaded (one scan of the ledger, in the background) every batch looks up.
+/// none of whose contents it may hold is new, and needs no lookup in the ledger before it is appended (on every takeoff, a
+/// query that cost as much as the commit). The registrar adds every pair it appends, and until the filter is loaded (one
+/// scan of the ledger, in the background) every batch looks up, so it never answers "new" for a pair the ledger holds:
+/// with the registrar as the ledger's one writer of rows, that is what keeps identical bytes from being registered twice.
 /// </summary>
 /// <remarks>
 /// Fixed memory, whatever the ledger holds (a set of every pair grew by 24 bytes an upload, without bound). With

@@ -44,7 +44,24 @@ public class LedgerRegistrationTests
 
         var again = await ledger.RegisterAsync(Candidate("file 7"), default);
         Assert.Equal((RegisterOutcome.Duplicate, created[7].Upload.UploadId), (again.Outcome, again.Upload.UploadId));
-        Assert.True(ledger.Lookups > 0);
+        // The filter learnt "file 7" when it was registered: the duplicate was looked up first, not appended and refused.
+        Assert.Equal((1L, 0L), (ledger.Lookups, ledger.Refusals));
+    }
+
+    [Fact]
+    public async Task Identical_bytes_in_one_group_are_registered_once()
+    {
+        using var db = OpenDb();
+        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
+        await ledger.KnownLoaded;
+        // Twenty POSTs of the same bytes at once (a client retrying in a hurry): they reach the registrar together.
+        var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ledger.RegisterAsync(Candidate("the same takeoff"), default)));
+        var created = Assert.Single(results, r => r.Outcome == RegisterOutcome.Created);
+        Assert.All(results.Where(r => r != created), r => Assert.Equal((RegisterOutcome.Duplicate, created.Upload.UploadId), (r.Outcome, r.Upload.UploadId)));
+        await using var c = db.Open();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM _tarmac_uploads";
+        Assert.Equal(1L, Convert.ToInt64(await cmd.ExecuteScalarAsync()));
     }
 
     [Fact]
@@ -57,7 +74,7 @@ public class LedgerRegistrationTests
         // The same id with bytes the ledger never saw: the set says "new", the primary key refuses, the lookup answers.
         var same = await ledger.RegisterAsync(Candidate("other bytes", first.Upload.UploadId), default);
         Assert.Equal((RegisterOutcome.Created, first.Upload.Sha256), (same.Outcome, same.Upload.Sha256));
-        Assert.Equal(1, ledger.Lookups);
+        Assert.Equal((1L, 1L), (ledger.Lookups, ledger.Refusals));
     }
 
     [Fact]

@@ -187,7 +187,10 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
         _writeLock.Wait();
         try
         {
-            using var tx = c.BeginTransaction();
+            // Without a lookup the group is one appender flush and nothing else, which DuckDB commits as one transaction of its
+            // own (every row or none; a group is smaller than the appender's flush count): an explicit BEGIN and COMMIT
+            // would be two more statements on the path every upload waits for.
+            using var tx = lookup ? c.BeginTransaction() : null;
             var byId = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
             var byContent = new Dictionary<(string, string), UploadRecord>();
             if (lookup)
@@ -251,7 +254,7 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
                 cmd.Parameters.AddRange([P("id", retried.UploadId), P("o", retried.Object), P("tp", retried.TraceParent)]);
                 cmd.ExecuteNonQuery();
             }
-            tx.Commit();
+            tx?.Commit();
             Interlocked.Increment(ref _commits);
             return results;
         }

@@ -78,6 +78,26 @@ public class LedgerRegistrationTests
     }
 
     [Fact]
+    public async Task A_group_refused_for_one_reused_id_registers_every_upload_of_it_once()
+    {
+        using var db = OpenDb();
+        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
+        await ledger.KnownLoaded;
+        var first = await ledger.RegisterAsync(Candidate("original"), default);
+        // Sent at once, so they mostly reach the registrar as one group: ten new uploads and one reusing the first's id.
+        var group = Enumerable.Range(0, 10).Select(i => Candidate($"new {i}")).Append(Candidate("other bytes", first.Upload.UploadId)).ToList();
+        var results = await Task.WhenAll(group.Select(c => ledger.RegisterAsync(c, default)));
+        Assert.All(results, r => Assert.Equal(RegisterOutcome.Created, r.Outcome));
+        Assert.Equal(first.Upload.Sha256, results[^1].Upload.Sha256);
+        await using var c = db.Open();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(*), count(DISTINCT upload_id), count(DISTINCT sha256) FROM _tarmac_uploads";
+        await using var r = await cmd.ExecuteReaderAsync();
+        Assert.True(await r.ReadAsync());
+        Assert.Equal((11L, 11L, 11L), (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+    }
+
+    [Fact]
     public async Task After_a_reopen_the_known_contents_come_from_the_ledger()
     {
         string original;

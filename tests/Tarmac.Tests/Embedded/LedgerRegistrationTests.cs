@@ -58,10 +58,7 @@ public class LedgerRegistrationTests
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ledger.RegisterAsync(Candidate("the same takeoff"), default)));
         var created = Assert.Single(results, r => r.Outcome == RegisterOutcome.Created);
         Assert.All(results.Where(r => r != created), r => Assert.Equal((RegisterOutcome.Duplicate, created.Upload.UploadId), (r.Outcome, r.Upload.UploadId)));
-        await using var c = db.Open();
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = "SELECT count(*) FROM _tarmac_uploads";
-        Assert.Equal(1L, Convert.ToInt64(await cmd.ExecuteScalarAsync()));
+        Assert.Equal((1L, 1L, 1L), await LedgerCountsAsync(db));
     }
 
     [Fact]
@@ -89,12 +86,18 @@ public class LedgerRegistrationTests
         var results = await Task.WhenAll(group.Select(c => ledger.RegisterAsync(c, default)));
         Assert.All(results, r => Assert.Equal(RegisterOutcome.Created, r.Outcome));
         Assert.Equal(first.Upload.Sha256, results[^1].Upload.Sha256);
+        Assert.Equal((11L, 11L, 11L), await LedgerCountsAsync(db));
+    }
+
+    /// <summary>Rows of the ledger, distinct upload ids and distinct contents.</summary>
+    private static async Task<(long Rows, long Ids, long Contents)> LedgerCountsAsync(DuckDbDatabase db)
+    {
         await using var c = db.Open();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = "SELECT count(*), count(DISTINCT upload_id), count(DISTINCT sha256) FROM _tarmac_uploads";
         await using var r = await cmd.ExecuteReaderAsync();
         Assert.True(await r.ReadAsync());
-        Assert.Equal((11L, 11L, 11L), (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2)));
+        return (r.GetInt64(0), r.GetInt64(1), r.GetInt64(2));
     }
 
     [Fact]

@@ -138,6 +138,7 @@ public class LedgerRegistrationTests
         {
             Candidate("as ingest registers it", V7(minted), minted.AddMilliseconds(3)),
             Candidate("received a month before: outside the bound", V7(minted), minted.AddDays(-30)),
+            Candidate("received two minutes before: just outside it", V7(minted.AddSeconds(1)), minted.AddMinutes(-2)),
             Candidate("a signed URL used days later", V7(minted.AddDays(-2)), minted.AddDays(5)),
             Candidate("no time in the id at all", Guid.NewGuid().ToString("N"), minted.AddYears(-1)),
         };

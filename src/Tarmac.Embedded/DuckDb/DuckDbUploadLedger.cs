@@ -143,10 +143,10 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
             {
                 batch.Clear();
                 while (batch.Count < MaxRegistrationBatch && reader.TryRead(out var p)) batch.Add(p);
-                connection ??= _db.Open();
                 try
                 {
-                    var results = RegisterWithLookupIfNeeded(connection, batch);
+                    // Opened inside the try: a failure to open fails this group's uploads, not the registrar's thread.
+                    var results = RegisterWithLookupIfNeeded(connection ??= _db.Open(), batch);
                     for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
                 }
                 catch (Exception) when (batch.Count > 1)
@@ -154,13 +154,19 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
                     // One bad candidate must not fail its neighbours: register them one by one.
                     foreach (var p in batch)
                     {
-                        try { p.Done.TrySetResult(RegisterBatch(connection, [p], lookup: true)[0]); }
+                        try { p.Done.TrySetResult(RegisterBatch(connection ??= _db.Open(), [p], lookup: true)[0]); }
                         catch (Exception e) { p.Done.TrySetException(e); }
                     }
                 }
                 catch (Exception e)
                 {
                     batch[0].Done.TrySetException(e);
+                }
+                if (batch.Exists(p => p.Done.Task.IsFaulted))
+                {
+                    // Whatever failed may have left the connection unusable (an invalidated database): the next group opens anew.
+                    connection?.Dispose();
+                    connection = null;
                 }
             }
         }

@@ -55,11 +55,7 @@ public static class BenchRunner
                 Log($"takeoffs: {o.Connections} connections × {o.Seconds} s of single-row uploads");
                 var header = FlightsGenerator.Header + "\n";
                 var takeoffCpu = host.CpuTime();
-                var takeoffs = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, n) =>
-                {
-                    var body = new StringContent(header + Row(10_000_000_000 + n), Encoding.UTF8, "text/csv");
-                    return c.PostAsync("/upload", body);
-                });
+                var takeoffs = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), Takeoff);
                 takeoffCpu = host.CpuTime() - takeoffCpu;
                 Log($"takeoffs curve: {string.Join(", ", TakeoffCurve.Levels)} connections × {o.CurveSeconds} s each");
                 var curve = await TakeoffCurve.RunAsync(host.BaseAddress, TimeSpan.FromSeconds(o.CurveSeconds), (c, level, n) =>
@@ -131,10 +127,8 @@ public static class BenchRunner
         await using var host = await HostProcess.StartAsync(repo, work, "host");
         Log($"host pid {host.Pid}; takeoffs: {o.Connections} connections × {o.Seconds} s");
         using var http = LoadClient.CreateClient(host.BaseAddress, o.Connections);
-        var header = FlightsGenerator.Header + "\n";
         var cpu = host.CpuTime();
-        var t = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, n) =>
-            c.PostAsync("/upload", new StringContent(header + Row(10_000_000_000 + n), Encoding.UTF8, "text/csv")));
+        var t = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), Takeoff);
         cpu = host.CpuTime() - cpu;
         Console.WriteLine($"takeoffs {t.PerSecond:N0}/s ({t.Failed} failed), p50 / p95 / p99 {t.P50Ms:F1} / {t.P95Ms:F1} / {t.P99Ms:F1} ms; host CPU {PerTakeoff(cpu, t)}");
         var queryable = await UntilProcessedAsync(http, t.Ok, t.LastResponseTimestamp);
@@ -143,6 +137,10 @@ public static class BenchRunner
         Console.WriteLine($"queryable after {queryable?.TotalMilliseconds:F0} ms");
         return 0;
     }
+
+    /// <summary>The main run's CSV takeoff number <paramref name="n"/>: its ids are apart from the curve's and the events'.</summary>
+    private static Task<HttpResponseMessage> Takeoff(HttpClient c, long n) =>
+        c.PostAsync("/upload", new StringContent(FlightsGenerator.Header + "\n" + Row(10_000_000_000 + n), Encoding.UTF8, "text/csv"));
 
     /// <summary>The host's CPU time per answered takeoff (its load included, as far as it kept up), and its cores in use.</summary>
     private static string PerTakeoff(TimeSpan cpu, LoadClient.Outcome outcome) =>

@@ -54,7 +54,7 @@ public class LedgerRegistrationTests
         using var db = OpenDb();
         using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
         await ledger.KnownLoaded;
-        // Twenty POSTs of the same bytes at once (a client retrying in a hurry): they reach the registrar together.
+        // Twenty POSTs of the same bytes at once (a client retrying in a hurry): one group or several, one upload comes of it.
         var results = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => ledger.RegisterAsync(Candidate("the same takeoff"), default)));
         var created = Assert.Single(results, r => r.Outcome == RegisterOutcome.Created);
         Assert.All(results.Where(r => r != created), r => Assert.Equal((RegisterOutcome.Duplicate, created.Upload.UploadId), (r.Outcome, r.Upload.UploadId)));

@@ -62,12 +62,16 @@ public sealed class OutOfMemoryTests : IDisposable
         using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
             while (!_log.Lines.Any(l => l.Contains(nameof(Tarmac.Core.Ports.TransientFailureException), StringComparison.Ordinal) && l.Contains("Out of Memory", StringComparison.Ordinal)))
                 await Task.Delay(20, timeout.Token);
-        // Read once the pool is back: squeezed, the status read may itself be refused with 503 (as a query is, above). The
-        // pump puts the batch back only after its 5 s pause, so the upload is still waiting when it is read.
-        SetMemoryLimit(db, "256MB");
-        var waiting = await _host.Http.GetFromJsonAsync<JsonElement>($"/uploads/{id}");
+        // Read while the pool is still squeezed, so the upload cannot have loaded meanwhile, whatever the clock. The status
+        // read may itself be refused with 503 while the failed load lets go of its memory (as a query is, above): polled.
+        HttpResponseMessage status;
+        using (var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+            while ((status = await _host.Http.GetAsync($"/uploads/{id}", timeout.Token)).StatusCode == HttpStatusCode.ServiceUnavailable)
+                await Task.Delay(20, timeout.Token);
+        var waiting = await status.EnsureSuccessStatusCode().Content.ReadFromJsonAsync<JsonElement>();
         Assert.Equal("stored", waiting.GetProperty("status").GetString());
 
+        SetMemoryLimit(db, "256MB");
         var final = await _host.WaitForOutcomeAsync(id);
         Assert.Equal("loaded", final.GetProperty("status").GetString());
         Assert.Equal(7, final.GetProperty("rows_loaded").GetInt64());

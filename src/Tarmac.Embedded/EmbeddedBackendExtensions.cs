@@ -25,7 +25,8 @@ public static class EmbeddedBackendExtensions
             segmentMaxObjectBytes: Settings(sp).SegmentMaxObjectBytes, logger: sp.GetService<ILoggerFactory>()?.CreateLogger<FileSystemObjectStore>()));
         services.AddSingleton(sp => new DuckDbDatabase(Path.Combine(Settings(sp).DataPath, "warehouse.duckdb"),
             sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit, Settings(sp).DuckDbThreads));
-        services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>()));
+        services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger<DuckDbUploadLedger>()));
         services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbUploadLedger>());
         services.AddSingleton(sp => new DuckDbWarehouseLoader(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>())
         {

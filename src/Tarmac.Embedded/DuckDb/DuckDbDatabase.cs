@@ -62,6 +62,12 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// <summary>Where the bulk loader writes the plain copies DuckDB's CSV reader reads: beside the database file.</summary>
     public string BulkFolder => Path.Combine(Path.GetDirectoryName(FilePath)!, ".bulk");
 
+    /// <summary>Where the ledger's <see cref="RegistrationJournal"/> keeps the registrations whose rows are not written yet.</summary>
+    public string JournalFolder => Path.Combine(Path.GetDirectoryName(FilePath)!, ".registrations");
+
+    /// <summary>Uploads registered whose ledger row the load that settles them writes.</summary>
+    internal OpenUploads OpenUploads { get; } = new();
+
     /// <summary>The datasets whose tables it holds.</summary>
     public SchemaCatalog Catalog { get; }
 

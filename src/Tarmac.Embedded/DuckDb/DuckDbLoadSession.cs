@@ -18,15 +18,17 @@ internal sealed class DuckDbLoadSession : ILoadSession
     private readonly DuckDBConnection _connection;
     private readonly DbTransaction _transaction;
     private readonly Dictionary<string, DuckDBAppender> _appenders = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _withoutRow;
     private bool _committed;
 
     private DuckDbLoadSession(DuckDbWarehouseLoader owner, DuckDBConnection connection, DbTransaction transaction,
-        IReadOnlyDictionary<string, UploadRecord> current, DateTimeOffset startedAt)
+        IReadOnlyDictionary<string, UploadRecord> current, HashSet<string> withoutRow, DateTimeOffset startedAt)
     {
         _owner = owner;
         _connection = connection;
         _transaction = transaction;
         Current = current;
+        _withoutRow = withoutRow;
         StartedAt = startedAt;
     }
 
@@ -34,15 +36,28 @@ internal sealed class DuckDbLoadSession : ILoadSession
 
     public DateTimeOffset StartedAt { get; }
 
-    /// <summary>Opens the transaction and reads the batch's ledger records in it (two statements for a whole batch).</summary>
+    /// <summary>
+    /// Opens the transaction and finds the batch's ledger records: open uploads (registered, no row yet; loads are one at a
+    /// time, so no other load writes theirs meanwhile) from memory, the rest read in the transaction.
+    /// </summary>
     public static async Task<DuckDbLoadSession> BeginAsync(DuckDbWarehouseLoader owner, IReadOnlyList<LoadRequest> batch, CancellationToken ct)
     {
         var c = owner.Database.Open();
         try
         {
             var tx = await c.BeginTransactionAsync(ct);
-            var current = await UploadRows.ReadManyAsync(c, batch.Select(r => r.Upload.UploadId), ct);
-            return new DuckDbLoadSession(owner, c, tx, current, owner.Time.GetUtcNow());
+            var current = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+            var withoutRow = new HashSet<string>(StringComparer.Ordinal);
+            List<string>? rest = null;
+            foreach (var r in batch)
+            {
+                var id = r.Upload.UploadId;
+                if (!owner.Database.OpenUploads.TryGet(id, out var open)) (rest ??= []).Add(id);
+                else if (current.TryAdd(id, open.Record) && !open.Settled) withoutRow.Add(id);
+            }
+            if (rest is not null)
+                foreach (var (id, u) in await UploadRows.ReadManyAsync(c, rest, ct)) current[id] = u;
+            return new DuckDbLoadSession(owner, c, tx, current, withoutRow, owner.Time.GetUtcNow());
         }
         catch
         {
@@ -73,7 +88,16 @@ internal sealed class DuckDbLoadSession : ILoadSession
     public async Task<IReadOnlyList<UploadRecord>> CommitAsync(IReadOnlyList<UploadRecord> outcomes, CancellationToken ct)
     {
         foreach (var a in _appenders.Values) a.Close();
-        if (outcomes.Count > 0)
+        // An open upload's row is written now, with its outcome; the others' rows are updated.
+        var inserts = outcomes.Where(o => _withoutRow.Contains(o.UploadId))
+            .Select(o => UploadRows.AsStored(o with { ProcessingStartedAt = o.ProcessingStartedAt ?? StartedAt, CompletedAt = o.CompletedAt ?? StartedAt, Error = null })).ToList();
+        if (inserts.Count > 0)
+        {
+            using var appender = _connection.CreateAppender(UploadsTable);
+            foreach (var o in inserts) UploadRows.Append(appender, o);
+        }
+        var updates = inserts.Count == 0 ? outcomes : [.. outcomes.Where(o => !_withoutRow.Contains(o.UploadId))];
+        if (updates.Count > 0)
         {
             await ExecuteAsync(_connection, $"""
                 UPDATE {UploadsTable} SET status = v.status, rows_loaded = v.rows_loaded, rows_rejected = v.rows_rejected, errors = v.errors,
@@ -83,14 +107,14 @@ internal sealed class DuckDbLoadSession : ILoadSession
                 WHERE {UploadsTable}.upload_id = v.upload_id AND {UploadsTable}.received_at >= $since
                 """, ct,
                 // The join would read the whole ledger; every outcome's row was received at or after this (zone maps skip the rest).
-                P("since", outcomes.Min(o => o.ReceivedAt).UtcDateTime),
-                P("ids", outcomes.Select(o => o.UploadId).ToList()),
-                P("st", outcomes.Select(o => o.Status.ToWire()).ToList()),
-                P("rl", outcomes.Select(o => o.RowsLoaded).ToList()),
-                P("rr", outcomes.Select(o => o.RowsRejected).ToList()),
-                P("er", outcomes.Select(o => UploadRows.SerializeErrors(o.Errors)).ToList()),
-                P("ps", outcomes.Select(o => (o.ProcessingStartedAt ?? StartedAt).UtcDateTime).ToList()),
-                P("ca", outcomes.Select(o => (o.CompletedAt ?? StartedAt).UtcDateTime).ToList()));
+                P("since", updates.Min(o => o.ReceivedAt).UtcDateTime),
+                P("ids", updates.Select(o => o.UploadId).ToList()),
+                P("st", updates.Select(o => o.Status.ToWire()).ToList()),
+                P("rl", updates.Select(o => o.RowsLoaded).ToList()),
+                P("rr", updates.Select(o => o.RowsRejected).ToList()),
+                P("er", updates.Select(o => UploadRows.SerializeErrors(o.Errors)).ToList()),
+                P("ps", updates.Select(o => (o.ProcessingStartedAt ?? StartedAt).UtcDateTime).ToList()),
+                P("ca", updates.Select(o => (o.CompletedAt ?? StartedAt).UtcDateTime).ToList()));
         }
         var versions = new List<(string Dataset, DatasetVersion Version)>();
         foreach (var loaded in outcomes.Where(o => o.RowsLoaded > 0).GroupBy(o => o.Dataset, StringComparer.Ordinal))
@@ -113,13 +137,16 @@ internal sealed class DuckDbLoadSession : ILoadSession
         {
             await _transaction.CommitAsync(ct);
             foreach (var (dataset, version) in versions) cache.Committed(dataset, version);
+            foreach (var o in inserts) _owner.Database.OpenUploads.Settled(o);
         }
         finally
         {
             cache.CommitEnded();
         }
         _committed = true;
-        return outcomes;
+        if (inserts.Count == 0) return outcomes;
+        var written = inserts.ToDictionary(o => o.UploadId, StringComparer.Ordinal);
+        return [.. outcomes.Select(o => written.GetValueOrDefault(o.UploadId) ?? o)];
     }
 
     public async ValueTask DisposeAsync()

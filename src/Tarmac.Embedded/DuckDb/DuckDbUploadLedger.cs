@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
 using static Tarmac.Embedded.DuckDbDatabase;
@@ -7,10 +8,13 @@ namespace Tarmac.Embedded;
 
 /// <summary>
 /// The uploads ledger in the embedded warehouse's database. Registrations are group-committed: callers queue, and one
-/// writer registers everything queued so far in one transaction. A commit costs a disk flush, so under load many uploads
-/// share one instead of each waiting for its own; alone, an upload waits for exactly one.
+/// writer registers everything queued so far with one disk flush, so under load many uploads share one instead of each
+/// waiting for its own; alone, an upload waits for exactly one. A new upload's registration is written to the
+/// <see cref="RegistrationJournal"/>, and its row in the ledger table by the load that settles it, with its outcome
+/// (<see cref="OpenUploads"/> answers for it until then): one append a load batch instead of an insert, an update and two
+/// reads an upload, each of them a DuckDB statement that scanned the ledger's recent row groups.
 /// </summary>
-public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
+public sealed partial class DuckDbUploadLedger : IUploadLedger, IDisposable
 {
     /// <summary>Most registrations committed together.</summary>
     private const int MaxRegistrationBatch = 2000;
@@ -21,33 +25,52 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     private readonly Channel<PendingRegistration> _registrations = Channel.CreateUnbounded<PendingRegistration>(new() { SingleReader = true });
     private readonly Thread _registrar;
     private readonly KnownContent _known = new();
+    private readonly RegistrationJournal _journal;
     private long _lookups;
-    private long _refusals;
     private long _commits;
 
     /// <param name="db">The database holding the ledger table.</param>
     /// <param name="time">Clock for ledger timestamps.</param>
-    public DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time)
+    /// <param name="logger">Where what the journal's replay found is reported (a torn tail, damage); null reports nothing.</param>
+    public DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, ILogger? logger = null) : this(db, time, RegistrationJournal.RollBytes, logger)
+    {
+    }
+
+    /// <param name="db">The database holding the ledger table.</param>
+    /// <param name="time">Clock for ledger timestamps.</param>
+    /// <param name="journalRollBytes">Size at which a journal file takes no more registrations (tests roll it sooner).</param>
+    /// <param name="logger">Where what the journal's replay found is reported.</param>
+    internal DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, long journalRollBytes, ILogger? logger = null)
     {
         _db = db;
         _time = time;
+        // Before anything reads the ledger: what an earlier run registered and did not load gets its row (status stored),
+        // which is where startup recovery finds it.
+        _journal = RegistrationJournal.Open(db.JournalFolder, journalRollBytes, out var replayed, out var damage);
+        Replayed = WriteReplayedRows(replayed);
+        JournalDamage = damage;
+        if (logger is not null) ReportReplay(logger, Replayed, damage);
+        _journal.DeleteReplayed();
         _registrar = new Thread(RunRegistrar) { IsBackground = true, Name = "tarmac-ledger-registrar" };
         _registrar.Start();
         // Until this is loaded every batch looks up; a failed load only leaves it so.
         KnownLoaded = Task.Run(() => _known.LoadAsync(db));
     }
 
-    /// <summary>Registration transactions committed so far (a seam for tests and measurements: how well uploads share them).</summary>
+    /// <summary>Registration groups committed so far (a seam for tests and measurements: how well uploads share them).</summary>
     internal long Commits => Interlocked.Read(ref _commits);
 
     /// <summary>Completes once the set of known contents is loaded (faulted if it could not be: then every batch looks up).</summary>
     internal Task KnownLoaded { get; }
 
-    /// <summary>Batches appended without a lookup that the ledger refused (a reused upload id), then looked up.</summary>
-    internal long Refusals => Interlocked.Read(ref _refusals);
-
     /// <summary>Batches that looked up existing uploads before appending (the others were certainly new).</summary>
     internal long Lookups => Interlocked.Read(ref _lookups);
+
+    /// <summary>Registrations of an earlier run that had no ledger row when this one started, and got one (status stored).</summary>
+    internal int Replayed { get; }
+
+    /// <summary>What the journal's replay skipped at start: torn tails (a crash during a flush, never answered) and damage.</summary>
+    internal IReadOnlyList<JournalDamage> JournalDamage { get; }
 
     /// <inheritdoc />
     public Task<RegisterResult> RegisterAsync(UploadRecord candidate, CancellationToken ct)
@@ -58,27 +81,47 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     }
 
     /// <inheritdoc />
-    public async Task<UploadRecord?> GetAsync(string uploadId, CancellationToken ct)
-    {
-        // Answers every GET /uploads/{id} and every ?wait=true: bounded by the id's mint time like the batch reads.
-        await using var c = _db.Open();
-        return (await UploadRows.ReadManyAsync(c, [uploadId], ct)).GetValueOrDefault(uploadId);
-    }
+    public async Task<UploadRecord?> GetAsync(string uploadId, CancellationToken ct) =>
+        (await GetManyAsync([uploadId], ct)).GetValueOrDefault(uploadId);
 
     /// <inheritdoc />
     public async Task<IReadOnlyDictionary<string, UploadRecord>> GetManyAsync(IReadOnlyCollection<string> uploadIds, CancellationToken ct)
     {
+        // Open uploads first, then the table: an upload leaves the open set only after its row is committed.
+        var found = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
+        List<string>? rest = null;
+        foreach (var id in uploadIds)
+        {
+            if (_db.OpenUploads.TryGet(id, out var open)) found[id] = open.Record;
+            else (rest ??= []).Add(id);
+        }
+        if (rest is null) return found;
+        // Answers every GET /uploads/{id} and every ?wait=true: bounded by the ids' mint time like the batch reads.
         await using var c = _db.Open();
-        return await UploadRows.ReadManyAsync(c, uploadIds, ct);
+        foreach (var (id, u) in await UploadRows.ReadManyAsync(c, rest, ct)) found[id] = u;
+        return found;
     }
 
     /// <inheritdoc />
     public async Task<IReadOnlyList<UploadRecord>> ListByStatusAsync(UploadStatus status, int limit, CancellationToken ct)
     {
+        var rows = await ListAsync($"WHERE status = $st ORDER BY received_at, upload_id LIMIT $n", limit, ct, P("st", status.ToWire()));
+        return WithOpen(rows, u => u.Status == status, ascending: true, limit);
+    }
+
+    /// <inheritdoc />
+    public async Task<IReadOnlyList<UploadRecord>> ListRecentAsync(int limit, CancellationToken ct)
+    {
+        var rows = await ListAsync("ORDER BY received_at DESC, upload_id DESC LIMIT $n", limit, ct);
+        return WithOpen(rows, _ => true, ascending: false, limit);
+    }
+
+    private async Task<List<UploadRecord>> ListAsync(string tail, int limit, CancellationToken ct, params DuckDB.NET.Data.DuckDBParameter[] parameters)
+    {
         await using var c = _db.Open();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} WHERE status = $st ORDER BY received_at, upload_id LIMIT $n";
-        cmd.Parameters.Add(P("st", status.ToWire()));
+        cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} {tail}";
+        cmd.Parameters.AddRange(parameters);
         cmd.Parameters.Add(P("n", limit));
         var list = new List<UploadRecord>();
         await using var r = await cmd.ExecuteReaderAsync(ct);
@@ -86,17 +129,21 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
         return list;
     }
 
-    /// <inheritdoc />
-    public async Task<IReadOnlyList<UploadRecord>> ListRecentAsync(int limit, CancellationToken ct)
+    /// <summary>
+    /// A page of the table merged with the open uploads (read after it: an open upload's record is at least as new as its
+    /// row), in the page's order.
+    /// </summary>
+    private List<UploadRecord> WithOpen(List<UploadRecord> rows, Func<UploadRecord, bool> wanted, bool ascending, int limit)
     {
-        await using var c = _db.Open();
-        await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} ORDER BY received_at DESC, upload_id DESC LIMIT $n";
-        cmd.Parameters.Add(P("n", limit));
-        var list = new List<UploadRecord>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(UploadRows.Read(r));
-        return list;
+        var open = _db.OpenUploads.Snapshot();
+        if (open.Count == 0) return rows;
+        var byId = rows.ToDictionary(u => u.UploadId, StringComparer.Ordinal);
+        foreach (var u in open) byId[u.UploadId] = u;
+        var merged = byId.Values.Where(wanted);
+        merged = ascending
+            ? merged.OrderBy(u => u.ReceivedAt).ThenBy(u => u.UploadId, StringComparer.Ordinal)
+            : merged.OrderByDescending(u => u.ReceivedAt).ThenByDescending(u => u.UploadId, StringComparer.Ordinal);
+        return [.. merged.Take(limit)];
     }
 
     /// <inheritdoc />
@@ -105,11 +152,24 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
         await _writeLock.WaitAsync(ct);
         try
         {
+            var at = _time.GetUtcNow();
             await using var c = _db.Open();
+            if (_db.OpenUploads.TryGet(uploadId, out var open) && !open.Settled)
+            {
+                // Its row is not written yet: it is written now, failed. (If a load wrote it meanwhile, the update below decides.)
+                try
+                {
+                    using var appender = c.CreateAppender(UploadsTable);
+                    UploadRows.Append(appender, open.Record);
+                }
+                catch (DuckDB.NET.Data.DuckDBException) { } // the load's row came first
+            }
             await ExecuteAsync(c, $"""
                 UPDATE {UploadsTable} SET status = 'failed', error = $e, completed_at = $at, attempts = attempts + 1
                 WHERE upload_id = $id AND status = 'stored'
-                """, ct, P("id", uploadId), P("e", reason), P("at", _time.GetUtcNow().UtcDateTime));
+                """, ct, P("id", uploadId), P("e", reason), P("at", at.UtcDateTime));
+            if (open is not null && (await UploadRows.ReadManyAsync(c, [uploadId], ct)).GetValueOrDefault(uploadId) is { } settled)
+                _db.OpenUploads.Settled(settled);
         }
         finally
         {
@@ -122,8 +182,44 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
     {
         _registrations.Writer.TryComplete();
         _registrar.Join(TimeSpan.FromSeconds(10));
+        _journal.Dispose();
         _writeLock.Dispose();
     }
+
+    /// <summary>Writes the rows of replayed registrations that have none (their load had not committed), as stored.</summary>
+    private int WriteReplayedRows(List<UploadRecord> replayed)
+    {
+        if (replayed.Count == 0) return 0;
+        using var c = _db.Open();
+        var present = UploadRows.ReadManyAsync(c, replayed.Select(u => u.UploadId), default).GetAwaiter().GetResult();
+        var missing = replayed.Where(u => !present.ContainsKey(u.UploadId)).DistinctBy(u => u.UploadId, StringComparer.Ordinal).ToList();
+        if (missing.Count == 0) return 0;
+        using var tx = c.BeginTransaction();
+        using (var appender = c.CreateAppender(UploadsTable))
+            foreach (var u in missing) UploadRows.Append(appender, u);
+        tx.Commit();
+        return missing.Count;
+    }
+
+    private static void ReportReplay(ILogger logger, int replayed, List<JournalDamage> damage)
+    {
+        if (replayed > 0) LogReplayed(logger, replayed);
+        foreach (var d in damage)
+        {
+            // A torn tail is what a crash mid-flush leaves (never acknowledged); damage between whole records is not.
+            if (d.Torn) LogTornTail(logger, d.Length, d.Path);
+            else LogDamaged(logger, d.Length, d.Path, d.Offset);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Wrote the ledger rows of {count} uploads an earlier run registered and did not load; they load now")]
+    private static partial void LogReplayed(ILogger logger, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped {bytes} bytes of torn registration journal tail (a flush a crash interrupted, never acknowledged) in {file}")]
+    private static partial void LogTornTail(ILogger logger, long bytes, string file);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Skipped {bytes} damaged bytes between whole records of registration journal {file} at {offset}: the registrations they held are found again by the startup scan of recent objects")]
+    private static partial void LogDamaged(ILogger logger, long bytes, string file, long offset);
 
     private sealed record PendingRegistration(UploadRecord Candidate, TaskCompletionSource<RegisterResult> Done);
 
@@ -143,10 +239,13 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
             {
                 batch.Clear();
                 while (batch.Count < MaxRegistrationBatch && reader.TryRead(out var p)) batch.Add(p);
+                // Before this group reads the table: what was settled up to now is committed, so its reads find those rows.
+                foreach (var file in _db.OpenUploads.Prune().GroupBy(e => e.JournalFile))
+                    _journal.Released(file.Key, file.Count());
                 try
                 {
                     // Opened inside the try: a failure to open fails this group's uploads, not the registrar's thread.
-                    var results = RegisterWithLookupIfNeeded(connection ??= _db.Open(), batch);
+                    var results = RegisterBatch(() => connection ??= _db.Open(), batch);
                     for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(results[i]);
                 }
                 catch (Exception) when (batch.Count > 1)
@@ -154,7 +253,7 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
                     // One bad candidate must not fail its neighbours: register them one by one.
                     foreach (var p in batch)
                     {
-                        try { p.Done.TrySetResult(RegisterBatch(connection ??= _db.Open(), [p], lookup: true)[0]); }
+                        try { p.Done.TrySetResult(RegisterBatch(() => connection ??= _db.Open(), [p])[0]); }
                         catch (Exception e) { p.Done.TrySetException(e); }
                     }
                 }
@@ -176,33 +275,24 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
         }
     }
 
-    private RegisterResult[] RegisterWithLookupIfNeeded(DuckDB.NET.Data.DuckDBConnection c, List<PendingRegistration> batch)
-    {
-        if (!batch.Exists(p => _known.MayContain(p.Candidate.Dataset, p.Candidate.Sha256)))
-        {
-            // Bytes never seen: append without a lookup. The one thing that can still collide is an upload id registered
-            // before (registration is idempotent on it); the primary key refuses that batch, and the lookup answers it.
-            try { return RegisterBatch(c, batch, lookup: false); }
-            catch (DuckDB.NET.Data.DuckDBException) { Interlocked.Increment(ref _refusals); }
-        }
-        return RegisterBatch(c, batch, lookup: true);
-    }
-
-    private RegisterResult[] RegisterBatch(DuckDB.NET.Data.DuckDBConnection c, IReadOnlyList<PendingRegistration> batch, bool lookup)
+    private RegisterResult[] RegisterBatch(Func<DuckDB.NET.Data.DuckDBConnection> connection, IReadOnlyList<PendingRegistration> batch)
     {
         _writeLock.Wait();
         try
         {
-            // Without a lookup the group is one appender flush and nothing else, which DuckDB commits as one transaction of its
-            // own (every row or none; a group is smaller than the appender's flush count): an explicit BEGIN and COMMIT
-            // would be two more statements on the path every upload waits for.
-            using var tx = lookup ? c.BeginTransaction() : null;
+            var open = _db.OpenUploads;
             var byId = new Dictionary<string, UploadRecord>(StringComparer.Ordinal);
             var byContent = new Dictionary<(string, string), UploadRecord>();
+            // Bytes and ids never seen need no read of the table: the filter says when one may have been.
+            var lookup = false;
+            foreach (var p in batch)
+                lookup |= _known.MayContain(p.Candidate.Dataset, p.Candidate.Sha256) || _known.MayContainId(p.Candidate.UploadId);
+            DuckDB.NET.Data.DuckDBConnection? c = null;
+            using var tx = lookup ? (c = connection()).BeginTransaction() : null;
             if (lookup)
             {
                 Interlocked.Increment(ref _lookups);
-                using var cmd = c.CreateCommand();
+                using var cmd = c!.CreateCommand();
                 cmd.CommandText = $"SELECT {UploadRows.Columns} FROM {UploadsTable} WHERE upload_id IN (SELECT unnest($ids)) OR sha256 IN (SELECT unnest($shas))";
                 cmd.Parameters.Add(P("ids", batch.Select(p => p.Candidate.UploadId).ToList()));
                 cmd.Parameters.Add(P("shas", batch.Select(p => p.Candidate.Sha256).Distinct().ToList()));
@@ -215,50 +305,62 @@ public sealed class DuckDbUploadLedger : IUploadLedger, IDisposable
                 }
             }
             var results = new RegisterResult[batch.Count];
-            var retries = new List<UploadRecord>();
-            using (var appender = c.CreateAppender(UploadsTable))
+            var retries = new List<(int Index, UploadRecord Retried, UploadRecord Existing)>();
+            var created = new List<UploadRecord>();
+            for (var i = 0; i < batch.Count; i++)
             {
-                for (var i = 0; i < batch.Count; i++)
+                var candidate = batch[i].Candidate;
+                // An open upload's record is newer than anything the table read gave.
+                if (open.TryGet(candidate.UploadId, out var openSame)) byId[candidate.UploadId] = openSame.Record;
+                if (open.TryGetByContent(candidate.Dataset, candidate.Sha256, out var openExisting)) byContent[(candidate.Dataset, candidate.Sha256)] = openExisting.Record;
+                if (byId.TryGetValue(candidate.UploadId, out var same))
                 {
-                    var candidate = batch[i].Candidate;
-                    if (byId.TryGetValue(candidate.UploadId, out var same))
-                    {
-                        results[i] = new RegisterResult(RegisterOutcome.Created, same);
-                        continue;
-                    }
-                    if (byContent.TryGetValue((candidate.Dataset, candidate.Sha256), out var existing))
-                    {
-                        if (existing.Status != UploadStatus.Failed)
-                        {
-                            results[i] = new RegisterResult(RegisterOutcome.Duplicate, existing);
-                            continue;
-                        }
-                        // The new object holds the same bytes and certainly exists, whatever became of the old one.
-                        // The retry is traced under the request that sent the bytes again.
-                        var retried = existing with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null, TraceParent = candidate.TraceParent ?? existing.TraceParent };
-                        retries.Add(retried);
-                        byContent[(candidate.Dataset, candidate.Sha256)] = byId[retried.UploadId] = retried;
-                        results[i] = new RegisterResult(RegisterOutcome.Retry, retried);
-                        continue;
-                    }
-                    var created = candidate with
-                    {
-                        Status = UploadStatus.Stored, RowsLoaded = 0, RowsRejected = 0, Errors = [], Error = null,
-                        ProcessingStartedAt = null, CompletedAt = null, Attempts = 0,
-                    };
-                    UploadRows.Append(appender, created);
-                    // Before the commit: a filter that holds a pair the ledger lacks (the commit failed) only costs a lookup.
-                    _known.Add(created.Dataset, created.Sha256);
-                    byContent[(created.Dataset, created.Sha256)] = byId[created.UploadId] = created;
-                    results[i] = new RegisterResult(RegisterOutcome.Created, created);
+                    results[i] = new RegisterResult(RegisterOutcome.Created, same);
+                    continue;
                 }
+                if (byContent.TryGetValue((candidate.Dataset, candidate.Sha256), out var existing))
+                {
+                    if (existing.Status != UploadStatus.Failed)
+                    {
+                        results[i] = new RegisterResult(RegisterOutcome.Duplicate, existing);
+                        continue;
+                    }
+                    // The new object holds the same bytes and certainly exists, whatever became of the old one.
+                    // The retry is traced under the request that sent the bytes again.
+                    var retried = existing with { Status = UploadStatus.Stored, Object = candidate.Object, Error = null, CompletedAt = null, TraceParent = candidate.TraceParent ?? existing.TraceParent };
+                    retries.Add((i, retried, existing));
+                    byContent[(candidate.Dataset, candidate.Sha256)] = byId[retried.UploadId] = retried;
+                    results[i] = new RegisterResult(RegisterOutcome.Retry, retried);
+                    continue;
+                }
+                var fresh = UploadRows.AsStored(candidate with
+                {
+                    Status = UploadStatus.Stored, RowsLoaded = 0, RowsRejected = 0, Errors = [], Error = null,
+                    ProcessingStartedAt = null, CompletedAt = null, Attempts = 0,
+                });
+                created.Add(fresh);
+                byContent[(fresh.Dataset, fresh.Sha256)] = byId[fresh.UploadId] = fresh;
+                results[i] = new RegisterResult(RegisterOutcome.Created, fresh);
             }
-            foreach (var retried in retries)
+            foreach (var (index, retried, existing) in retries)
             {
-                using var cmd = c.CreateCommand();
-                cmd.CommandText = $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL, traceparent = $tp WHERE upload_id = $id";
+                // A failed upload's row is in the table (a failure is written there); it is reset to stored in the same group.
+                using var cmd = (c ??= connection()).CreateCommand();
+                cmd.CommandText = $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL, traceparent = $tp WHERE upload_id = $id AND status = 'failed'";
                 cmd.Parameters.AddRange([P("id", retried.UploadId), P("o", retried.Object), P("tp", retried.TraceParent)]);
-                cmd.ExecuteNonQuery();
+                // Failed after this group's read began (its row is newer than the read): a duplicate this time, retried by the next post.
+                if (cmd.ExecuteNonQuery() == 0) results[index] = new RegisterResult(RegisterOutcome.Duplicate, existing);
+            }
+            if (created.Count > 0)
+            {
+                // Before the flush: a filter that holds what the journal lacks (the flush failed) only costs a lookup.
+                foreach (var u in created)
+                {
+                    _known.Add(u.Dataset, u.Sha256);
+                    _known.AddId(u.UploadId);
+                }
+                var file = _journal.Append(created);
+                foreach (var u in created) open.Add(u, file);
             }
             tx?.Commit();
             Interlocked.Increment(ref _commits);

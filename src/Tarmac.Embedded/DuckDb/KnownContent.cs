@@ -5,16 +5,17 @@ using static Tarmac.Embedded.DuckDbDatabase;
 namespace Tarmac.Embedded;
 
 /// <summary>
-/// A superset of the (dataset, SHA-256) pairs in the uploads ledger, as a Bloom filter of fixed size: a registration batch
-/// none of whose contents it may hold is new, and needs no lookup in the ledger before it is appended (on every takeoff, a
+/// A superset of the (dataset, SHA-256) pairs and of the upload ids in the uploads ledger, as a Bloom filter of fixed size: a registration batch
+/// none of whose contents or ids it may hold is new, and needs no lookup in the ledger before it is appended (on every takeoff, a
 /// query that cost as much as the commit). The registrar adds every pair it appends, and until the filter is loaded (one
 /// scan of the ledger, in the background) every batch looks up, so it never answers "new" for a pair the ledger holds:
-/// with the registrar as the ledger's one writer of rows, that is what keeps identical bytes from being registered twice.
+/// with the registrar as the one writer of new registrations, that is what keeps identical bytes from being registered twice.
 /// </summary>
 /// <remarks>
 /// Fixed memory, whatever the ledger holds (a set of every pair grew by 24 bytes an upload, without bound). With
-/// <see cref="Bits"/> bits and <see cref="Probes"/> probes, the false-positive rate is about 0.5% at 10 million uploads and
-/// 37% at 50 million: a false positive only costs the lookup the batch made before this existed.
+/// <see cref="Bits"/> bits and <see cref="Probes"/> probes and two keys an upload (its content and its id), the false-positive
+/// rate of a key is about 0.4% at 5 million uploads and 4% at 10 million: a false positive only costs the lookup the batch
+/// made before this existed.
 /// </remarks>
 internal sealed class KnownContent
 {
@@ -35,9 +36,13 @@ internal sealed class KnownContent
     {
         await using var c = db.Open();
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SELECT dataset, sha256 FROM {UploadsTable}";
+        cmd.CommandText = $"SELECT dataset, sha256, upload_id FROM {UploadsTable}";
         await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync()) Add(r.GetString(0), r.GetString(1));
+        while (await r.ReadAsync())
+        {
+            Add(r.GetString(0), r.GetString(1));
+            AddId(r.GetString(2));
+        }
         _ready = true;
     }
 
@@ -51,6 +56,14 @@ internal sealed class KnownContent
             Interlocked.Or(ref _words[bit >> 6], 1L << (int)(bit & 63));
         }
     }
+
+    /// <summary>Records an upload id the ledger now holds (ids and contents share the filter; a dataset never starts with U+0001).</summary>
+    public void AddId(string uploadId) => Add(IdKey, uploadId);
+
+    /// <summary>False only when the ledger certainly holds no upload of this id.</summary>
+    public bool MayContainId(string uploadId) => MayContain(IdKey, uploadId);
+
+    private const string IdKey = "\u0001id";
 
     /// <summary>False only when the ledger certainly holds no upload of these bytes in this dataset.</summary>
     public bool MayContain(string dataset, string sha256)

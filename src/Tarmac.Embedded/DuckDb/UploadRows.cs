@@ -74,6 +74,18 @@ internal static class UploadRows
         }
     }
 
+    /// <summary>
+    /// The record as its row reads back: times to the microsecond (DuckDB's <c>TIMESTAMP</c>), so an open upload answers
+    /// from memory exactly as it will from the table.
+    /// </summary>
+    public static UploadRecord AsStored(UploadRecord u) => u with
+    {
+        ReceivedAt = Micro(u.ReceivedAt)!.Value, ProcessingStartedAt = Micro(u.ProcessingStartedAt), CompletedAt = Micro(u.CompletedAt),
+    };
+
+    private static DateTimeOffset? Micro(DateTimeOffset? t) =>
+        t is { } v ? new DateTimeOffset(v.UtcTicks - v.UtcTicks % TimeSpan.TicksPerMicrosecond, TimeSpan.Zero) : null;
+
     /// <summary>Appends a new upload's row.</summary>
     public static void Append(DuckDBAppender appender, UploadRecord u) => appender.CreateRow()
         .AppendValue(u.UploadId).AppendValue(u.Dataset).AppendValue(u.Object).AppendValue((long?)u.Bytes)

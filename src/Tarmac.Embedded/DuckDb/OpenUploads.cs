@@ -1,0 +1,86 @@
+using System.Collections.Concurrent;
+using Tarmac.Core.Uploads;
+
+namespace Tarmac.Embedded;
+
+/// <summary>
+/// Uploads registered in the <see cref="RegistrationJournal"/> whose ledger row is not written yet: the load that settles
+/// one inserts its row with the outcome, instead of an insert at registration and an update at load (three DuckDB writes and
+/// two reads an upload became one append a batch). Until then this is where the ledger's reads find them.
+/// </summary>
+/// <remarks>
+/// An entry stays after its row is committed, marked settled with the committed record, until the registrar prunes it at
+/// the start of its next group: the registrar's reads of the ledger table then start after that commit, so an upload is
+/// always in one of the two places it looks (a reader that misses it here finds it in the table, committed before the prune).
+/// Memory: one record per upload waiting for its load, bounded by how far the loads are behind.
+/// </remarks>
+internal sealed class OpenUploads
+{
+    private readonly ConcurrentDictionary<string, Entry> _byId = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Dataset, string Sha256), Entry> _byContent = new();
+    private readonly ConcurrentQueue<Entry> _settled = new();
+
+    /// <summary>One open upload: its record, the journal file that holds its registration, and whether its row is committed.</summary>
+    internal sealed class Entry(UploadRecord record, long journalFile)
+    {
+        private volatile UploadRecord _record = record;
+        private volatile bool _settled;
+
+        public UploadRecord Record => _record;
+
+        public long JournalFile { get; } = journalFile;
+
+        /// <summary>Its row is in the ledger table, as <see cref="Record"/> says.</summary>
+        public bool Settled => _settled;
+
+        public void Settle(UploadRecord committed)
+        {
+            _record = committed;
+            _settled = true;
+        }
+    }
+
+    /// <summary>Open uploads, settled ones included.</summary>
+    public int Count => _byId.Count;
+
+    /// <summary>The open upload of this id, settled or not.</summary>
+    public bool TryGet(string uploadId, out Entry entry) => _byId.TryGetValue(uploadId, out entry!);
+
+    /// <summary>The open upload of these bytes in this dataset.</summary>
+    public bool TryGetByContent(string dataset, string sha256, out Entry entry) => _byContent.TryGetValue((dataset, sha256), out entry!);
+
+    /// <summary>Adds a registration the journal holds (only the registrar adds).</summary>
+    public void Add(UploadRecord record, long journalFile)
+    {
+        var e = new Entry(record, journalFile);
+        _byId[record.UploadId] = e;
+        _byContent[(record.Dataset, record.Sha256)] = e;
+    }
+
+    /// <summary>The record of an upload whose row was just committed (after the commit, never before).</summary>
+    public void Settled(UploadRecord committed)
+    {
+        if (!_byId.TryGetValue(committed.UploadId, out var e) || e.Settled) return;
+        e.Settle(committed);
+        _settled.Enqueue(e);
+    }
+
+    /// <summary>
+    /// Removes the uploads settled so far (their rows are committed) and returns them, for the journal to release their files.
+    /// Only the registrar prunes, before it reads the ledger table.
+    /// </summary>
+    public List<Entry> Prune()
+    {
+        var pruned = new List<Entry>();
+        while (_settled.TryDequeue(out var e))
+        {
+            _byId.TryRemove(new KeyValuePair<string, Entry>(e.Record.UploadId, e));
+            _byContent.TryRemove(new KeyValuePair<(string, string), Entry>((e.Record.Dataset, e.Record.Sha256), e));
+            pruned.Add(e);
+        }
+        return pruned;
+    }
+
+    /// <summary>A snapshot of the open uploads' records.</summary>
+    public List<UploadRecord> Snapshot() => [.. _byId.Values.Select(e => e.Record)];
+}

@@ -54,24 +54,30 @@ public static class BenchRunner
 
                 Log($"takeoffs: {o.Connections} connections × {o.Seconds} s of single-row uploads");
                 var header = FlightsGenerator.Header + "\n";
+                var warmTakeoffs = await WarmUpAsync(http, o, 1, WarmupTakeoff);
                 var takeoffCpu = host.CpuTime();
                 var takeoffs = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), Takeoff);
                 takeoffCpu = host.CpuTime() - takeoffCpu;
                 Log($"takeoffs curve: {string.Join(", ", TakeoffCurve.Levels)} connections × {o.CurveSeconds} s each");
                 var curve = await TakeoffCurve.RunAsync(host.BaseAddress, TimeSpan.FromSeconds(o.CurveSeconds), (c, level, n) =>
                     c.PostAsync("/upload", new StringContent(header + Row(CurveId(level, n)), Encoding.UTF8, "text/csv")));
-                takeoffsOk = takeoffs.Ok + curve.Sum(l => l.Outcome.Ok);
+                takeoffsOk = warmTakeoffs + takeoffs.Ok + curve.Sum(l => l.Outcome.Ok);
                 var queryable = await UntilProcessedAsync(http, 1 + takeoffsOk, curve[^1].Outcome.LastResponseTimestamp);
 
                 Log($"events: {o.Connections} connections × {o.Seconds} s of single-record JSON events");
+                var warmEvents = await WarmUpAsync(http, o, 1 + takeoffsOk, (c, n) =>
+                    c.PostAsync("/events", new StringContent(Event(6_000_000_000 + n), Encoding.UTF8, "application/json")));
                 var events = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, n) =>
                     c.PostAsync("/events", new StringContent(Event(30_000_000_000 + n), Encoding.UTF8, "application/json")));
-                eventsOk = events.Ok;
-                var eventsQueryable = await UntilProcessedAsync(http, 1 + takeoffsOk + events.Ok, events.LastResponseTimestamp);
+                eventsOk = warmEvents + events.Ok;
+                var eventsQueryable = await UntilProcessedAsync(http, 1 + takeoffsOk + eventsOk, events.LastResponseTimestamp);
 
                 Log("anchors: minimal Kestrel GET, write-a-file, write-and-flush and group-commit POSTs, same client");
                 await using var anchor = await AnchorServer.StartAsync(Path.Combine(work, "anchor-files"));
                 using var anchorHttp = LoadClient.CreateClient(anchor.BaseAddress, o.Connections);
+                if (o.WarmupSeconds > 0)
+                    await LoadClient.RunAsync(anchorHttp, o.Connections, TimeSpan.FromSeconds(o.WarmupSeconds), (c, n) =>
+                        c.PostAsync("/group-file", new StringContent(header + Row(5_000_000_000 + n), Encoding.UTF8, "text/csv")));
                 var gets = await LoadClient.RunAsync(anchorHttp, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, _) => c.GetAsync("/ping"));
                 var files = await LoadClient.RunAsync(anchorHttp, o.Connections, TimeSpan.FromSeconds(o.Seconds), (c, n) =>
                     c.PostAsync("/file", new StringContent(header + Row(n), Encoding.UTF8, "text/csv")));
@@ -127,16 +133,34 @@ public static class BenchRunner
         await using var host = await HostProcess.StartAsync(repo, work, "host");
         Log($"host pid {host.Pid}; takeoffs: {o.Connections} connections × {o.Seconds} s");
         using var http = LoadClient.CreateClient(host.BaseAddress, o.Connections);
+        var warm = await WarmUpAsync(http, o, 0, WarmupTakeoff);
         var cpu = host.CpuTime();
         var t = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), Takeoff);
         cpu = host.CpuTime() - cpu;
         Console.WriteLine($"takeoffs {t.PerSecond:N0}/s ({t.Failed} failed), p50 / p95 / p99 {t.P50Ms:F1} / {t.P95Ms:F1} / {t.P99Ms:F1} ms; host CPU {PerTakeoff(cpu, t)}");
-        var queryable = await UntilProcessedAsync(http, t.Ok, t.LastResponseTimestamp);
+        var queryable = await UntilProcessedAsync(http, warm + t.Ok, t.LastResponseTimestamp);
         foreach (var line in (await http.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("tarmac_load_transactions", StringComparison.Ordinal)))
             Console.WriteLine(line);
         Console.WriteLine($"queryable after {queryable?.TotalMilliseconds:F0} ms");
         return 0;
     }
+
+    /// <summary>
+    /// Sends <paramref name="post"/> for the warm-up seconds, uncounted, and waits until the host has processed them (on top of
+    /// the <paramref name="processedBefore"/> uploads it had): a measurement then starts on a host whose hot paths are compiled
+    /// (tiered JIT) and with no backlog of its own warm-up. Returns the uploads acknowledged, whose rows the row check counts.
+    /// </summary>
+    private static async Task<long> WarmUpAsync(HttpClient http, BenchOptions o, long processedBefore, Func<HttpClient, long, Task<HttpResponseMessage>> post)
+    {
+        if (o.WarmupSeconds <= 0) return 0;
+        var warm = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.WarmupSeconds), post);
+        await UntilProcessedAsync(http, processedBefore + warm.Ok, warm.LastResponseTimestamp);
+        return warm.Ok;
+    }
+
+    /// <summary>A warm-up CSV takeoff: ids apart from every measured range.</summary>
+    private static Task<HttpResponseMessage> WarmupTakeoff(HttpClient c, long n) =>
+        c.PostAsync("/upload", new StringContent(FlightsGenerator.Header + "\n" + Row(5_000_000_000 + n), Encoding.UTF8, "text/csv"));
 
     /// <summary>The main run's CSV takeoff number <paramref name="n"/>: its ids are apart from the curve's and the events'.</summary>
     private static Task<HttpResponseMessage> Takeoff(HttpClient c, long n) =>

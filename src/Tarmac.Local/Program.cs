@@ -15,7 +15,9 @@ if (args.FirstOrDefault() is TokenCommand.Verb or TokenCommand.JwksVerb)
     return TokenCommand.Run(args, configuration, Console.Out, Console.Error);
 }
 
-var builder = WebApplication.CreateBuilder(args);
+// The data folder (./data) is under the content root, which the reload-on-change of appsettings.json watches recursively:
+// every segment, journal and WAL write woke the watcher's thread. Settings come from the environment and restarts.
+var builder = WebApplication.CreateBuilder([.. args, "--hostBuilder:reloadConfigOnChange=false"]);
 builder.AddTarmacDefaults(TarmacHosting.Local);
 builder.AddEmbeddedBackend();
 builder.Services.AddIngest().AddProcess().AddQuery();

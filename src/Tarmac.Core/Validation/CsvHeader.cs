@@ -49,12 +49,11 @@ public sealed class CsvHeader
         var unknown = new List<string>();
         var duplicate = new List<string>();
         var present = new HashSet<string>(StringComparer.Ordinal);
-        var lookup = schema.Columns.ToDictionary(c => c.Name, StringComparer.OrdinalIgnoreCase);
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i].Trim();
             if (i == 0) name = name.TrimStart('\uFEFF');
-            if (!lookup.TryGetValue(name, out var column)) { unknown.Add(name.Length == 0 ? $"(empty name at position {i + 1})" : name); continue; }
+            if (!schema.TryGetHeaderColumn(name, out var column)) { unknown.Add(name.Length == 0 ? $"(empty name at position {i + 1})" : name); continue; }
             if (!present.Add(column.Name)) { duplicate.Add(column.Name); continue; }
             mapped[i] = column;
         }

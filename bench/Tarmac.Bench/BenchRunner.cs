@@ -138,6 +138,7 @@ public static class BenchRunner
         var t = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), Takeoff);
         cpu = host.CpuTime() - cpu;
         Console.WriteLine($"takeoffs {t.PerSecond:N0}/s ({t.Failed} failed), p50 / p95 / p99 {t.P50Ms:F1} / {t.P95Ms:F1} / {t.P99Ms:F1} ms; host CPU {PerTakeoff(cpu, t)}");
+        Console.WriteLine($"not yet loaded at the last response: {warm + t.Ok - await ProcessedAsync(http):N0}");
         var queryable = await UntilProcessedAsync(http, warm + t.Ok, t.LastResponseTimestamp);
         foreach (var line in (await http.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("tarmac_load_transactions", StringComparison.Ordinal)))
             Console.WriteLine(line);
@@ -247,15 +248,21 @@ public static class BenchRunner
         return Stopwatch.GetElapsedTime(start).TotalMilliseconds;
     }
 
+    /// <summary>The host's processed-uploads counter (every outcome: loaded, partly loaded, rejected, failed).</summary>
+    private static async Task<long> ProcessedAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync("/metrics");
+        return (long)text.Split('\n').Where(l => l.StartsWith("tarmac_uploads_processed_total", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+    }
+
     /// <summary>Polls /metrics until the processed-uploads counter reaches <paramref name="expected"/>; returns the time since <paramref name="since"/>.</summary>
     private static async Task<TimeSpan?> UntilProcessedAsync(HttpClient http, long expected, long since)
     {
         var deadline = Stopwatch.StartNew();
         while (deadline.Elapsed < TimeSpan.FromMinutes(5))
         {
-            var text = await http.GetStringAsync("/metrics");
-            var processed = text.Split('\n').Where(l => l.StartsWith("tarmac_uploads_processed_total", StringComparison.Ordinal))
-                .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
+            var processed = await ProcessedAsync(http);
             if (processed >= expected) return Stopwatch.GetElapsedTime(since);
             await Task.Delay(10);
         }

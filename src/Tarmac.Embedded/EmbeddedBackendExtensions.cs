@@ -28,6 +28,7 @@ public static class EmbeddedBackendExtensions
         services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger<DuckDbUploadLedger>()));
         services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbUploadLedger>());
+        services.AddSingleton<ILoadBacklog>(sp => sp.GetRequiredService<DuckDbUploadLedger>());
         services.AddSingleton(sp => new DuckDbWarehouseLoader(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>())
         {
             BulkThresholdBytes = Settings(sp).BulkThresholdBytes < 0 ? long.MaxValue : Settings(sp).BulkThresholdBytes,

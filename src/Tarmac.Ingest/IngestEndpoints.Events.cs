@@ -52,8 +52,8 @@ public static partial class IngestEndpoints
         if (!compressed && request.ContentLength > limit)
             return Problems.Create(StatusCodes.Status413PayloadTooLarge, "Upload too large", $"The body exceeds the limit of {limit} bytes. Send the records in several smaller requests.");
         var gate = request.HttpContext.RequestServices.GetRequiredService<UploadGate>();
-        using var slot = gate.TryEnter();
-        if (slot is null) return gate.Refuse(request.HttpContext);
+        using var slot = gate.TryEnter(out var refusal);
+        if (slot is null) return gate.Refuse(request.HttpContext, refusal);
         var (body, format, problem) = JsonRequestBody.Open(request);
         if (problem is not null) return problem;
 

@@ -62,8 +62,8 @@ public static partial class IngestEndpoints
         // Content-Length is answered ahead of any complaint about the body.
         if (uploads.Screen(dataset, request.ContentLength, compressed) is { } early) return ToProblem(early);
         var gate = request.HttpContext.RequestServices.GetRequiredService<UploadGate>();
-        using var slot = gate.TryEnter();
-        if (slot is null) return gate.Refuse(request.HttpContext);
+        using var slot = gate.TryEnter(out var refusal);
+        if (slot is null) return gate.Refuse(request.HttpContext, refusal);
         var (csv, fileName, problem) = await CsvRequestBody.OpenAsync(request, ct);
         if (problem is not null) return problem;
 

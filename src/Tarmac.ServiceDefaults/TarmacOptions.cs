@@ -51,6 +51,14 @@ public sealed class TarmacOptions
     public int MaxConcurrentUploads { get; set; } = 64;
 
     /// <summary>
+    /// Most uploads accepted and not yet loaded, where the backend counts them (the local host). Beyond it a new upload is
+    /// answered 503 with <c>Retry-After: 1</c> before its body is read, until the loads catch up; 0 for no limit. The
+    /// default is about a second of the local host's loads.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_MAX_PENDING_LOADS")]
+    public int MaxPendingLoads { get; set; } = 5000;
+
+    /// <summary>
     /// Longest a query may run before it is cancelled in the warehouse and answered 503 with Retry-After
     /// (counted until the response starts; a streaming export then runs as long as the client reads).
     /// </summary>
@@ -88,6 +96,7 @@ public sealed class TarmacOptions
         if (WaitTimeoutSeconds < 0) yield return "TARMAC_WAIT_TIMEOUT_SECONDS must be 0 or more.";
         if (MaxWaiters < 0) yield return "TARMAC_MAX_WAITERS must be 0 or more.";
         if (MaxConcurrentUploads < 1) yield return "TARMAC_MAX_CONCURRENT_UPLOADS must be at least 1.";
+        if (MaxPendingLoads < 0) yield return "TARMAC_MAX_PENDING_LOADS must be 0 (no limit) or more.";
         if (QueryTimeoutMs < 1) yield return "TARMAC_QUERY_TIMEOUT_MS must be at least 1.";
         if (ExportTimeLimit <= TimeSpan.Zero || ExportTimeLimit > TimeSpan.FromDays(1)) yield return "TARMAC_EXPORT_TIME_LIMIT must be a time span (hh:mm:ss) over 0 and at most 1.00:00:00.";
         if (BufferedPageRows is < 0 or > 10_000) yield return "TARMAC_BUFFERED_PAGE_ROWS must be between 0 and 10000.";

@@ -14,7 +14,7 @@ namespace Tarmac.Embedded;
 /// (<see cref="OpenUploads"/> answers for it until then): one append a load batch instead of an insert, an update and two
 /// reads an upload, each of them a DuckDB statement that scanned the ledger's recent row groups.
 /// </summary>
-public sealed partial class DuckDbUploadLedger : IUploadLedger, IDisposable
+public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, IDisposable
 {
     /// <summary>Most registrations committed together.</summary>
     private const int MaxRegistrationBatch = 2000;
@@ -56,6 +56,9 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, IDisposable
         // Until this is loaded every batch looks up; a failed load only leaves it so.
         KnownLoaded = Task.Run(() => _known.LoadAsync(db));
     }
+
+    /// <inheritdoc />
+    public long Pending => _db.OpenUploads.Pending;
 
     /// <summary>Registration groups committed so far (a seam for tests and measurements: how well uploads share them).</summary>
     internal long Commits => Interlocked.Read(ref _commits);

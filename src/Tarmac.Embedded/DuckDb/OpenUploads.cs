@@ -19,6 +19,7 @@ internal sealed class OpenUploads
     private readonly ConcurrentDictionary<string, Entry> _byId = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<(string Dataset, string Sha256), Entry> _byContent = new();
     private readonly ConcurrentQueue<Entry> _settled = new();
+    private long _pending;
 
     /// <summary>One open upload: its record, the journal file that holds its registration, and whether its row is committed.</summary>
     internal sealed class Entry(UploadRecord record, long journalFile)
@@ -33,15 +34,24 @@ internal sealed class OpenUploads
         /// <summary>Its row is in the ledger table, as <see cref="Record"/> says.</summary>
         public bool Settled => _settled;
 
-        public void Settle(UploadRecord committed)
+        /// <summary>Marks it settled; false if it was already.</summary>
+        public bool Settle(UploadRecord committed)
         {
-            _record = committed;
-            _settled = true;
+            lock (this)
+            {
+                _record = committed;
+                if (_settled) return false;
+                _settled = true;
+                return true;
+            }
         }
     }
 
     /// <summary>Open uploads, settled ones included.</summary>
     public int Count => _byId.Count;
+
+    /// <summary>Open uploads whose row is not committed yet: how far the loads are behind the registrations.</summary>
+    public long Pending => Interlocked.Read(ref _pending);
 
     /// <summary>The open upload of this id, settled or not.</summary>
     public bool TryGet(string uploadId, out Entry entry) => _byId.TryGetValue(uploadId, out entry!);
@@ -55,13 +65,14 @@ internal sealed class OpenUploads
         var e = new Entry(record, journalFile);
         _byId[record.UploadId] = e;
         _byContent[(record.Dataset, record.Sha256)] = e;
+        Interlocked.Increment(ref _pending);
     }
 
     /// <summary>The record of an upload whose row was just committed (after the commit, never before).</summary>
     public void Settled(UploadRecord committed)
     {
-        if (!_byId.TryGetValue(committed.UploadId, out var e) || e.Settled) return;
-        e.Settle(committed);
+        if (!_byId.TryGetValue(committed.UploadId, out var e) || !e.Settle(committed)) return;
+        Interlocked.Decrement(ref _pending);
         _settled.Enqueue(e);
     }
 

@@ -3,6 +3,8 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
+using Tarmac.Core.Ports;
+using Tarmac.Core.Uploads;
 using Tarmac.Ingest;
 using Tarmac.Testing;
 
@@ -10,7 +12,8 @@ namespace Tarmac.Tests.Integrity;
 
 /// <summary>
 /// Issue 13, defect 5: concurrent uploads have a ceiling (TARMAC_MAX_CONCURRENT_UPLOADS). Over it an upload gets 503 with
-/// Retry-After before its body is read; once the uploads in flight are stored, uploads work again.
+/// Retry-After before its body is read; once the uploads in flight are stored, uploads work again. Issue 14: while the
+/// uploads accepted and not yet loaded are over TARMAC_MAX_PENDING_LOADS, likewise (Retry-After: 1) until loads catch up.
 /// </summary>
 public class UploadCeilingTests
 {
@@ -95,5 +98,49 @@ public class UploadCeilingTests
         var second = await host.PostCsvAsync("/upload?wait=true", $"{header}\n{Row(2)}");
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
         Assert.Equal(0, host.Services.GetRequiredService<UploadGate>().InFlight);
+    }
+
+    [Fact]
+    public async Task While_the_loads_are_behind_an_upload_gets_503_with_Retry_After_1_and_uploads_work_again_once_they_catch_up()
+    {
+        const int limit = 3;
+        using var host = new TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_MAX_PENDING_LOADS"] = $"{limit}" });
+        var ledger = host.Services.GetRequiredService<IUploadLedger>();
+        var backlog = host.Services.GetRequiredService<ILoadBacklog>();
+        // Registered and never announced, so the pump never loads them: the backlog stays at the limit until they settle.
+        var pending = new List<string>();
+        for (var i = 0; i < limit; i++)
+        {
+            var id = UploadIds.New();
+            await ledger.RegisterAsync(new UploadRecord
+            {
+                UploadId = id, Dataset = "flights", Object = $"raw/flights/2026-12-02/{id}.csv", Bytes = 10, Sha256 = $"{i:x64}",
+                Status = UploadStatus.Stored, ReceivedAt = DateTimeOffset.UtcNow,
+            }, default);
+            pending.Add(id);
+        }
+        Assert.Equal(limit, backlog.Pending);
+        var header = SampleData.SeedCsv.Split('\n')[0];
+
+        var refused = await host.PostCsvAsync("/upload", $"{header}\n{Row(300)}");
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, refused.StatusCode);
+        Assert.Equal("application/problem+json", refused.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(UploadGate.BehindRetryAfterSeconds), refused.Headers.RetryAfter?.Delta);
+        var problem = await refused.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal("Loads are behind", problem.GetProperty("title").GetString());
+        Assert.Contains($"limit of {limit} uploads accepted and not yet loaded", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var eventRefused = await host.Http.PostAsync("/events", new StringContent("{\"id\": 1}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, eventRefused.StatusCode);
+        // Nothing of the refused ones was stored or registered.
+        Assert.Equal(limit, backlog.Pending);
+        Assert.Equal(0, host.Services.GetRequiredService<UploadGate>().InFlight);
+
+        // One settles (here: marked failed, as a vanished object is): the next upload is taken and loaded.
+        await ledger.MarkFailedAsync(pending[0], "trace_id=0; gone", default);
+        Assert.Equal(limit - 1, backlog.Pending);
+        var again = await host.PostCsvAsync("/upload?wait=true", $"{header}\n{Row(300)}");
+        Assert.Equal(HttpStatusCode.OK, again.StatusCode);
+        Assert.Equal("loaded", (await again.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal(limit - 1, backlog.Pending);
     }
 }

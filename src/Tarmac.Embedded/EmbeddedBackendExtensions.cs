@@ -24,7 +24,8 @@ public static class EmbeddedBackendExtensions
         services.AddSingleton<IObjectStore>(sp => new FileSystemObjectStore(Path.Combine(Settings(sp).DataPath, "bucket"),
             segmentMaxObjectBytes: Settings(sp).SegmentMaxObjectBytes, logger: sp.GetService<ILoggerFactory>()?.CreateLogger<FileSystemObjectStore>()));
         services.AddSingleton(sp => new DuckDbDatabase(Path.Combine(Settings(sp).DataPath, "warehouse.duckdb"),
-            sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit, Settings(sp).DuckDbThreads));
+            sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit, Settings(sp).DuckDbThreads,
+            Settings(sp).DuckDbCheckpointThreshold));
         services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetService<ILoggerFactory>()?.CreateLogger<DuckDbUploadLedger>()));
         services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbUploadLedger>());

@@ -20,6 +20,14 @@ public sealed class EmbeddedOptions
     [ConfigurationKeyName("TARMAC_DUCKDB_THREADS")]
     public int DuckDbThreads { get; set; }
 
+    /// <summary>
+    /// How much write-ahead log DuckDB lets commits leave before one checkpoints it into the database file. A stream of
+    /// small loads that checkpoints every 16 MiB (DuckDB's default) falls behind its uploads (bench/RESULTS.md); the cost
+    /// of a larger log is a longer replay after a crash, and more uncheckpointed rows held in the buffer pool.
+    /// </summary>
+    [ConfigurationKeyName("TARMAC_DUCKDB_CHECKPOINT_THRESHOLD")]
+    public string DuckDbCheckpointThreshold { get; set; } = "64MB";
+
     /// <summary>Uploads of at least this many bytes are loaded by DuckDB's CSV reader (the bulk path); 0 for all, -1 for none.</summary>
     [ConfigurationKeyName("TARMAC_BULK_THRESHOLD_BYTES")]
     public long BulkThresholdBytes { get; set; } = DuckDbWarehouseLoader.DefaultBulkThresholdBytes;
@@ -40,6 +48,8 @@ public sealed class EmbeddedOptions
         if (string.IsNullOrWhiteSpace(DataDir)) yield return "TARMAC_DATA_DIR must name a folder.";
         if (!DuckDbDatabase.IsMemoryLimit(DuckDbMemoryLimit))
             yield return $"TARMAC_DUCKDB_MEMORY_LIMIT '{DuckDbMemoryLimit}' must look like 256MB or 1GB.";
+        if (!DuckDbDatabase.IsMemoryLimit(DuckDbCheckpointThreshold))
+            yield return $"TARMAC_DUCKDB_CHECKPOINT_THRESHOLD '{DuckDbCheckpointThreshold}' must look like 64MB or 1GB.";
         if (DuckDbThreads < 0) yield return $"TARMAC_DUCKDB_THREADS '{DuckDbThreads}' must be a number of threads, or 0 for one per core.";
         if (SegmentMaxObjectBytes is < 0 or > FileSystemObjectStore.MaxSegmentMaxObjectBytes)
             yield return $"TARMAC_SEGMENT_MAX_OBJECT_BYTES must be a size in bytes from 0 (no segments) to {FileSystemObjectStore.MaxSegmentMaxObjectBytes}.";

@@ -18,12 +18,13 @@ public sealed class DuckDbSettingsTests
     [Fact]
     public void Memory_limit_and_threads_hold_on_every_connection()
     {
-        using var db = new DuckDbDatabase(Path.Combine(TempDirs.Create("settings"), "warehouse.duckdb"), Catalog(), "64MB", threads: 1);
+        using var db = new DuckDbDatabase(Path.Combine(TempDirs.Create("settings"), "warehouse.duckdb"), Catalog(), "64MB", threads: 1, checkpointThreshold: "32MB");
         for (var i = 0; i < 2; i++)
         {
             // DuckDB prints 64 MB (10^6 bytes) in MiB.
             Assert.Equal("61.0 MiB", Setting(db, "memory_limit"));
             Assert.Equal("1", Setting(db, "threads"));
+            Assert.Equal("30.5 MiB", Setting(db, "checkpoint_threshold"));
         }
     }
 
@@ -36,6 +37,8 @@ public sealed class DuckDbSettingsTests
         using var cmd = plain.CreateCommand();
         cmd.CommandText = "SELECT current_setting('threads')::VARCHAR";
         Assert.Equal((string)cmd.ExecuteScalar()!, Setting(db, "threads"));
+        cmd.CommandText = "SELECT current_setting('checkpoint_threshold')::VARCHAR";
+        Assert.Equal((string)cmd.ExecuteScalar()!, Setting(db, "checkpoint_threshold"));
     }
 
     [Fact]
@@ -45,12 +48,30 @@ public sealed class DuckDbSettingsTests
         {
             ["TARMAC_DUCKDB_MEMORY_LIMIT"] = "96MB",
             ["TARMAC_DUCKDB_THREADS"] = "1",
+            ["TARMAC_DUCKDB_CHECKPOINT_THRESHOLD"] = "128MB",
         });
         using var ready = await host.Http.GetAsync("/readyz");
         Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
         var db = host.Services.GetRequiredService<DuckDbDatabase>();
         Assert.Equal("91.5 MiB", Setting(db, "memory_limit"));
         Assert.Equal("1", Setting(db, "threads"));
+        Assert.Equal("122.0 MiB", Setting(db, "checkpoint_threshold"));
+    }
+
+    [Fact]
+    public async Task The_host_checkpoints_every_64MB_of_log_by_default()
+    {
+        using var host = new TarmacHost();
+        using var ready = await host.Http.GetAsync("/readyz");
+        Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        Assert.Equal("61.0 MiB", Setting(host.Services.GetRequiredService<DuckDbDatabase>(), "checkpoint_threshold"));
+    }
+
+    [Fact]
+    public void A_checkpoint_threshold_that_is_not_a_size_is_named_at_startup()
+    {
+        var problems = new EmbeddedOptions { DuckDbCheckpointThreshold = "lots" }.Problems().ToList();
+        Assert.Equal(["TARMAC_DUCKDB_CHECKPOINT_THRESHOLD 'lots' must look like 64MB or 1GB."], problems);
     }
 
     [Fact]

@@ -46,9 +46,9 @@ public sealed class EmbeddedOptions
     public IEnumerable<string> Problems()
     {
         if (string.IsNullOrWhiteSpace(DataDir)) yield return "TARMAC_DATA_DIR must name a folder.";
-        if (!DuckDbDatabase.IsMemoryLimit(DuckDbMemoryLimit))
+        if (!DuckDbDatabase.IsSize(DuckDbMemoryLimit))
             yield return $"TARMAC_DUCKDB_MEMORY_LIMIT '{DuckDbMemoryLimit}' must look like 256MB or 1GB.";
-        if (!DuckDbDatabase.IsMemoryLimit(DuckDbCheckpointThreshold))
+        if (!DuckDbDatabase.IsSize(DuckDbCheckpointThreshold))
             yield return $"TARMAC_DUCKDB_CHECKPOINT_THRESHOLD '{DuckDbCheckpointThreshold}' must look like 64MB or 1GB.";
         if (DuckDbThreads < 0) yield return $"TARMAC_DUCKDB_THREADS '{DuckDbThreads}' must be a number of threads, or 0 for one per core.";
         if (SegmentMaxObjectBytes is < 0 or > FileSystemObjectStore.MaxSegmentMaxObjectBytes)

@@ -41,10 +41,10 @@ public sealed partial class DuckDbDatabase : IDisposable
     {
         FilePath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
-        if (memoryLimit is not null && !IsMemoryLimit(memoryLimit))
+        if (memoryLimit is not null && !IsSize(memoryLimit))
             throw new ArgumentException($"DuckDB memory limit '{memoryLimit}' must look like 256MB or 1GB.", nameof(memoryLimit));
         ArgumentOutOfRangeException.ThrowIfNegative(threads);
-        if (checkpointThreshold is not null && !IsMemoryLimit(checkpointThreshold))
+        if (checkpointThreshold is not null && !IsSize(checkpointThreshold))
             throw new ArgumentException($"DuckDB checkpoint threshold '{checkpointThreshold}' must look like 64MB or 1GB.", nameof(checkpointThreshold));
         // Rows are always read in an explicit order (_upload_id, _line), never in insertion order, so DuckDB may
         // load in parallel without keeping it: that lets big loads stream through a small buffer pool.
@@ -154,9 +154,9 @@ public sealed partial class DuckDbDatabase : IDisposable
     internal static DateTimeOffset? ReadTime(DbDataReader r, int i) =>
         r.IsDBNull(i) ? null : new DateTimeOffset(DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Utc));
 
-    /// <summary>True for a size DuckDB takes as <c>memory_limit</c>, such as <c>256MB</c> or <c>1GB</c>.</summary>
-    public static bool IsMemoryLimit(string? value) => value is not null && MemoryLimitPattern().IsMatch(value);
+    /// <summary>True for a size DuckDB takes in a setting (<c>memory_limit</c>, <c>checkpoint_threshold</c>), such as <c>256MB</c> or <c>1GB</c>.</summary>
+    public static bool IsSize(string? value) => value is not null && SizePattern().IsMatch(value);
 
     [GeneratedRegex("^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$")]
-    private static partial Regex MemoryLimitPattern();
+    private static partial Regex SizePattern();
 }

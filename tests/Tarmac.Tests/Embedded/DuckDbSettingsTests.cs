@@ -8,7 +8,7 @@ using Tarmac.Testing;
 namespace Tarmac.Tests.Embedded;
 
 /// <summary>
-/// The memory settings reach DuckDB: read back with <c>current_setting</c> over a real database file, on connections
+/// The memory, thread and checkpoint settings reach DuckDB: read back with <c>current_setting</c> over a real database file, on connections
 /// opened after the first (the ones the loader and reader use), and from the host's environment settings.
 /// </summary>
 public sealed class DuckDbSettingsTests
@@ -16,7 +16,7 @@ public sealed class DuckDbSettingsTests
     private static SchemaCatalog Catalog() => SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas"));
 
     [Fact]
-    public void Memory_limit_and_threads_hold_on_every_connection()
+    public void Memory_limit_threads_and_checkpoint_threshold_hold_on_every_connection()
     {
         using var db = new DuckDbDatabase(Path.Combine(TempDirs.Create("settings"), "warehouse.duckdb"), Catalog(), "64MB", threads: 1, checkpointThreshold: "32MB");
         for (var i = 0; i < 2; i++)
@@ -29,7 +29,7 @@ public sealed class DuckDbSettingsTests
     }
 
     [Fact]
-    public void Threads_zero_leaves_duckdbs_own_default()
+    public void Threads_zero_and_no_threshold_leave_duckdbs_own_defaults()
     {
         using var db = new DuckDbDatabase(Path.Combine(TempDirs.Create("settings"), "warehouse.duckdb"), Catalog(), "64MB");
         using var plain = new DuckDBConnection("Data Source=:memory:");

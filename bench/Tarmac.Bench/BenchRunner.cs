@@ -147,16 +147,56 @@ public static class BenchRunner
     }
 
     /// <summary>
-    /// Sends <paramref name="post"/> for the warm-up seconds, uncounted, and waits until the host has processed them (on top of
-    /// the <paramref name="processedBefore"/> uploads it had): a measurement then starts on a host whose hot paths are compiled
-    /// (tiered JIT) and with no backlog of its own warm-up. Returns the uploads acknowledged, whose rows the row check counts.
+    /// Sends <paramref name="post"/> for the warm-up seconds, uncounted, then in rounds of <see cref="WarmupRound"/> for as
+    /// long as the host's JIT is still busy (its <c>dotnet_jit_compiled_methods_total</c> grew by more than
+    /// <see cref="JitSettled"/> in the last round), up to <see cref="WarmupLimit"/>; then waits until the host has processed
+    /// them (on top of the <paramref name="processedBefore"/> uploads it had). A measurement then starts on a host whose hot
+    /// paths are compiled and with no backlog of its own warm-up. On 2 cores, tiered compilation of a fresh host kept its
+    /// compiler thread at a fifth of the host's CPU for 35-40 s of takeoffs, so a fixed 15 s warm-up measured the JIT.
+    /// Returns the uploads acknowledged, whose rows the row check counts.
     /// </summary>
     private static async Task<long> WarmUpAsync(HttpClient http, BenchOptions o, long processedBefore, Func<HttpClient, long, Task<HttpResponseMessage>> post)
     {
         if (o.WarmupSeconds <= 0) return 0;
+        var clock = Stopwatch.StartNew();
         var warm = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.WarmupSeconds), post);
-        await UntilProcessedAsync(http, processedBefore + warm.Ok, warm.LastResponseTimestamp);
-        return warm.Ok;
+        var ok = warm.Ok;
+        var last = warm.LastResponseTimestamp;
+        for (var round = 1; clock.Elapsed < WarmupLimit; round++)
+        {
+            var jit = await JitCompiledAsync(http);
+            // Each round's bodies take their own range of numbers: a body sent twice would be a duplicate, not a row.
+            var offset = round * WarmupRoundNumbers;
+            var more = await LoadClient.RunAsync(http, o.Connections, WarmupRound, (c, n) => post(c, offset + n));
+            ok += more.Ok;
+            last = more.LastResponseTimestamp;
+            var compiled = await JitCompiledAsync(http) - jit;
+            if (compiled <= JitSettled)
+            {
+                Log($"warm-up: {clock.Elapsed.TotalSeconds:F0} s (JIT settled: {compiled} methods compiled in the last {WarmupRound.TotalSeconds:F0} s)");
+                break;
+            }
+        }
+        await UntilProcessedAsync(http, processedBefore + ok, last);
+        return ok;
+    }
+
+    private static readonly TimeSpan WarmupRound = TimeSpan.FromSeconds(5);
+
+    private static readonly TimeSpan WarmupLimit = TimeSpan.FromSeconds(90);
+
+    /// <summary>Methods a warm-up round may still compile for the JIT to count as settled.</summary>
+    private const long JitSettled = 50;
+
+    /// <summary>Far more bodies than a round can send, so rounds never reuse a number.</summary>
+    private const long WarmupRoundNumbers = 10_000_000;
+
+    /// <summary>The host's count of methods (re)compiled by the JIT, from the runtime's metrics.</summary>
+    private static async Task<long> JitCompiledAsync(HttpClient http)
+    {
+        var text = await http.GetStringAsync("/metrics");
+        return (long)text.Split('\n').Where(l => l.StartsWith("dotnet_jit_compiled_methods_total", StringComparison.Ordinal))
+            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 
     /// <summary>A warm-up CSV takeoff: ids apart from every measured range.</summary>

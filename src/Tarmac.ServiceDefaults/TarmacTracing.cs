@@ -60,12 +60,18 @@ public static class TarmacTracing
     /// </summary>
     public static Activity? StartForUploads(string name, IEnumerable<string?> traceParents)
     {
+        // One context per trace, and no more than the span links: a batch of a thousand uploads is not parsed a thousand
+        // times into a list searched a thousand times.
         var contexts = new List<ActivityContext>();
+        var traces = new HashSet<ActivityTraceId>();
         foreach (var tp in traceParents)
-            if (TryParse(tp, out var c) && !contexts.Exists(x => x.TraceId == c.TraceId)) contexts.Add(c);
+        {
+            if (TryParse(tp, out var c) && traces.Add(c.TraceId)) contexts.Add(c);
+            if (contexts.Count == MaxLinks) break;
+        }
         if (contexts.Count == 1) return StartChildOf(name, contexts[0], ActivityKind.Internal);
         return Source.StartActivity(name, ActivityKind.Internal, Activity.Current?.Context ?? default,
-            links: contexts.Take(MaxLinks).Select(c => new ActivityLink(c)));
+            links: contexts.Select(c => new ActivityLink(c)));
     }
 
     /// <summary>Most links one batch span records (a batch may hold thousands of uploads).</summary>

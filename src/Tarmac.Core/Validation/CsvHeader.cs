@@ -9,7 +9,13 @@ namespace Tarmac.Core.Validation;
 /// </summary>
 public sealed class CsvHeader
 {
-    private CsvHeader(ColumnSchema?[] fileColumns) => FileColumns = fileColumns;
+    private readonly string[] _names;
+
+    private CsvHeader(ColumnSchema?[] fileColumns, string[] names)
+    {
+        FileColumns = fileColumns;
+        _names = names;
+    }
 
     /// <summary>For each field position in the file, the schema column it carries.</summary>
     public IReadOnlyList<ColumnSchema?> FileColumns { get; }
@@ -43,8 +49,15 @@ public sealed class CsvHeader
     /// <summary>
     /// Builds the mapping, or returns a message naming every missing required, unknown and duplicated column.
     /// </summary>
+    /// <remarks>
+    /// Every upload is checked twice (ingest, then the load), and the clients of a dataset nearly always send the same header
+    /// line: the last mapping built for a dataset is kept with the names it came from, and the same names get it back
+    /// without a new one (a twentieth of a single-row upload's load was building it).
+    /// </remarks>
     public static CsvHeader? TryCreate(DatasetSchema schema, IReadOnlyList<string> names, out string? problem)
     {
+        problem = null;
+        if (schema.LastCsvHeader is { } last && last.IsFrom(names)) return last;
         var mapped = new ColumnSchema?[names.Count];
         var unknown = new List<string>();
         var duplicate = new List<string>();
@@ -69,8 +82,17 @@ public sealed class CsvHeader
             problem = $"The CSV header does not match dataset '{schema.Name}': {string.Join("; ", parts)}. Expected columns: {schema.ColumnList}.";
             return null;
         }
-        problem = null;
-        return new CsvHeader(mapped);
+        var header = new CsvHeader(mapped, [.. names]);
+        schema.LastCsvHeader = header;
+        return header;
+    }
+
+    private bool IsFrom(IReadOnlyList<string> names)
+    {
+        if (names.Count != _names.Length) return false;
+        for (var i = 0; i < _names.Length; i++)
+            if (!string.Equals(names[i], _names[i], StringComparison.Ordinal)) return false;
+        return true;
     }
 
     /// <summary>At most this many names are listed in a header problem; the rest are counted.</summary>

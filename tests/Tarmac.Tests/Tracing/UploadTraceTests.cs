@@ -18,10 +18,6 @@ public sealed class UploadTraceTests
     private const string TraceId = "4bf92f3577b34da6a3ce929d0e0e4736";
     private const string TraceParent = $"00-{TraceId}-00f067aa0ba902b7-01";
 
-    /// <summary>
-    /// Posts as an outside client would: with its own <c>traceparent</c> or none. The test process's own HTTP client would
-    /// otherwise put the trace of its own outgoing request in the header (the host's tracer provider listens process-wide).
-    /// </summary>
     /// <summary>Registers the seed file's upload in a fresh ledger under <paramref name="traceParent"/> and marks it failed.</summary>
     private static async Task<string> SeedFailedUploadAsync(string dataDir, string traceParent, string reason)
     {
@@ -40,6 +36,10 @@ public sealed class UploadTraceTests
         return id;
     }
 
+    /// <summary>
+    /// Posts as an outside client would: with its own <c>traceparent</c> or none. The test process's own HTTP client would
+    /// otherwise put the trace of its own outgoing request in the header (the host's tracer provider listens process-wide).
+    /// </summary>
     private static async Task<JsonElement> PostAsync(TarmacHost host, string csv, string? traceParent)
     {
         using var client = new HttpClient(new SocketsHttpHandler { ActivityHeadersPropagator = null }) { BaseAddress = host.Http.BaseAddress };

@@ -92,4 +92,21 @@ public class CsvValidatorTests
             problem);
         Assert.Equal(["a", "b,c", "d\"e"], CsvHeader.SplitLine("a,\"b,c\",\"d\"\"e\"\r\n"));
     }
+
+    [Fact]
+    public void Header_mapping_of_the_same_names_is_reused_and_other_names_get_their_own()
+    {
+        var first = CsvHeader.TryCreate(Schema, ["id", "label"], out _)!;
+        Assert.Same(first, CsvHeader.TryCreate(Schema, ["id", "label"], out _));
+        var swapped = CsvHeader.TryCreate(Schema, ["label", "id"], out _)!;
+        Assert.Equal(["label", "id"], swapped.FileColumns.Select(c => c!.Name));
+        Assert.Equal(["id", "label"], CsvHeader.TryCreate(Schema, ["id", "label"], out _)!.FileColumns.Select(c => c!.Name));
+        // Names that differ from the kept ones only in case or by one name are checked afresh, problems included.
+        Assert.NotNull(CsvHeader.TryCreate(Schema, ["ID", "label"], out var cased));
+        Assert.Null(cased);
+        Assert.Null(CsvHeader.TryCreate(Schema, ["id", "label", "colour"], out var problem));
+        Assert.Contains("unknown column(s): colour", problem);
+        Assert.Null(CsvHeader.TryCreate(Schema, ["id", "label", "colour"], out var again));
+        Assert.Equal(problem, again);
+    }
 }

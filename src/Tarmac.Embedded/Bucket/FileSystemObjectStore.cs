@@ -155,9 +155,10 @@ public sealed class FileSystemObjectStore : IObjectStore, IDisposable
 
     public Task<Stream> OpenReadAsync(string name, CancellationToken ct)
     {
-        var path = PathOf(name);
+        // The segment index holds only names checked when they were stored; the rest are checked before any file is opened.
         if (Segments.TryGet(name, out var entry))
             return Task.FromResult<Stream>(new SegmentReadStream(Segments.HandleOf(entry.Segment), entry.BodyOffset, entry.BodyLength));
+        var path = PathOf(name);
         try
         {
             return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan));
@@ -170,8 +171,8 @@ public sealed class FileSystemObjectStore : IObjectStore, IDisposable
 
     public async Task<StoredObject?> GetAsync(string name, CancellationToken ct)
     {
-        var path = PathOf(name);
         if (Segments.TryGet(name, out var entry)) return Describe(name, entry);
+        var path = PathOf(name);
         if (!File.Exists(path)) return null;
         return Describe(name, path, await ReadMetadataAsync(name, ct));
     }

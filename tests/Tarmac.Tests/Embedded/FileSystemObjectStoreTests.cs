@@ -70,8 +70,13 @@ public class FileSystemObjectStoreTests
     [InlineData("../escape.csv")]
     [InlineData("raw/../../escape.csv")]
     [InlineData("/etc/passwd")]
-    public async Task Names_that_leave_the_bucket_are_refused(string name) =>
+    public async Task Names_that_leave_the_bucket_are_refused(string name)
+    {
         await Assert.ThrowsAsync<ArgumentException>(() => _store.CreateAsync(name, Bytes("x"), null, default));
+        // Reads look in the segment index first (only names checked at store are in it), and still refuse the rest.
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.OpenReadAsync(name, default));
+        await Assert.ThrowsAsync<ArgumentException>(() => _store.GetAsync(name, default));
+    }
 
     private sealed class FailingStream : Stream
     {

@@ -27,7 +27,6 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     private readonly KnownContent _known = new();
     private readonly RegistrationJournal _journal;
     private long _lookups;
-    private long _commits;
 
     /// <param name="db">The database holding the ledger table.</param>
     /// <param name="time">Clock for ledger timestamps.</param>
@@ -59,9 +58,6 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
 
     /// <inheritdoc />
     public long Pending => _db.OpenUploads.Pending;
-
-    /// <summary>Registration groups committed so far (a seam for tests and measurements: how well uploads share them).</summary>
-    internal long Commits => Interlocked.Read(ref _commits);
 
     /// <summary>Completes once the set of known contents is loaded (faulted if it could not be: then every batch looks up).</summary>
     internal Task KnownLoaded { get; }
@@ -221,7 +217,7 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     [LoggerMessage(Level = LogLevel.Warning, Message = "Skipped {bytes} bytes of torn registration journal tail (a flush a crash interrupted, never acknowledged) in {file}")]
     private static partial void LogTornTail(ILogger logger, long bytes, string file);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "Skipped {bytes} damaged bytes between whole records of registration journal {file} at {offset}: the registrations they held are found again by the startup scan of recent objects")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "Skipped {bytes} damaged bytes between whole records of registration journal {file} at {offset}: the registrations they held are found again by the startup scan of raw objects, which lists today's and yesterday's folders")]
     private static partial void LogDamaged(ILogger logger, long bytes, string file, long offset);
 
     private sealed record PendingRegistration(UploadRecord Candidate, TaskCompletionSource<RegisterResult> Done);
@@ -366,7 +362,6 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
                 foreach (var u in created) open.Add(u, file);
             }
             tx?.Commit();
-            Interlocked.Increment(ref _commits);
             return results;
         }
         finally

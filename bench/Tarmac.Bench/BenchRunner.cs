@@ -192,12 +192,7 @@ public static class BenchRunner
     private const long WarmupRoundNumbers = 10_000_000;
 
     /// <summary>The host's count of methods (re)compiled by the JIT, from the runtime's metrics.</summary>
-    private static async Task<long> JitCompiledAsync(HttpClient http)
-    {
-        var text = await http.GetStringAsync("/metrics");
-        return (long)text.Split('\n').Where(l => l.StartsWith("dotnet_jit_compiled_methods_total", StringComparison.Ordinal))
-            .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
-    }
+    private static Task<long> JitCompiledAsync(HttpClient http) => CounterAsync(http, "dotnet_jit_compiled_methods_total");
 
     /// <summary>A warm-up CSV takeoff: ids apart from every measured range.</summary>
     private static Task<HttpResponseMessage> WarmupTakeoff(HttpClient c, long n) =>
@@ -289,10 +284,13 @@ public static class BenchRunner
     }
 
     /// <summary>The host's processed-uploads counter (every outcome: loaded, partly loaded, rejected, failed).</summary>
-    private static async Task<long> ProcessedAsync(HttpClient http)
+    private static Task<long> ProcessedAsync(HttpClient http) => CounterAsync(http, "tarmac_uploads_processed_total");
+
+    /// <summary>A counter of the host's <c>/metrics</c>, summed over its series.</summary>
+    private static async Task<long> CounterAsync(HttpClient http, string name)
     {
         var text = await http.GetStringAsync("/metrics");
-        return (long)text.Split('\n').Where(l => l.StartsWith("tarmac_uploads_processed_total", StringComparison.Ordinal))
+        return (long)text.Split('\n').Where(l => l.StartsWith(name, StringComparison.Ordinal))
             .Sum(l => double.Parse(l[(l.LastIndexOf(' ') + 1)..], CultureInfo.InvariantCulture));
     }
 

@@ -26,8 +26,9 @@ public static class EmbeddedBackendExtensions
         services.AddSingleton(sp => new DuckDbDatabase(Path.Combine(Settings(sp).DataPath, "warehouse.duckdb"),
             sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit, Settings(sp).DuckDbThreads,
             Settings(sp).DuckDbCheckpointThreshold));
+        // The bucket's segment records are the registrations of the small uploads in it (one flush for bytes and registration).
         services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(),
-            sp.GetService<ILoggerFactory>()?.CreateLogger<DuckDbUploadLedger>()));
+            sp.GetRequiredService<IObjectStore>() as FileSystemObjectStore, sp.GetService<ILoggerFactory>()?.CreateLogger<DuckDbUploadLedger>()));
         services.AddSingleton<IUploadLedger>(sp => sp.GetRequiredService<DuckDbUploadLedger>());
         services.AddSingleton<ILoadBacklog>(sp => sp.GetRequiredService<DuckDbUploadLedger>());
         services.AddSingleton(sp => new DuckDbWarehouseLoader(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(), sp.GetService<IMeterFactory>())

@@ -13,7 +13,8 @@ public sealed partial class UploadService(
     SchemaCatalog catalog, IObjectStore store, IUploadLedger ledger, IObjectEventPublisher events,
     UploadSignals signals, TarmacOptions options, TarmacMetrics metrics, TimeProvider time, ILogger<UploadService> logger)
 {
-    private const int MaxClientLength = 200;
+    /// <summary>Most characters kept of the client's user agent and declared content type (they also travel as object metadata).</summary>
+    private const int MaxHeaderValueLength = 200;
     private int _waiters;
 
     /// <summary>
@@ -32,16 +33,24 @@ public sealed partial class UploadService(
     {
         if (Screen(incoming.Dataset, incoming.DeclaredLength, incoming.Compressed, out var dataset) is { } refused) return refused;
 
-        var receivedAt = time.GetUtcNow();
-        var uploadId = UploadIds.New();
+        // To the millisecond, and the id minted from it: the id then says exactly when the upload was received, which is how
+        // the embedded ledger rebuilds a registration from its segment record after a crash.
+        var now = time.GetUtcNow();
+        var receivedAt = now.AddTicks(-(now.UtcTicks % TimeSpan.TicksPerMillisecond));
+        var uploadId = UploadIds.New(receivedAt);
+        var client = Capped(incoming.Client is { Length: > 0 } named ? named : null);
+        var contentType = Capped(incoming.ContentType);
         var objectName = UploadIds.ObjectName(dataset.Name, uploadId, receivedAt, incoming.Format);
         StoredObject stored;
         string sha256;
         try
         {
             using var inspector = UploadInspections.Open(incoming, dataset, options.EffectiveMaxUploadBytes);
-            var metadata = new Dictionary<string, string> { ["upload_id"] = uploadId, ["dataset"] = dataset.Name };
-            if (incoming.FileName is not null) metadata["file_name"] = incoming.FileName;
+            // Everything the registration holds but the hash: the object alone says who sent it, and how.
+            var metadata = new Dictionary<string, string> { [RawObjectMetadata.UploadId] = uploadId, [RawObjectMetadata.Dataset] = dataset.Name };
+            if (incoming.FileName is not null) metadata[RawObjectMetadata.FileName] = incoming.FileName;
+            if (client is not null) metadata[RawObjectMetadata.Client] = client;
+            if (contentType is not null) metadata[RawObjectMetadata.ContentType] = contentType;
             // The POST's trace context travels with the object, so process's spans join this trace (TarmacTracing).
             if (TarmacTracing.CurrentTraceParent() is { } traceParent) metadata[TarmacTracing.MetadataKey] = traceParent;
             stored = await store.CreateAsync(objectName, inspector.Body, metadata, ct);
@@ -71,8 +80,7 @@ public sealed partial class UploadService(
         var candidate = new UploadRecord
         {
             UploadId = uploadId, Dataset = dataset.Name, Object = stored.Name, Bytes = stored.Size, Sha256 = sha256,
-            Status = UploadStatus.Stored, FileName = incoming.FileName, ContentType = incoming.ContentType,
-            Client = incoming.Client is { Length: > 0 } client ? client[..Math.Min(client.Length, MaxClientLength)] : null, ReceivedAt = receivedAt,
+            Status = UploadStatus.Stored, FileName = incoming.FileName, ContentType = contentType, Client = client, ReceivedAt = receivedAt,
             TraceParent = TarmacTracing.CurrentTraceParent(),
         };
         // The bytes are durable: from here on the client's request no longer matters. A client that closes its socket right
@@ -129,6 +137,8 @@ public sealed partial class UploadService(
             LogDiscardFailed(logger, e, stored.Name);
         }
     }
+
+    private static string? Capped(string? value) => value is { Length: > MaxHeaderValueLength } ? value[..MaxHeaderValueLength] : value;
 
     private UploadRefused? Screen(string datasetName, long? declaredLength, bool compressed, out DatasetSchema dataset)
     {

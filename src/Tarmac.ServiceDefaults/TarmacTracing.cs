@@ -16,7 +16,7 @@ public static class TarmacTracing
     /// The object metadata key holding the upload's W3C <c>traceparent</c> (<c>x-goog-meta-traceparent</c> on Cloud Storage,
     /// the extended attribute's JSON locally).
     /// </summary>
-    public const string MetadataKey = "traceparent";
+    public const string MetadataKey = Tarmac.Core.Uploads.RawObjectMetadata.TraceParent;
 
     /// <summary>The source of Tarmac's own spans.</summary>
     public static ActivitySource Source { get; } = new(SourceName);

@@ -9,6 +9,12 @@ public static class UploadIds
     /// <summary>A new upload id: a version-7 GUID in 32 hex digits, so ids sort by arrival time.</summary>
     public static string New() => Guid.CreateVersion7().ToString("N");
 
+    /// <summary>
+    /// A new upload id minted at <paramref name="at"/> (to the millisecond, all a version-7 id holds): <see cref="MintedAt"/>
+    /// gives <paramref name="at"/> back exactly when it has no finer part.
+    /// </summary>
+    public static string New(DateTimeOffset at) => Guid.CreateVersion7(at).ToString("N");
+
     /// <summary>True for a well-formed upload id (32 lower-case hex digits).</summary>
     public static bool IsValid(string? id) =>
         id is { Length: 32 } && id.AsSpan().IndexOfAnyExcept(HexDigits) < 0;

@@ -34,6 +34,7 @@ internal sealed class SegmentLog : IDisposable
     private int _active = -1;
     private long _activeLength;
     private long _flushes;
+    private volatile RecentContent? _recent;
 
     /// <summary>Opens the segments under <paramref name="root"/>: scans each, truncates torn tails, builds the index.</summary>
     public SegmentLog(string root, long rollBytes = DefaultRollBytes)
@@ -62,6 +63,9 @@ internal sealed class SegmentLog : IDisposable
     /// <summary>Bytes skipped at open between whole records (damage not explained by a crash).</summary>
     internal long DamagedBytes { get; private set; }
 
+    /// <summary>The newest generation issued or found in a segment so far.</summary>
+    public long LastGeneration => Interlocked.Read(ref _lastGeneration);
+
     /// <summary>The next generation: after every one seen, and the clock's ticks when the clock is ahead.</summary>
     public long NextGeneration()
     {
@@ -88,14 +92,33 @@ internal sealed class SegmentLog : IDisposable
     public SafeFileHandle HandleOf(int segment) => _handles[segment];
 
     /// <summary>An entry's metadata JSON (empty when it has none).</summary>
-    public byte[] ReadMetadata(SegmentEntry entry)
+    public byte[] ReadMetadata(SegmentEntry entry) => Read(entry.Segment, entry.MetadataOffset, entry.MetadataLength);
+
+    /// <summary>An entry's body.</summary>
+    public byte[] ReadBody(SegmentEntry entry) => Read(entry.Segment, entry.BodyOffset, entry.BodyLength);
+
+    /// <summary>
+    /// The objects whose names start with <paramref name="prefix"/> and whose generation is after <paramref name="generation"/>,
+    /// in the order they were flushed (segment, then place in it).
+    /// </summary>
+    public List<KeyValuePair<string, SegmentEntry>> Since(string prefix, long generation)
     {
-        var bytes = new byte[entry.MetadataLength];
+        var found = _index.Where(e => e.Value.Generation > generation && e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        found.Sort((a, b) => (a.Value.Segment, a.Value.BodyOffset).CompareTo((b.Value.Segment, b.Value.BodyOffset)));
+        return found;
+    }
+
+    /// <summary>Starts recording every object appended from now on by its content (<see cref="RecentContent"/>).</summary>
+    public RecentContent TrackContent() => _recent ??= new RecentContent();
+
+    private byte[] Read(int segment, long offset, int length)
+    {
+        var bytes = new byte[length];
         var read = 0;
         while (read < bytes.Length)
         {
-            var n = RandomAccess.Read(HandleOf(entry.Segment), bytes.AsSpan(read), entry.MetadataOffset + read);
-            if (n == 0) throw new IOException($"Segment {entry.Segment} ends inside the metadata at {entry.MetadataOffset}.");
+            var n = RandomAccess.Read(HandleOf(segment), bytes.AsSpan(read), offset + read);
+            if (n == 0) throw new IOException($"Segment {segment} ends inside the record at {offset}.");
             read += n;
         }
         return bytes;
@@ -229,10 +252,16 @@ internal sealed class SegmentLog : IDisposable
             return;
         }
         var at = start;
+        var recent = _recent;
         foreach (var append in group)
         {
             var entry = new SegmentEntry(_active, at + append.MetadataOffset, append.MetadataLength, at + append.BodyOffset, append.BodyLength, append.Generation);
-            if (append.Kind == SegmentRecord.ObjectKind) _index[append.Name] = entry;
+            if (append.Kind == SegmentRecord.ObjectKind)
+            {
+                // Before the append completes: whoever learns it is durable can also learn whether its bytes are a copy.
+                recent?.Add(append.Name, append.Generation, append.Record.Span.Slice(append.BodyOffset, append.BodyLength));
+                _index[append.Name] = entry;
+            }
             else if (_index.TryGetValue(append.Name, out var current) && current.Generation == append.Generation) _index.TryRemove(KeyValuePair.Create(append.Name, current));
             at += append.Record.Length;
             append.Done.TrySetResult(entry);

@@ -9,8 +9,10 @@ namespace Tarmac.Embedded;
 /// <summary>
 /// The uploads ledger in the embedded warehouse's database. Registrations are group-committed: callers queue, and one
 /// writer registers everything queued so far with one disk flush, so under load many uploads share one instead of each
-/// waiting for its own; alone, an upload waits for exactly one. A new upload's registration is written to the
-/// <see cref="RegistrationJournal"/>, and its row in the ledger table by the load that settles it, with its outcome
+/// waiting for its own; alone, an upload waits for exactly one. A new upload's registration is its segment record when its
+/// bytes went to a segment (<see cref="SegmentRegistrations"/>: the flush that made the bytes durable made it durable too),
+/// else it is written to the <see cref="RegistrationJournal"/>; its row in the ledger table is written by the load that
+/// settles it, with its outcome
 /// (<see cref="OpenUploads"/> answers for it until then): one append a load batch instead of an insert, an update and two
 /// reads an upload, each of them a DuckDB statement that scanned the ledger's recent row groups.
 /// </summary>
@@ -26,20 +28,33 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     private readonly Thread _registrar;
     private readonly KnownContent _known = new();
     private readonly RegistrationJournal _journal;
+    private readonly SegmentRegistrations? _segments;
     private long _lookups;
+    private long _advancedAt;
 
     /// <param name="db">The database holding the ledger table.</param>
     /// <param name="time">Clock for ledger timestamps.</param>
     /// <param name="logger">Where what the journal's replay found is reported (a torn tail, damage); null reports nothing.</param>
-    public DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, ILogger? logger = null) : this(db, time, RegistrationJournal.RollBytes, logger)
+    public DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, ILogger? logger = null) : this(db, time, null, RegistrationJournal.RollBytes, logger)
     {
     }
 
     /// <param name="db">The database holding the ledger table.</param>
     /// <param name="time">Clock for ledger timestamps.</param>
+    /// <param name="bucket">The bucket whose segment records are the registrations of the small uploads in it; null writes
+    /// every registration to the journal.</param>
+    /// <param name="logger">Where what the journal's replay found is reported (a torn tail, damage); null reports nothing.</param>
+    public DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, FileSystemObjectStore? bucket, ILogger? logger = null)
+        : this(db, time, bucket, RegistrationJournal.RollBytes, logger)
+    {
+    }
+
+    /// <param name="db">The database holding the ledger table.</param>
+    /// <param name="time">Clock for ledger timestamps.</param>
+    /// <param name="bucket">The bucket whose segment records are registrations, if any.</param>
     /// <param name="journalRollBytes">Size at which a journal file takes no more registrations (tests roll it sooner).</param>
     /// <param name="logger">Where what the journal's replay found is reported.</param>
-    internal DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, long journalRollBytes, ILogger? logger = null)
+    internal DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, FileSystemObjectStore? bucket, long journalRollBytes, ILogger? logger = null)
     {
         _db = db;
         _time = time;
@@ -48,7 +63,14 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
         _journal = RegistrationJournal.Open(db.JournalFolder, journalRollBytes, out var replayed, out var damage);
         Replayed = WriteReplayedRows(replayed);
         JournalDamage = damage;
-        if (logger is not null) ReportReplay(logger, Replayed, damage);
+        if (bucket is not null)
+        {
+            _segments = new SegmentRegistrations(bucket.Segments, db.JournalFolder);
+            SegmentReplayed = WriteSegmentRows(_segments);
+            // Every record up to here has its row now (or is a duplicate's), and nothing is registered yet.
+            _segments.Advance(null);
+        }
+        if (logger is not null) ReportReplay(logger, Replayed + SegmentReplayed, damage);
         _journal.DeleteReplayed();
         _registrar = new Thread(RunRegistrar) { IsBackground = true, Name = "tarmac-ledger-registrar" };
         _registrar.Start();
@@ -67,6 +89,12 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
 
     /// <summary>Registrations of an earlier run that had no ledger row when this one started, and got one (status stored).</summary>
     internal int Replayed { get; }
+
+    /// <summary>Registrations held by segment records of an earlier run that had no ledger row when this one started, and got one.</summary>
+    internal int SegmentReplayed { get; }
+
+    /// <summary>The checkpoint of the segment registrations (null without a bucket).</summary>
+    internal SegmentRegistrations? SegmentCheckpoint => _segments;
 
     /// <summary>What the journal's replay skipped at start: torn tails (a crash during a flush, never answered) and damage.</summary>
     internal IReadOnlyList<JournalDamage> JournalDamage { get; }
@@ -180,7 +208,14 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     public void Dispose()
     {
         _registrations.Writer.TryComplete();
-        _registrar.Join(TimeSpan.FromSeconds(10));
+        var drained = _registrar.Join(TimeSpan.FromSeconds(10));
+        if (_segments is not null)
+        {
+            // Registrations have stopped: the checkpoint may move up to the newest record, so a clean restart checks nothing.
+            try { if (drained) _segments.Advance(_db.OpenUploads.OldestWaitingSegment(), final: true); }
+            catch (IOException) { } // it stays where it was: the next start checks a little more
+            _segments.Dispose();
+        }
         _journal.Dispose();
         _writeLock.Dispose();
     }
@@ -198,6 +233,48 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
             foreach (var u in missing) UploadRows.Append(appender, u);
         tx.Commit();
         return missing.Count;
+    }
+
+    /// <summary>
+    /// Writes the rows, as stored, of the registrations segment records hold after the checkpoint that have none: uploads an
+    /// earlier run answered and did not load. Of identical bytes only the first flushed gets one, and none when an upload in
+    /// the table holds them: the others were answered as its duplicates (the registrar's choice, which
+    /// <see cref="SegmentRegistrations.Holds"/> keeps the same).
+    /// </summary>
+    private int WriteSegmentRows(SegmentRegistrations segments)
+    {
+        var after = segments.AfterCheckpoint();
+        if (after.Count == 0) return 0;
+        using var c = _db.Open();
+        var named = after.Select(e => (Entry: e, Id: UploadIds.TryParseObjectName(e.Key, out _, out var id) ? id : null)).Where(e => e.Id is not null).ToList();
+        var present = UploadRows.ReadManyAsync(c, named.Select(e => e.Id!).Distinct(StringComparer.Ordinal), default).GetAwaiter().GetResult();
+        var candidates = named.Where(e => !present.ContainsKey(e.Id!)).Select(e => segments.Registration(e.Entry.Key, e.Entry.Value)).OfType<UploadRecord>().ToList();
+        if (candidates.Count == 0) return 0;
+        var taken = new HashSet<(string, string)>();
+        using (var cmd = c.CreateCommand())
+        {
+            cmd.CommandText = $"SELECT dataset, sha256 FROM {UploadsTable} WHERE sha256 IN (SELECT unnest($shas))";
+            cmd.Parameters.Add(P("shas", candidates.Select(u => u.Sha256).Distinct().ToList()));
+            using var r = cmd.ExecuteReader();
+            while (r.Read()) taken.Add((r.GetString(0), r.GetString(1)));
+        }
+        var missing = candidates.Where(u => taken.Add((u.Dataset, u.Sha256))).DistinctBy(u => u.UploadId, StringComparer.Ordinal).ToList();
+        if (missing.Count == 0) return 0;
+        using var tx = c.BeginTransaction();
+        using (var appender = c.CreateAppender(UploadsTable))
+            foreach (var u in missing) UploadRows.Append(appender, u);
+        tx.Commit();
+        return missing.Count;
+    }
+
+    /// <summary>At most once a second, from the registrar: the segment checkpoint follows the oldest upload waiting for its row.</summary>
+    private void AdvanceCheckpoint()
+    {
+        if (_segments is null || Environment.TickCount64 - _advancedAt < 1000) return;
+        _advancedAt = Environment.TickCount64;
+        // A failed write leaves the checkpoint where it was: the next start checks a little more, and nothing is lost.
+        try { _segments.Advance(_db.OpenUploads.OldestWaitingSegment()); }
+        catch (IOException) { }
     }
 
     private static void ReportReplay(ILogger logger, int replayed, List<JournalDamage> damage)
@@ -239,8 +316,9 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
                 batch.Clear();
                 while (batch.Count < MaxRegistrationBatch && reader.TryRead(out var p)) batch.Add(p);
                 // Before this group reads the table: what was settled up to now is committed, so its reads find those rows.
-                foreach (var file in _db.OpenUploads.Prune().GroupBy(e => e.JournalFile))
+                foreach (var file in _db.OpenUploads.Prune().Where(e => e.JournalFile != OpenUploads.Entry.NoJournal).GroupBy(e => e.JournalFile))
                     _journal.Released(file.Key, file.Count());
+                AdvanceCheckpoint();
                 try
                 {
                     // Opened inside the try: a failure to open fails this group's uploads, not the registrar's thread.
@@ -358,8 +436,20 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
                     _known.Add(u.Dataset, u.Sha256);
                     _known.AddId(u.UploadId);
                 }
-                var file = _journal.Append(created);
-                foreach (var u in created) open.Add(u, file);
+                // A segment record is its upload's registration already; only the rest are written to the journal.
+                var inJournal = new List<UploadRecord>(_segments is null ? created.Count : 0);
+                var inSegments = new List<(UploadRecord Upload, long Generation)>(created.Count);
+                foreach (var u in created)
+                {
+                    if (_segments is not null && _segments.Holds(u, out var generation)) inSegments.Add((u, generation));
+                    else inJournal.Add(u);
+                }
+                if (inJournal.Count > 0)
+                {
+                    var file = _journal.Append(inJournal);
+                    foreach (var u in inJournal) open.Add(u, file);
+                }
+                foreach (var (u, generation) in inSegments) open.Add(u, OpenUploads.Entry.NoJournal, generation);
             }
             tx?.Commit();
             return results;

@@ -4,7 +4,8 @@ using Tarmac.Core.Uploads;
 namespace Tarmac.Embedded;
 
 /// <summary>
-/// Uploads registered in the <see cref="RegistrationJournal"/> whose ledger row is not written yet: the load that settles
+/// Uploads registered (in the <see cref="RegistrationJournal"/>, or by their segment record: <see cref="SegmentRegistrations"/>)
+/// whose ledger row is not written yet: the load that settles
 /// one inserts its row with the outcome, instead of an insert at registration and an update at load (three DuckDB writes and
 /// two reads an upload became one append a batch). Until then this is where the ledger's reads find them.
 /// </summary>
@@ -21,15 +22,24 @@ internal sealed class OpenUploads
     private readonly ConcurrentQueue<Entry> _settled = new();
     private long _pending;
 
-    /// <summary>One open upload: its record, the journal file that holds its registration, and whether its row is committed.</summary>
-    internal sealed class Entry(UploadRecord record, long journalFile)
+    /// <summary>
+    /// One open upload: its record, what holds its registration (a journal file, or its segment record's generation), and
+    /// whether its row is committed.
+    /// </summary>
+    internal sealed class Entry(UploadRecord record, long journalFile, long segmentGeneration)
     {
+        /// <summary>The <see cref="JournalFile"/> of an upload whose segment record is its registration.</summary>
+        public const long NoJournal = -1;
+
         private volatile UploadRecord _record = record;
         private volatile bool _settled;
 
         public UploadRecord Record => _record;
 
         public long JournalFile { get; } = journalFile;
+
+        /// <summary>The generation of its segment record when that is its registration (else 0).</summary>
+        public long SegmentGeneration { get; } = segmentGeneration;
 
         /// <summary>Its row is in the ledger table, as <see cref="Record"/> says.</summary>
         public bool Settled => _settled;
@@ -59,10 +69,10 @@ internal sealed class OpenUploads
     /// <summary>The open upload of these bytes in this dataset.</summary>
     public bool TryGetByContent(string dataset, string sha256, out Entry entry) => _byContent.TryGetValue((dataset, sha256), out entry!);
 
-    /// <summary>Adds a registration the journal holds (only the registrar adds).</summary>
-    public void Add(UploadRecord record, long journalFile)
+    /// <summary>Adds a registration the journal or a segment record holds (only the registrar adds).</summary>
+    public void Add(UploadRecord record, long journalFile, long segmentGeneration = 0)
     {
-        var e = new Entry(record, journalFile);
+        var e = new Entry(record, journalFile, segmentGeneration);
         _byId[record.UploadId] = e;
         _byContent[(record.Dataset, record.Sha256)] = e;
         Interlocked.Increment(ref _pending);
@@ -90,6 +100,15 @@ internal sealed class OpenUploads
             pruned.Add(e);
         }
         return pruned;
+    }
+
+    /// <summary>The oldest segment generation among uploads still waiting for their row, if any.</summary>
+    public long? OldestWaitingSegment()
+    {
+        long? oldest = null;
+        foreach (var e in _byId.Values)
+            if (e.SegmentGeneration > 0 && !e.Settled && (oldest is null || e.SegmentGeneration < oldest)) oldest = e.SegmentGeneration;
+        return oldest;
     }
 
     /// <summary>A snapshot of the open uploads' records.</summary>

@@ -8,7 +8,8 @@ using Tarmac.Core.Uploads;
 namespace Tarmac.Embedded;
 
 /// <summary>
-/// The durable half of a registration: every new upload the ledger accepts is appended here, and one flush covers every
+/// The durable half of a registration whose segment record cannot stand for it (<see cref="SegmentRegistrations"/>: a large
+/// upload, a copy of bytes flushed before it, a stalled one): it is appended here, and one flush covers every
 /// registration of a group, before any of them is answered. The ledger row is written later, by the load that settles the
 /// upload (<see cref="OpenUploads"/>); a journal file is deleted once every upload it holds has its row. At startup the
 /// files left are replayed into the ledger table before anything else reads it.

@@ -192,7 +192,7 @@ public class RegistrationJournalTests
     {
         using var db = OpenDb();
         // Every group rolls to a new file.
-        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System, journalRollBytes: 1);
+        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System, null, journalRollBytes: 1);
         var first = Takeoff(30);
         var second = Takeoff(31);
         await ledger.RegisterAsync(first.Upload, default);

@@ -6,11 +6,17 @@ namespace Tarmac.Embedded;
 /// The objects appended to the segment log since a point the ledger moves, by content (length and a 64-bit hash): whether
 /// the bytes of one were also appended under another name. The ledger asks before it lets a segment record stand as an
 /// upload's registration (<see cref="SegmentRegistrations"/>). A false "not unique" (a hash collision, a deleted copy) only
-/// sends that registration to the journal.
+/// sends that registration to the journal. Memory is bounded: past <see cref="MaxTracked"/> objects (a checkpoint held back
+/// by an upload that does not load) new ones are not recorded, and until the checkpoint passes them no object is unique.
 /// </summary>
-internal sealed class RecentContent
+internal sealed class RecentContent(int maxTracked = RecentContent.MaxTracked)
 {
+    /// <summary>Most objects recorded at once (about 150 bytes each).</summary>
+    public const int MaxTracked = 1_000_000;
+
     private readonly Lock _gate = new();
+    private long _untrackedThrough = long.MinValue;
+    private long _forgottenThrough = long.MinValue;
     private readonly Dictionary<string, (int Length, ulong Hash)> _byName = new(StringComparer.Ordinal);
     private readonly Dictionary<(int Length, ulong Hash), int> _copies = [];
     private readonly Queue<(long Generation, string Name)> _order = new();
@@ -21,6 +27,12 @@ internal sealed class RecentContent
         var key = (body.Length, XxHash3.HashToUInt64(body));
         lock (_gate)
         {
+            if (_byName.Count >= maxTracked)
+            {
+                // Not recorded, so a copy of it could not be seen: nothing is unique until the checkpoint passes it.
+                _untrackedThrough = Math.Max(_untrackedThrough, generation);
+                return;
+            }
             if (!_byName.TryAdd(name, key)) return;
             _copies[key] = _copies.GetValueOrDefault(key) + 1;
             _order.Enqueue((generation, name));
@@ -30,7 +42,7 @@ internal sealed class RecentContent
     /// <summary>Whether <paramref name="name"/> is recorded and no other recorded object has the same bytes.</summary>
     public bool IsUnique(string name)
     {
-        lock (_gate) return _byName.TryGetValue(name, out var key) && _copies[key] == 1;
+        lock (_gate) return _untrackedThrough <= _forgottenThrough && _byName.TryGetValue(name, out var key) && _copies[key] == 1;
     }
 
     /// <summary>Objects recorded so far.</summary>
@@ -44,6 +56,7 @@ internal sealed class RecentContent
     {
         lock (_gate)
         {
+            _forgottenThrough = Math.Max(_forgottenThrough, generation);
             while (_order.TryPeek(out var head) && head.Generation <= generation)
             {
                 _order.Dequeue();

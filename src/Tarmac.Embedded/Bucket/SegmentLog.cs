@@ -109,7 +109,7 @@ internal sealed class SegmentLog : IDisposable
     }
 
     /// <summary>Starts recording every object appended from now on by its content (<see cref="RecentContent"/>).</summary>
-    public RecentContent TrackContent() => _recent ??= new RecentContent();
+    public RecentContent TrackContent(int maxTracked = RecentContent.MaxTracked) => _recent ??= new RecentContent(maxTracked);
 
     private byte[] Read(int segment, long offset, int length)
     {

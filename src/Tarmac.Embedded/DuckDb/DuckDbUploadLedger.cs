@@ -227,12 +227,7 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
         using var c = _db.Open();
         var present = UploadRows.ReadManyAsync(c, replayed.Select(u => u.UploadId), default).GetAwaiter().GetResult();
         var missing = replayed.Where(u => !present.ContainsKey(u.UploadId)).DistinctBy(u => u.UploadId, StringComparer.Ordinal).ToList();
-        if (missing.Count == 0) return 0;
-        using var tx = c.BeginTransaction();
-        using (var appender = c.CreateAppender(UploadsTable))
-            foreach (var u in missing) UploadRows.Append(appender, u);
-        tx.Commit();
-        return missing.Count;
+        return AppendRows(c, missing);
     }
 
     /// <summary>
@@ -259,12 +254,18 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
             while (r.Read()) taken.Add((r.GetString(0), r.GetString(1)));
         }
         var missing = candidates.Where(u => taken.Add((u.Dataset, u.Sha256))).DistinctBy(u => u.UploadId, StringComparer.Ordinal).ToList();
-        if (missing.Count == 0) return 0;
+        return AppendRows(c, missing);
+    }
+
+    /// <summary>Appends <paramref name="rows"/> to the ledger table in one transaction.</summary>
+    private static int AppendRows(DuckDB.NET.Data.DuckDBConnection c, List<UploadRecord> rows)
+    {
+        if (rows.Count == 0) return 0;
         using var tx = c.BeginTransaction();
         using (var appender = c.CreateAppender(UploadsTable))
-            foreach (var u in missing) UploadRows.Append(appender, u);
+            foreach (var u in rows) UploadRows.Append(appender, u);
         tx.Commit();
-        return missing.Count;
+        return rows.Count;
     }
 
     /// <summary>At most once a second, from the registrar: the segment checkpoint follows the oldest upload waiting for its row.</summary>

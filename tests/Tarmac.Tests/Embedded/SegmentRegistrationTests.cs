@@ -9,8 +9,6 @@ using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
 using Tarmac.Embedded;
-using Tarmac.Process;
-using Tarmac.ServiceDefaults;
 using Tarmac.Testing;
 
 namespace Tarmac.Tests.Embedded;
@@ -56,13 +54,8 @@ public class SegmentRegistrationTests
         }, bytes);
     }
 
-    private static async Task<IReadOnlyList<UploadRecord>> LoadAsync(DuckDbDatabase db, params (UploadRecord Upload, byte[] Bytes)[] uploads)
-    {
-        using var warehouse = new DuckDbWarehouseLoader(db, TimeProvider.System);
-        var loader = new UploadLoader(warehouse, new TarmacOptions(), TimeProvider.System);
-        Catalog.TryGet("flights", out var flights);
-        return await loader.LoadAsync([.. uploads.Select(u => new LoadRequest(u.Upload, flights!, _ => Task.FromResult<Stream>(new MemoryStream(u.Bytes))))], default);
-    }
+    private static Task<IReadOnlyList<UploadRecord>> LoadAsync(DuckDbDatabase db, params (UploadRecord Upload, byte[] Bytes)[] uploads) =>
+        DirectLoads.FlightsAsync(db, Catalog, uploads);
 
     private static async Task<Dictionary<string, UploadRecord>> TableAsync(DuckDbDatabase db)
     {

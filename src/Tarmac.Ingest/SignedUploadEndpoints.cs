@@ -63,8 +63,8 @@ public static class SignedUploadEndpoints
 
         var uploadId = UploadIds.New();
         var objectName = UploadIds.ObjectName(dataset.Name, uploadId, time.GetUtcNow());
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["upload_id"] = uploadId, ["dataset"] = dataset.Name };
-        if (fileName is not null) metadata["file_name"] = fileName;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { [RawObjectMetadata.UploadId] = uploadId, [RawObjectMetadata.Dataset] = dataset.Name };
+        if (fileName is not null) metadata[RawObjectMetadata.FileName] = fileName;
         // The ticket request's trace context is signed into the object's metadata (x-goog-meta-traceparent): the upload
         // that follows is one trace with this request, though the bytes go straight to Cloud Storage.
         if (TarmacTracing.CurrentTraceParent() is { } traceParent) metadata[TarmacTracing.MetadataKey] = traceParent;

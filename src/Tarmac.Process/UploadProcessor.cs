@@ -115,7 +115,7 @@ public sealed partial class UploadProcessor(
         var candidate = new UploadRecord
         {
             UploadId = uploadId, Dataset = datasetName, Object = evt.Name, Bytes = obj.Size, Sha256 = sha, Status = UploadStatus.Stored,
-            FileName = obj.Metadata.GetValueOrDefault("file_name"), ReceivedAt = time.GetUtcNow(),
+            FileName = obj.Metadata.GetValueOrDefault(RawObjectMetadata.FileName), ReceivedAt = time.GetUtcNow(),
             // Set by ingest (or signed into a signed upload's metadata): the trace of the request that sent the bytes.
             TraceParent = obj.Metadata.GetValueOrDefault(TarmacTracing.MetadataKey) is { } tp && TarmacTracing.TryParse(tp, out _) ? tp : null,
         };

@@ -33,7 +33,6 @@ internal sealed class SegmentRegistrations : IDisposable
     private readonly SegmentLog _log;
     private readonly RecentContent _recent;
     private readonly SafeFileHandle _handle;
-    private long _writes;
 
     /// <param name="log">The segment log whose records are registrations.</param>
     /// <param name="folder">Where the checkpoint file lives (the ledger's journal folder).</param>
@@ -52,9 +51,6 @@ internal sealed class SegmentRegistrations : IDisposable
 
     /// <summary>Every segment upload with a generation up to this one has its ledger row, or was never registered.</summary>
     public long SettledThrough { get; private set; }
-
-    /// <summary>Checkpoint writes so far (a seam for tests: each is a flush).</summary>
-    internal long Writes => Interlocked.Read(ref _writes);
 
     /// <summary>
     /// Whether <paramref name="upload"/>'s segment record can stand as its registration (only the registrar asks, for an upload
@@ -120,7 +116,6 @@ internal sealed class SegmentRegistrations : IDisposable
         RandomAccess.Write(_handle, bytes, 0);
         RandomAccess.FlushToDisk(_handle);
         SettledThrough = generation;
-        Interlocked.Increment(ref _writes);
     }
 
     private static long ReadCheckpoint(SafeFileHandle handle)

@@ -45,6 +45,12 @@ public static class BenchRunner
 
                 Log($"bulk: POST {fileBytes / 1e6:F0} MB and wait until loaded");
                 var bulk = await PostFileAsync(http, csv);
+                if (o.BulkOnly)
+                {
+                    Console.WriteLine($"bulk {bulk.Seconds:F2} s ({bulk.Status}), DuckDB read_csv {anchorLoad.TotalSeconds:F2} s: {bulk.Seconds / anchorLoad.TotalSeconds:F2}×");
+                    if (!o.SkipMemory) Console.WriteLine(string.Join(" ", (await MemoryAsync(repo, work, o.MemoryBytes)).Item2));
+                    return 0;
+                }
                 rows.Add(($"bulk: {o.Rows:N0}-row file ({fileBytes / 1e6:F0} MB) POST → loaded",
                     $"{bulk.Seconds:F2} s ({o.Rows / bulk.Seconds / 1e6:F2} M rows/s, {bulk.Status})",
                     $"{anchorLoad.TotalSeconds:F2} s (DuckDB read_csv)", $"{bulk.Seconds / anchorLoad.TotalSeconds:F2}×", "≤ 1.5×"));

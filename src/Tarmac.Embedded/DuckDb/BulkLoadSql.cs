@@ -6,12 +6,14 @@ using Tarmac.Core.Validation;
 namespace Tarmac.Embedded;
 
 /// <summary>
-/// The statements of one bulk load. The rewritten file is read with every field as VARCHAR; each value is cast
-/// with TRY_CAST and accepted only if its text is the canonical spelling of the cast value (e.g. <c>517</c> or
-/// <c>517.0</c> for 517, never <c>517.5</c>, <c>1_000</c> or <c>+5</c>): for such text the C# parser yields the
-/// same value, so the fast path can never accept what the C# path rejects or load a different value. INTEGER and
-/// FLOAT spellings were checked by the rewriter (the line's <c>_c</c> flag, <see cref="CanonicalNumbers"/>); the
-/// other types are checked here.
+/// The statements of one bulk load. A value is accepted only if its text is the canonical spelling of its value (e.g.
+/// <c>517</c> or <c>517.0</c> for 517, never <c>517.5</c>, <c>1_000</c> or <c>+5</c>): for such text the C# parser yields
+/// the same value, so the fast path can never accept what the C# path rejects or load a different value. INTEGER and
+/// FLOAT spellings were checked by the rewriter (<see cref="CanonicalNumbers"/>), which wrote the lines with canonical
+/// numbers to their own file: <see cref="Insert"/> reads that file with those columns typed (DuckDB's reader parses them as
+/// TRY_CAST does), and checks the other types here, on the text. <see cref="Suspects"/> reads every rewritten file with
+/// every field as VARCHAR and returns the lines <see cref="Insert"/> did not accept: the complement, since on a canonical
+/// line the typed and the text checks agree (an empty field is NULL either way).
 /// </summary>
 internal sealed class BulkLoadSql
 {
@@ -20,13 +22,20 @@ internal sealed class BulkLoadSql
     // number, its flag, two delimiters and a record of at most CsvRecordReader.DefaultMaxRecordBytes: a little headroom covers the prefix.
     private const int MaxLineSize = CsvRecordReader.DefaultMaxRecordBytes + 64;
 
-    public BulkLoadSql(DatasetSchema dataset, CsvHeader header, string path)
+    private readonly string _dataset;
+    private readonly string _delimiter;
+    private readonly string _names;
+    private readonly string _values;
+    private readonly string _fieldList;
+    private readonly string _textColumns, _textCasts, _textChecks;
+    private readonly string _typedColumns, _typedCasts, _typedChecks;
+
+    public BulkLoadSql(DatasetSchema dataset, CsvHeader header)
     {
         var fileColumns = header.FileColumns;
-        var columnsSpec = new StringBuilder("{'_l': 'BIGINT', '_c': 'UTINYINT'");
-        var casts = new StringBuilder();
+        var text = new Statement("_c = 1");
+        var typed = new Statement(null);
         var fieldList = new StringBuilder();
-        var checks = new List<string> { "_c = 1" };
         var values = new string[dataset.Columns.Count];
         Array.Fill(values, "NULL");
         for (var i = 0; i < fileColumns.Count; i++)
@@ -34,7 +43,6 @@ internal sealed class BulkLoadSql
             var column = fileColumns[i]!;
             var f = "f" + i.ToString(CultureInfo.InvariantCulture);
             var v = "v" + i.ToString(CultureInfo.InvariantCulture);
-            columnsSpec.Append($", '{f}': 'VARCHAR'");
             fieldList.Append(", ").Append(f);
             var (cast, canonical) = column.Type switch
             {
@@ -48,23 +56,60 @@ internal sealed class BulkLoadSql
                 ColumnType.Timestamp => ($"TRY_CAST({f} AS TIMESTAMP)", $"(year({v}) >= 1 AND strftime({v}, '%Y-%m-%d %H:%M:%S') = {f})"),
                 _ => throw new ArgumentOutOfRangeException(nameof(dataset)),
             };
-            casts.Append($", {cast} AS {v}");
             values[column.Ordinal] = v;
-            if (canonical is not null) checks.Add(column.Required ? $"coalesce({canonical}, false)" : $"({f} IS NULL OR coalesce({canonical}, false))");
-            else if (column.Required) checks.Add($"{f} IS NOT NULL");
+            text.Add(f, "VARCHAR", cast, v, canonical, column.Required);
+            if (column.Type is ColumnType.Integer or ColumnType.Float)
+                typed.Add(f, column.Type == ColumnType.Integer ? "BIGINT" : "DOUBLE", f, v, null, column.Required);
+            else
+                typed.Add(f, "VARCHAR", cast, v, canonical, column.Required);
         }
-        columnsSpec.Append('}');
-        var delim = dataset.Options.Delimiter.Replace("'", "''", StringComparison.Ordinal);
-        var source = $"read_csv('{path.Replace("'", "''", StringComparison.Ordinal)}', header = false, auto_detect = false, delim = '{delim}', quote = '\"', escape = '\"', " +
-                     $"new_line = '\\n', comment = '', skip = 0, encoding = 'utf-8', strict_mode = true, null_padding = false, ignore_errors = false, " +
-                     $"max_line_size = {MaxLineSize}, columns = {columnsSpec})";
-        var typed = $"(SELECT _l, _c{fieldList}{casts} FROM {source})";
-        var ok = string.Join(" AND ", checks);
-        var names = string.Join(", ", dataset.Columns.Select(col => DuckDbSql.QuoteIdentifier(col.Name)).Concat(SystemColumns.All));
-        Insert = $"INSERT INTO {DuckDbSql.QuoteIdentifier(dataset.Name)} ({names}) SELECT {string.Join(", ", values)}, $id, _l, $at FROM {typed} WHERE {ok}";
-        Suspects = $"SELECT _l{fieldList} FROM {typed} WHERE NOT ({ok}) ORDER BY _l";
+        _dataset = DuckDbSql.QuoteIdentifier(dataset.Name);
+        _delimiter = dataset.Options.Delimiter.Replace("'", "''", StringComparison.Ordinal);
+        _names = string.Join(", ", dataset.Columns.Select(col => DuckDbSql.QuoteIdentifier(col.Name)).Concat(SystemColumns.All));
+        _values = string.Join(", ", values);
+        _fieldList = fieldList.ToString();
+        (_textColumns, _textCasts, _textChecks) = text.Build();
+        (_typedColumns, _typedCasts, _typedChecks) = typed.Build();
     }
 
-    public string Insert { get; }
-    public string Suspects { get; }
+    /// <summary>Loads the lines of <paramref name="canonicalFile"/> that pass every check (parameters <c>$id</c>, <c>$at</c>).</summary>
+    public string Insert(string canonicalFile) =>
+        $"INSERT INTO {_dataset} ({_names}) SELECT {_values}, $id, _l, $at FROM {Typed([canonicalFile], _typedColumns, _typedCasts)} WHERE {_typedChecks}";
+
+    /// <summary>The lines of <paramref name="files"/> that <see cref="Insert"/> does not load, in line order, every field as text.</summary>
+    public string Suspects(IReadOnlyList<string> files) =>
+        $"SELECT _l{_fieldList} FROM {Typed(files, _textColumns, _textCasts)} WHERE NOT ({_textChecks}) ORDER BY _l";
+
+    private string Typed(IReadOnlyList<string> files, string columns, string casts)
+    {
+        var paths = string.Join(", ", files.Select(p => $"'{p.Replace("'", "''", StringComparison.Ordinal)}'"));
+        var source = $"read_csv([{paths}], header = false, auto_detect = false, delim = '{_delimiter}', quote = '\"', escape = '\"', " +
+                     $"new_line = '\\n', comment = '', skip = 0, encoding = 'utf-8', strict_mode = true, null_padding = false, ignore_errors = false, " +
+                     $"max_line_size = {MaxLineSize}, columns = {columns})";
+        return $"(SELECT _l, _c{_fieldList}{casts} FROM {source})";
+    }
+
+    /// <summary>How one statement reads the file's fields: the column types given to the reader, the casts, the checks.</summary>
+    private sealed class Statement
+    {
+        private readonly StringBuilder _columns = new("{'_l': 'BIGINT', '_c': 'UTINYINT'");
+        private readonly StringBuilder _casts = new();
+        private readonly List<string> _checks = [];
+
+        public Statement(string? lineCheck)
+        {
+            if (lineCheck is not null) _checks.Add(lineCheck);
+        }
+
+        public void Add(string field, string readAs, string cast, string value, string? canonical, bool required)
+        {
+            _columns.Append($", '{field}': '{readAs}'");
+            _casts.Append($", {cast} AS {value}");
+            if (canonical is not null) _checks.Add(required ? $"coalesce({canonical}, false)" : $"({field} IS NULL OR coalesce({canonical}, false))");
+            else if (required) _checks.Add($"{field} IS NOT NULL");
+        }
+
+        public (string Columns, string Casts, string Checks) Build() =>
+            (_columns + "}", _casts.ToString(), _checks.Count == 0 ? "true" : string.Join(" AND ", _checks));
+    }
 }

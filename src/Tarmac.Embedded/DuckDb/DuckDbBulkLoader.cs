@@ -27,38 +27,40 @@ internal sealed class DuckDbBulkLoader(DuckDbDatabase db, Counter<long> loadsCou
     public async Task<ValidationResult?> TryLoadAsync(DuckDBConnection c, LoadRequest req, DateTime loadedAt, Func<IRowSink> rows, CancellationToken ct)
     {
         Directory.CreateDirectory(db.BulkFolder);
-        var temp = Path.Combine(db.BulkFolder, $"{req.Upload.UploadId}-{Guid.NewGuid():N}.csv");
+        var stem = Path.Combine(db.BulkFolder, $"{req.Upload.UploadId}-{Guid.NewGuid():N}");
+        string canonical = stem + ".csv", suspects = stem + ".suspects.csv";
         try
         {
             PlainCsvRewriter.Result? plain;
             await using (var s = await req.OpenAsync(ct))
-                plain = await PlainCsvRewriter.TryRewriteAsync(s, temp, (byte)req.Dataset.Options.Separator,
+                plain = await PlainCsvRewriter.TryRewriteAsync(s, canonical, suspects, (byte)req.Dataset.Options.Separator,
                     names => CsvHeader.TryCreate(req.Dataset, names, out _) is { FieldCount: >= 2 } h ? h : null, ct);
             if (plain is null) return null;
             var header = plain.Header;
 
-            var sql = new BulkLoadSql(req.Dataset, header, temp);
-            var result = new ValidationResult { RowsAccepted = await ExecuteAsync(c, sql.Insert, ct, P("id", req.Upload.UploadId), P("at", loadedAt)) };
+            var sql = new BulkLoadSql(req.Dataset, header);
+            var result = new ValidationResult { RowsAccepted = await ExecuteAsync(c, sql.Insert(canonical), ct, P("id", req.Upload.UploadId), P("at", loadedAt)) };
             if (result.RowsAccepted < plain.Records)
-                result.RowsAccepted += await ValidateSuspectsAsync(c, sql, header, req.Dataset.Columns.Count, result, rows(), ct);
+                result.RowsAccepted += await ValidateSuspectsAsync(c, sql.Suspects([canonical, suspects]), header, req.Dataset.Columns.Count, result, rows(), ct);
             Interlocked.Increment(ref _loads);
             loadsCounter.Add(1);
             return result;
         }
         finally
         {
-            File.Delete(temp);
+            File.Delete(canonical);
+            File.Delete(suspects);
         }
     }
 
     /// <summary>Validates, in file order, the rows SQL did not accept, and appends the accepted ones to <paramref name="sink"/>.</summary>
-    private static async Task<long> ValidateSuspectsAsync(DuckDBConnection c, BulkLoadSql sql, CsvHeader header, int width, ValidationResult result, IRowSink sink, CancellationToken ct)
+    private static async Task<long> ValidateSuspectsAsync(DuckDBConnection c, string suspects, CsvHeader header, int width, ValidationResult result, IRowSink sink, CancellationToken ct)
     {
         long appended = 0;
         var fields = new string?[header.FieldCount];
         var row = new FieldValue[width];
         await using var cmd = c.CreateCommand();
-        cmd.CommandText = sql.Suspects;
+        cmd.CommandText = suspects;
         await using var r = await cmd.ExecuteReaderAsync(ct);
         while (await r.ReadAsync(ct))
         {

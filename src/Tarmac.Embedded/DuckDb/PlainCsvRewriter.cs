@@ -9,7 +9,9 @@ namespace Tarmac.Embedded;
 /// The byte-level first stage of the bulk load. It proves a file is "plain" CSV — no quote characters,
 /// no NUL bytes, valid UTF-8, one line ending style, every data line with the header's field count, no
 /// blank lines — and copies it with each line prefixed by its 1-based line number and a flag saying whether
-/// every INTEGER and FLOAT field of the line is in a canonical spelling (<see cref="CanonicalNumbers"/>). On a
+/// every INTEGER and FLOAT field of the line is in a canonical spelling (<see cref="CanonicalNumbers"/>). Lines whose
+/// numbers are all canonical go to one file, the others to a second: DuckDB reads the first with those columns typed
+/// (no VARCHAR copy of every number, no cast after the read), and the C# validator decides the second. On a
 /// plain file every record is exactly one line and DuckDB's CSV reader splits it exactly as the C# reader does,
 /// so DuckDB can parse it in parallel while the line numbers stay exact. No field is parsed here: it is a
 /// vectorised scan for newlines, delimiters (the dataset's, one ASCII byte) and a few forbidden bytes, and a
@@ -24,14 +26,20 @@ internal static class PlainCsvRewriter
 
     /// <summary>What the scan found in a plain file.</summary>
     /// <param name="Header">The header, as the caller resolved it from the header line's names.</param>
-    /// <param name="Records">Data lines written.</param>
-    internal sealed record Result(Core.Validation.CsvHeader Header, long Records);
+    /// <param name="Canonical">Data lines written to the canonical file.</param>
+    /// <param name="Suspects">Data lines written to the suspects file (a number the C# parser must read).</param>
+    internal sealed record Result(Core.Validation.CsvHeader Header, long Canonical, long Suspects)
+    {
+        /// <summary>Every data line of the file.</summary>
+        public long Records => Canonical + Suspects;
+    }
 
     /// <summary>
-    /// Copies <paramref name="input"/> to <paramref name="outputPath"/> with line numbers and canonical-number flags, or returns
-    /// null (and deletes the output) when the file is not plain or <paramref name="resolveHeader"/> declines its header.
+    /// Copies the data lines of <paramref name="input"/> with line numbers and canonical-number flags, those with canonical
+    /// numbers to <paramref name="canonicalPath"/> and the others to <paramref name="suspectsPath"/>, or returns null (and
+    /// deletes both) when the file is not plain or <paramref name="resolveHeader"/> declines its header.
     /// </summary>
-    public static async Task<Result?> TryRewriteAsync(Stream input, string outputPath, byte delimiter,
+    public static async Task<Result?> TryRewriteAsync(Stream input, string canonicalPath, string suspectsPath, byte delimiter,
         Func<List<string>, Core.Validation.CsvHeader?> resolveHeader, CancellationToken ct)
     {
         var inBuf = ArrayPool<byte>.Shared.Rent(BufferSize + MaxLineBytes);
@@ -39,8 +47,9 @@ internal static class PlainCsvRewriter
         try
         {
             // A background load, not a request: plain synchronous writes to a local temp file are the fastest.
-            using var output = new FileStream(outputPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
-            var state = new State(output, delimiter, resolveHeader);
+            using var canonical = new FileStream(canonicalPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
+            using var suspects = new FileStream(suspectsPath, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1);
+            var state = new State(new Output(canonical), new Output(suspects), delimiter, resolveHeader);
             var filled = 0;
             var eof = false;
             while (!eof)
@@ -60,16 +69,47 @@ internal static class PlainCsvRewriter
         finally
         {
             ArrayPool<byte>.Shared.Return(inBuf);
-            if (result is null) File.Delete(outputPath);
+            if (result is null)
+            {
+                File.Delete(canonicalPath);
+                File.Delete(suspectsPath);
+            }
         }
     }
 
     private enum Check : byte { None, Integer, Float }
 
-    private sealed class State(FileStream output, byte delimiter, Func<List<string>, Core.Validation.CsvHeader?> resolveHeader)
+    /// <summary>One rewritten file and its write buffer.</summary>
+    private sealed class Output(FileStream file)
     {
-        private readonly byte[] _out = new byte[BufferSize + MaxLineBytes + 64];
-        private int _outPos;
+        private readonly byte[] _buffer = new byte[BufferSize + MaxLineBytes + 64];
+        private int _pos;
+
+        public long Lines { get; private set; }
+
+        public void Write(long line, byte delimiter, bool canonical, ReadOnlySpan<byte> record)
+        {
+            if (_buffer.Length - _pos < record.Length + 32) Flush();
+            Utf8Formatter.TryFormat(line, _buffer.AsSpan(_pos), out var w);
+            _pos += w;
+            _buffer[_pos++] = delimiter; // the line number is the record's first field, the flag its second
+            _buffer[_pos++] = canonical ? (byte)'1' : (byte)'0';
+            _buffer[_pos++] = delimiter;
+            record.CopyTo(_buffer.AsSpan(_pos));
+            _pos += record.Length;
+            _buffer[_pos++] = (byte)'\n';
+            Lines++;
+        }
+
+        public void Flush()
+        {
+            file.Write(_buffer, 0, _pos);
+            _pos = 0;
+        }
+    }
+
+    private sealed class State(Output canonical, Output suspects, byte delimiter, Func<List<string>, Core.Validation.CsvHeader?> resolveHeader)
+    {
         private long _line;
         private int _commas;
         private bool _crlf;
@@ -116,19 +156,8 @@ internal static class PlainCsvRewriter
                     continue;
                 }
                 if (l.Count(delimiter) != _commas) return -1;
-                if (_out.Length - _outPos < l.Length + 32)
-                {
-                    output.Write(_out, 0, _outPos);
-                    _outPos = 0;
-                }
-                Utf8Formatter.TryFormat(_line, _out.AsSpan(_outPos), out var w);
-                _outPos += w;
-                _out[_outPos++] = delimiter; // the line number is the record's first field, the flag its second
-                _out[_outPos++] = NumbersCanonical(l) ? (byte)'1' : (byte)'0';
-                _out[_outPos++] = delimiter;
-                l.CopyTo(_out.AsSpan(_outPos));
-                _outPos += l.Length;
-                _out[_outPos++] = (byte)'\n';
+                var isCanonical = NumbersCanonical(l);
+                (isCanonical ? canonical : suspects).Write(_line, delimiter, isCanonical, l);
             }
             return end;
         }
@@ -155,8 +184,9 @@ internal static class PlainCsvRewriter
         public Result? Finish()
         {
             if (_header is null || _line < 2) return null;
-            output.Write(_out, 0, _outPos);
-            return new Result(_header, _line - 1);
+            canonical.Flush();
+            suspects.Flush();
+            return new Result(_header, canonical.Lines, suspects.Lines);
         }
     }
 }

@@ -8,10 +8,10 @@ namespace Tarmac.Embedded;
 /// <summary>
 /// The statements of one bulk load. A value is accepted only if its text is the canonical spelling of its value (e.g.
 /// <c>517</c> or <c>517.0</c> for 517, never <c>517.5</c>, <c>1_000</c> or <c>+5</c>): for such text the C# parser yields
-/// the same value, so the fast path can never accept what the C# path rejects or load a different value. INTEGER and
-/// FLOAT spellings were checked by the rewriter (<see cref="CanonicalNumbers"/>), which wrote the lines with canonical
-/// numbers to their own file: <see cref="Insert"/> reads that file with those columns typed (DuckDB's reader parses them as
-/// TRY_CAST does), and checks the other types here, on the text. <see cref="Suspects"/> reads every rewritten file with
+/// the same value, so the fast path can never accept what the C# path rejects or load a different value. INTEGER, FLOAT,
+/// DATE and TIMESTAMP spellings were checked by the rewriter (<see cref="CanonicalNumbers"/>, <see cref="CanonicalTimes"/>),
+/// which wrote the lines where they are all canonical to their own file: <see cref="Insert"/> reads that file with those
+/// columns typed (DuckDB's reader parses them as TRY_CAST does), and checks the other types here, on the text. <see cref="Suspects"/> reads every rewritten file with
 /// every field as VARCHAR and returns the lines <see cref="Insert"/> did not accept: the complement, since on a canonical
 /// line the typed and the text checks agree (an empty field is NULL either way).
 /// </summary>
@@ -47,7 +47,8 @@ internal sealed class BulkLoadSql
             var (cast, canonical) = column.Type switch
             {
                 ColumnType.String => (f, (string?)null),
-                // Canonical spellings only (CanonicalNumbers): the rewriter's flag says so; a NULL is decided below.
+                // Canonical spellings only (CanonicalNumbers): the rewriter's flag says so; a NULL is decided below. Dates and
+                // timestamps are checked on the text too: the suspects file's lines were not (CanonicalTimes is stricter).
                 ColumnType.Integer => ($"TRY_CAST({f} AS BIGINT)", (string?)null),
                 ColumnType.Float => ($"TRY_CAST({f} AS DOUBLE)", (string?)null),
                 ColumnType.Numeric => ($"TRY_CAST({f} AS DECIMAL(38,9))", $"regexp_full_match({f}, '-?[0-9]{{1,29}}(\\.[0-9]{{1,9}})?')"),
@@ -58,10 +59,8 @@ internal sealed class BulkLoadSql
             };
             values[column.Ordinal] = v;
             text.Add(f, "VARCHAR", cast, v, canonical, column.Required);
-            if (column.Type is ColumnType.Integer or ColumnType.Float)
-                typed.Add(f, column.Type == ColumnType.Integer ? "BIGINT" : "DOUBLE", f, v, null, column.Required);
-            else
-                typed.Add(f, "VARCHAR", cast, v, canonical, column.Required);
+            if (TypedRead(column.Type) is { } type) typed.Add(f, type, f, v, null, column.Required);
+            else typed.Add(f, "VARCHAR", cast, v, canonical, column.Required);
         }
         _dataset = DuckDbSql.QuoteIdentifier(dataset.Name);
         _delimiter = dataset.Options.Delimiter.Replace("'", "''", StringComparison.Ordinal);
@@ -71,6 +70,16 @@ internal sealed class BulkLoadSql
         (_textColumns, _textCasts, _textChecks) = text.Build();
         (_typedColumns, _typedCasts, _typedChecks) = typed.Build();
     }
+
+    /// <summary>The reader's type for a column whose canonical spellings the rewriter checked, or null (read as text).</summary>
+    private static string? TypedRead(ColumnType type) => type switch
+    {
+        ColumnType.Integer => "BIGINT",
+        ColumnType.Float => "DOUBLE",
+        ColumnType.Date => "DATE",
+        ColumnType.Timestamp => "TIMESTAMP",
+        _ => null,
+    };
 
     /// <summary>Loads the lines of <paramref name="canonicalFile"/> that pass every check (parameters <c>$id</c>, <c>$at</c>).</summary>
     public string Insert(string canonicalFile) =>

@@ -9,9 +9,10 @@ namespace Tarmac.Embedded;
 /// The byte-level first stage of the bulk load. It proves a file is "plain" CSV — no quote characters,
 /// no NUL bytes, valid UTF-8, one line ending style, every data line with the header's field count, no
 /// blank lines — and copies it with each line prefixed by its 1-based line number and a flag saying whether
-/// every INTEGER and FLOAT field of the line is in a canonical spelling (<see cref="CanonicalNumbers"/>). Lines whose
-/// numbers are all canonical go to one file, the others to a second: DuckDB reads the first with those columns typed
-/// (no VARCHAR copy of every number, no cast after the read), and the C# validator decides the second. On a
+/// every INTEGER, FLOAT, DATE and TIMESTAMP field of the line is in a canonical spelling (<see cref="CanonicalNumbers"/>,
+/// <see cref="CanonicalTimes"/>). Lines whose such fields are all canonical go to one file, the others to a second: DuckDB
+/// reads the first with those columns typed (no VARCHAR copy of every value, no cast or check after the read), and the
+/// C# validator decides the second. On a
 /// plain file every record is exactly one line and DuckDB's CSV reader splits it exactly as the C# reader does,
 /// so DuckDB can parse it in parallel while the line numbers stay exact. No field is parsed here: it is a
 /// vectorised scan for newlines, delimiters (the dataset's, one ASCII byte) and a few forbidden bytes, and a
@@ -77,7 +78,7 @@ internal static class PlainCsvRewriter
         }
     }
 
-    private enum Check : byte { None, Integer, Float }
+    private enum Check : byte { None, Integer, Float, Date, Timestamp }
 
     /// <summary>One rewritten file and its write buffer.</summary>
     private sealed class Output(FileStream file)
@@ -149,9 +150,11 @@ internal static class PlainCsvRewriter
                     {
                         Core.Datasets.ColumnType.Integer => Check.Integer,
                         Core.Datasets.ColumnType.Float => Check.Float,
+                        Core.Datasets.ColumnType.Date => Check.Date,
+                        Core.Datasets.ColumnType.Timestamp => Check.Timestamp,
                         _ => Check.None,
                     })];
-                    // A line is split only as far as its last numeric field: the fields after it need no look.
+                    // A line is split only as far as its last checked field: the fields after it need no look.
                     _checks = _checks[..(Array.FindLastIndex(_checks, c => c != Check.None) + 1)];
                     continue;
                 }
@@ -162,7 +165,7 @@ internal static class PlainCsvRewriter
             return end;
         }
 
-        /// <summary>Every INTEGER and FLOAT field of the line is empty (SQL decides NULLs) or canonical.</summary>
+        /// <summary>Every INTEGER, FLOAT, DATE and TIMESTAMP field of the line is empty (SQL decides NULLs) or canonical.</summary>
         private bool NumbersCanonical(ReadOnlySpan<byte> line)
         {
             for (var i = 0; i < _checks.Length; i++)
@@ -174,6 +177,8 @@ internal static class PlainCsvRewriter
                 {
                     Check.Integer => CanonicalNumbers.IsInteger(field),
                     Check.Float => CanonicalNumbers.IsFloat(field),
+                    Check.Date => CanonicalTimes.IsDate(field),
+                    Check.Timestamp => CanonicalTimes.IsTimestamp(field),
                     _ => true,
                 };
                 if (!ok) return false;

@@ -11,9 +11,10 @@ namespace Tarmac.Embedded;
 /// the same value, so the fast path can never accept what the C# path rejects or load a different value. INTEGER, FLOAT,
 /// DATE and TIMESTAMP spellings were checked by the rewriter (<see cref="CanonicalNumbers"/>, <see cref="CanonicalTimes"/>),
 /// which wrote the lines where they are all canonical to their own file: <see cref="Insert"/> reads that file with those
-/// columns typed (DuckDB's reader parses them as TRY_CAST does), and checks the other types here, on the text. <see cref="Suspects"/> reads every rewritten file with
-/// every field as VARCHAR and returns the lines <see cref="Insert"/> did not accept: the complement, since on a canonical
-/// line the typed and the text checks agree (an empty field is NULL either way).
+/// columns typed (DuckDB's reader parses them as TRY_CAST does), and checks the other types here, on the text.
+/// <see cref="Suspects"/> reads every rewritten file with every field as VARCHAR and returns the lines <see cref="Insert"/>
+/// did not accept: the complement, since on a canonical line the typed and the text checks agree (an empty field is NULL
+/// either way).
 /// </summary>
 internal sealed class BulkLoadSql
 {
@@ -83,13 +84,14 @@ internal sealed class BulkLoadSql
 
     /// <summary>Loads the lines of <paramref name="canonicalFile"/> that pass every check (parameters <c>$id</c>, <c>$at</c>).</summary>
     public string Insert(string canonicalFile) =>
-        $"INSERT INTO {_dataset} ({_names}) SELECT {_values}, $id, _l, $at FROM {Typed([canonicalFile], _typedColumns, _typedCasts)} WHERE {_typedChecks}";
+        $"INSERT INTO {_dataset} ({_names}) SELECT {_values}, $id, _l, $at FROM {Read([canonicalFile], _typedColumns, _typedCasts)} WHERE {_typedChecks}";
 
     /// <summary>The lines of <paramref name="files"/> that <see cref="Insert"/> does not load, in line order, every field as text.</summary>
     public string Suspects(IReadOnlyList<string> files) =>
-        $"SELECT _l{_fieldList} FROM {Typed(files, _textColumns, _textCasts)} WHERE NOT ({_textChecks}) ORDER BY _l";
+        $"SELECT _l{_fieldList} FROM {Read(files, _textColumns, _textCasts)} WHERE NOT ({_textChecks}) ORDER BY _l";
 
-    private string Typed(IReadOnlyList<string> files, string columns, string casts)
+    /// <summary>The line number, the flag, the fields and the values of <paramref name="files"/>, read as <paramref name="columns"/> says.</summary>
+    private string Read(IReadOnlyList<string> files, string columns, string casts)
     {
         var paths = string.Join(", ", files.Select(p => $"'{p.Replace("'", "''", StringComparison.Ordinal)}'"));
         var source = $"read_csv([{paths}], header = false, auto_detect = false, delim = '{_delimiter}', quote = '\"', escape = '\"', " +

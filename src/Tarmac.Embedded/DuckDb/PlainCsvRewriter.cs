@@ -28,7 +28,7 @@ internal static class PlainCsvRewriter
     /// <summary>What the scan found in a plain file.</summary>
     /// <param name="Header">The header, as the caller resolved it from the header line's names.</param>
     /// <param name="Canonical">Data lines written to the canonical file.</param>
-    /// <param name="Suspects">Data lines written to the suspects file (a number the C# parser must read).</param>
+    /// <param name="Suspects">Data lines written to the suspects file (a value the C# parser must read).</param>
     internal sealed record Result(Core.Validation.CsvHeader Header, long Canonical, long Suspects)
     {
         /// <summary>Every data line of the file.</summary>
@@ -36,8 +36,8 @@ internal static class PlainCsvRewriter
     }
 
     /// <summary>
-    /// Copies the data lines of <paramref name="input"/> with line numbers and canonical-number flags, those with canonical
-    /// numbers to <paramref name="canonicalPath"/> and the others to <paramref name="suspectsPath"/>, or returns null (and
+    /// Copies the data lines of <paramref name="input"/> with line numbers and canonical-value flags, those whose checked
+    /// fields are all canonical to <paramref name="canonicalPath"/> and the others to <paramref name="suspectsPath"/>, or returns null (and
     /// deletes both) when the file is not plain or <paramref name="resolveHeader"/> declines its header.
     /// </summary>
     public static async Task<Result?> TryRewriteAsync(Stream input, string canonicalPath, string suspectsPath, byte delimiter,

@@ -27,13 +27,8 @@ internal static class PlainCsvRewriter
 
     /// <summary>What the scan found in a plain file.</summary>
     /// <param name="Header">The header, as the caller resolved it from the header line's names.</param>
-    /// <param name="Canonical">Data lines written to the canonical file.</param>
-    /// <param name="Suspects">Data lines written to the suspects file (a value the C# parser must read).</param>
-    internal sealed record Result(Core.Validation.CsvHeader Header, long Canonical, long Suspects)
-    {
-        /// <summary>Every data line of the file.</summary>
-        public long Records => Canonical + Suspects;
-    }
+    /// <param name="Records">Data lines written, to either file.</param>
+    internal sealed record Result(Core.Validation.CsvHeader Header, long Records);
 
     /// <summary>
     /// Copies the data lines of <paramref name="input"/> with line numbers and canonical-value flags, those whose checked
@@ -86,8 +81,6 @@ internal static class PlainCsvRewriter
         private readonly byte[] _buffer = new byte[BufferSize + MaxLineBytes + 64];
         private int _pos;
 
-        public long Lines { get; private set; }
-
         public void Write(long line, byte delimiter, bool canonical, ReadOnlySpan<byte> record)
         {
             if (_buffer.Length - _pos < record.Length + 32) Flush();
@@ -99,7 +92,6 @@ internal static class PlainCsvRewriter
             record.CopyTo(_buffer.AsSpan(_pos));
             _pos += record.Length;
             _buffer[_pos++] = (byte)'\n';
-            Lines++;
         }
 
         public void Flush()
@@ -191,7 +183,7 @@ internal static class PlainCsvRewriter
             if (_header is null || _line < 2) return null;
             canonical.Flush();
             suspects.Flush();
-            return new Result(_header, canonical.Lines, suspects.Lines);
+            return new Result(_header, _line - 1);
         }
     }
 }

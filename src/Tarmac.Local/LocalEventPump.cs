@@ -16,9 +16,15 @@ public sealed partial class LocalEventPump(
     InProcessObjectEvents events, UploadProcessor processor, IUploadLedger ledger, IObjectStore store,
     SchemaCatalog catalog, TarmacOptions options, TimeProvider time, ILogger<LocalEventPump> logger) : BackgroundService
 {
+    private readonly TaskCompletionSource _recovered = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    /// <summary>Completes once the startup pass has re-queued what an earlier run left behind (and settled it).</summary>
+    public Task Recovered => _recovered.Task;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await RecoverAsync(stoppingToken);
+        _recovered.TrySetResult();
         var reader = events.Reader;
         var window = TimeSpan.FromMilliseconds(Math.Max(0, options.BatchWindowMs));
         var batch = new List<ObjectFinalized>();

@@ -10,7 +10,7 @@ namespace Tarmac.Embedded;
 /// <c>517</c> or <c>517.0</c> for 517, never <c>517.5</c>, <c>1_000</c> or <c>+5</c>): for such text the C# parser yields
 /// the same value, so the fast path can never accept what the C# path rejects or load a different value. INTEGER, FLOAT,
 /// DATE and TIMESTAMP spellings were checked by the rewriter (<see cref="CanonicalNumbers"/>, <see cref="CanonicalTimes"/>),
-/// which wrote the lines where they are all canonical to their own file: <see cref="Insert"/> reads that file with those
+/// which wrote the lines where they are all canonical to their own files: <see cref="Insert"/> reads those files with those
 /// columns typed (DuckDB's reader parses them as TRY_CAST does), and checks the other types here, on the text.
 /// <see cref="Suspects"/> reads every rewritten file with every field as VARCHAR and returns the lines <see cref="Insert"/>
 /// did not accept: the complement, since on a canonical line the typed and the text checks agree (an empty field is NULL
@@ -82,9 +82,9 @@ internal sealed class BulkLoadSql
         _ => null,
     };
 
-    /// <summary>Loads the lines of <paramref name="canonicalFile"/> that pass every check (parameters <c>$id</c>, <c>$at</c>).</summary>
-    public string Insert(string canonicalFile) =>
-        $"INSERT INTO {_dataset} ({_names}) SELECT {_values}, $id, _l, $at FROM {Read([canonicalFile], _typedColumns, _typedCasts)} WHERE {_typedChecks}";
+    /// <summary>Loads the lines of <paramref name="canonicalFiles"/> that pass every check (parameters <c>$id</c>, <c>$at</c>).</summary>
+    public string Insert(IReadOnlyList<string> canonicalFiles) =>
+        $"INSERT INTO {_dataset} ({_names}) SELECT {_values}, $id, _l, $at FROM {Read(canonicalFiles, _typedColumns, _typedCasts)} WHERE {_typedChecks}";
 
     /// <summary>The lines of <paramref name="files"/> that <see cref="Insert"/> does not load, in line order, every field as text.</summary>
     public string Suspects(IReadOnlyList<string> files) =>

@@ -20,6 +20,12 @@ internal sealed class DuckDbBulkLoader(DuckDbDatabase db, Counter<long> loadsCou
     /// <summary>Uploads loaded by this path since start.</summary>
     public long Loads => Interlocked.Read(ref _loads);
 
+    /// <summary>The most parts a file is rewritten in at once (<see cref="PlainCsvRewriter"/>): one per core, at most 8.</summary>
+    public int Parts { get; set; } = Math.Clamp(Environment.ProcessorCount, 1, 8);
+
+    /// <summary>The least bytes per part: 32 MiB, so a part's start-up (a stream, buffers, a task) is a small share of it.</summary>
+    public long PartBytes { get; set; } = 32L << 20;
+
     /// <summary>
     /// Loads one upload inside the caller's transaction, or returns null when the file must be validated row by row
     /// (not plain, or a header the C# path must explain).
@@ -28,28 +34,22 @@ internal sealed class DuckDbBulkLoader(DuckDbDatabase db, Counter<long> loadsCou
     {
         Directory.CreateDirectory(db.BulkFolder);
         var stem = Path.Combine(db.BulkFolder, $"{req.Upload.UploadId}-{Guid.NewGuid():N}");
-        string canonical = stem + ".csv", suspects = stem + ".suspects.csv";
+        var plain = await PlainCsvRewriter.TryRewriteAsync(req.OpenAsync, stem, (byte)req.Dataset.Options.Separator,
+            names => CsvHeader.TryCreate(req.Dataset, names, out _) is { FieldCount: >= 2 } h ? h : null, Parts, PartBytes, ct);
+        if (plain is null) return null;
         try
         {
-            PlainCsvRewriter.Result? plain;
-            await using (var s = await req.OpenAsync(ct))
-                plain = await PlainCsvRewriter.TryRewriteAsync(s, canonical, suspects, (byte)req.Dataset.Options.Separator,
-                    names => CsvHeader.TryCreate(req.Dataset, names, out _) is { FieldCount: >= 2 } h ? h : null, ct);
-            if (plain is null) return null;
-            var header = plain.Header;
-
-            var sql = new BulkLoadSql(req.Dataset, header);
-            var result = new ValidationResult { RowsAccepted = await ExecuteAsync(c, sql.Insert(canonical), ct, P("id", req.Upload.UploadId), P("at", loadedAt)) };
+            var sql = new BulkLoadSql(req.Dataset, plain.Header);
+            var result = new ValidationResult { RowsAccepted = await ExecuteAsync(c, sql.Insert(plain.Canonical), ct, P("id", req.Upload.UploadId), P("at", loadedAt)) };
             if (result.RowsAccepted < plain.Records)
-                result.RowsAccepted += await ValidateSuspectsAsync(c, sql.Suspects([canonical, suspects]), header, req.Dataset.Columns.Count, result, rows(), ct);
+                result.RowsAccepted += await ValidateSuspectsAsync(c, sql.Suspects([.. plain.Files]), plain.Header, req.Dataset.Columns.Count, result, rows(), ct);
             Interlocked.Increment(ref _loads);
             loadsCounter.Add(1);
             return result;
         }
         finally
         {
-            File.Delete(canonical);
-            File.Delete(suspects);
+            foreach (var f in plain.Files) File.Delete(f);
         }
     }
 

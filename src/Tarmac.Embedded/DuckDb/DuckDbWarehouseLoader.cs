@@ -39,6 +39,13 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
     /// </summary>
     public long BulkThresholdBytes { get; set; } = DefaultBulkThresholdBytes;
 
+    /// <summary>How a bulk file is cut to be rewritten in parts at once (tests cut small files): the outcome never depends on it.</summary>
+    internal (int Parts, long PartBytes) BulkCut
+    {
+        get => (Bulk.Parts, Bulk.PartBytes);
+        set => (Bulk.Parts, Bulk.PartBytes) = value;
+    }
+
     /// <summary>Load transactions committed since start: with micro-batching, far fewer than uploads loaded.</summary>
     public long LoadTransactions => Interlocked.Read(ref _loadTransactions);
 

@@ -86,14 +86,26 @@ public class BulkPathEquivalenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public async Task Both_paths_give_the_same_outcome_and_the_same_rows(string name, string csv, bool plain)
+    public Task Both_paths_give_the_same_outcome_and_the_same_rows(string name, string csv, bool plain) =>
+        AssertSameOutcomeAsync(name, csv, plain, cut: null);
+
+    /// <summary>
+    /// The same cases with every file cut into three parts rewritten at once (a large file's path, here at any size): the cuts
+    /// land on blank lines, crlf pairs, long lines and unterminated last lines, and the outcome must not change.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public Task Cut_into_parts_the_bulk_path_gives_the_same_outcome(string name, string csv, bool plain) =>
+        AssertSameOutcomeAsync(name, csv, plain, cut: (3, 1));
+
+    private static async Task AssertSameOutcomeAsync(string name, string csv, bool plain, (int Parts, long PartBytes)? cut)
     {
         var dataset = name.Split(':')[0] switch
         {
             "things" => Things, "airports" => Airports, "airports_partial" => AirportsPartial, "semis" => Semis, _ => Flights,
         };
         var reference = await LoadAsync(dataset, csv, bulk: false);
-        var bulk = await LoadAsync(dataset, csv, bulk: true);
+        var bulk = await LoadAsync(dataset, csv, bulk: true, cut);
         Assert.Equal(0, reference.BulkLoads);
         Assert.Equal(plain ? 1 : 0, bulk.BulkLoads);
         Assert.Equal(reference.Record.Status, bulk.Record.Status);
@@ -123,13 +135,14 @@ public class BulkPathEquivalenceTests
 
     private sealed record Loaded(UploadRecord Record, List<string> Rows, long BulkLoads);
 
-    private static async Task<Loaded> LoadAsync(DatasetSchema dataset, string csv, bool bulk)
+    private static async Task<Loaded> LoadAsync(DatasetSchema dataset, string csv, bool bulk, (int, long)? cut = null)
     {
         var dir = TempDirs.Create("tarmac-bulk");
         var bytes = Encoding.UTF8.GetBytes(csv);
         using var db = new DuckDbDatabase(Path.Combine(dir, "w.duckdb"), new SchemaCatalog([dataset]));
         using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
         using var warehouse = new DuckDbWarehouseLoader(db, TimeProvider.System) { BulkThresholdBytes = bulk ? 0 : long.MaxValue };
+        warehouse.BulkCut = cut ?? (1, long.MaxValue);
         var loader = new UploadLoader(warehouse, new TarmacOptions(), TimeProvider.System);
         var id = UploadIds.New();
         var upload = new UploadRecord

@@ -23,6 +23,11 @@ internal sealed class BulkLoadSql
     // number, its flag, two delimiters and a record of at most CsvRecordReader.DefaultMaxRecordBytes: a little headroom covers the prefix.
     private const int MaxLineSize = CsvRecordReader.DefaultMaxRecordBytes + 64;
 
+    // The reader holds a buffer of this size per file it reads at once, inside the buffer pool. Its default (32 MB) made
+    // the parts of one file, read on two threads, run out of a 128 MB pool; at 4 MiB a 1 GB upload loads as fast, in a
+    // 64 MB pool (bench/RESULTS.md). A buffer must hold a whole line, so it is a few maximal lines.
+    private const int BufferSize = 4 * MaxLineSize;
+
     private readonly string _dataset;
     private readonly string _delimiter;
     private readonly string _names;
@@ -96,7 +101,7 @@ internal sealed class BulkLoadSql
         var paths = string.Join(", ", files.Select(p => $"'{p.Replace("'", "''", StringComparison.Ordinal)}'"));
         var source = $"read_csv([{paths}], header = false, auto_detect = false, delim = '{_delimiter}', quote = '\"', escape = '\"', " +
                      $"new_line = '\\n', comment = '', skip = 0, encoding = 'utf-8', strict_mode = true, null_padding = false, ignore_errors = false, " +
-                     $"max_line_size = {MaxLineSize}, columns = {columns})";
+                     $"max_line_size = {MaxLineSize}, buffer_size = {BufferSize}, columns = {columns})";
         return $"(SELECT _l, _c{_fieldList}{casts} FROM {source})";
     }
 

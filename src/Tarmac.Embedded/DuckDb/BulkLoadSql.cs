@@ -24,8 +24,8 @@ internal sealed class BulkLoadSql
     private const int MaxLineSize = CsvRecordReader.DefaultMaxRecordBytes + 64;
 
     // The reader holds a buffer of this size per file it reads at once, inside the buffer pool. Its default (32 MB) made
-    // the parts of one file, read on two threads, run out of a 128 MB pool; at 4 MiB a 1 GB upload loads as fast, in a
-    // 64 MB pool (bench/RESULTS.md). A buffer must hold a whole line, so it is a few maximal lines.
+    // the parts of one file, read on two threads, run out of a 128 MB pool; at 4 MiB a 1 GB upload loads as fast and
+    // needs a quarter of that pool (docs/operations.md, Memory). A buffer must hold a whole line: it is a few maximal ones.
     private const int BufferSize = 4 * MaxLineSize;
 
     private readonly string _dataset;

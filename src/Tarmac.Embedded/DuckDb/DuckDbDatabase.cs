@@ -94,16 +94,40 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// <inheritdoc />
     public void Dispose() => _anchor.Dispose();
 
+    private const string UploadsColumns = """
+        upload_id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, object VARCHAR NOT NULL, bytes BIGINT NOT NULL,
+        sha256 VARCHAR NOT NULL, status VARCHAR NOT NULL, file_name VARCHAR, content_type VARCHAR, client VARCHAR,
+        rows_loaded BIGINT NOT NULL DEFAULT 0, rows_rejected BIGINT NOT NULL DEFAULT 0, errors VARCHAR, error VARCHAR,
+        received_at TIMESTAMP NOT NULL, processing_started_at TIMESTAMP, completed_at TIMESTAMP, attempts INTEGER NOT NULL DEFAULT 0,
+        traceparent VARCHAR
+        """;
+
+    /// <summary>
+    /// Builds the ledger table again from its rows, with a new primary-key index, in one transaction. DuckDB 1.5's revert of
+    /// a commit that ran out of memory can leave the reverted rows' keys in the index (docs/operations.md, "Memory (local
+    /// host)"): every insert of those ids is then refused as a duplicate while no row holds them. The rebuild keeps every
+    /// row, and only those keys go. It reads and writes the whole ledger, so it is for the rare moment that needs it.
+    /// </summary>
+    internal static void RebuildLedger(DuckDBConnection c)
+    {
+        using var tx = c.BeginTransaction();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = $"""
+            CREATE TABLE {UploadsTable}_rebuilt AS SELECT * FROM {UploadsTable};
+            DROP TABLE {UploadsTable};
+            CREATE TABLE {UploadsTable} ({UploadsColumns});
+            INSERT INTO {UploadsTable} SELECT * FROM {UploadsTable}_rebuilt ORDER BY received_at;
+            DROP TABLE {UploadsTable}_rebuilt;
+            """;
+        cmd.ExecuteNonQuery();
+        tx.Commit();
+    }
+
     private void CreateTables()
     {
         var sql = new StringBuilder();
         sql.Append($"""
-            CREATE TABLE IF NOT EXISTS {UploadsTable} (
-              upload_id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, object VARCHAR NOT NULL, bytes BIGINT NOT NULL,
-              sha256 VARCHAR NOT NULL, status VARCHAR NOT NULL, file_name VARCHAR, content_type VARCHAR, client VARCHAR,
-              rows_loaded BIGINT NOT NULL DEFAULT 0, rows_rejected BIGINT NOT NULL DEFAULT 0, errors VARCHAR, error VARCHAR,
-              received_at TIMESTAMP NOT NULL, processing_started_at TIMESTAMP, completed_at TIMESTAMP, attempts INTEGER NOT NULL DEFAULT 0,
-              traceparent VARCHAR);
+            CREATE TABLE IF NOT EXISTS {UploadsTable} ({UploadsColumns});
             -- Added after the first release: a ledger written before it gains the column, its rows NULL (no trace kept).
             ALTER TABLE {UploadsTable} ADD COLUMN IF NOT EXISTS traceparent VARCHAR;
             -- Identical bytes are recognised by the one registrar (DuckDbUploadLedger), which looks up whatever its filter may

@@ -29,6 +29,7 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     private readonly KnownContent _known = new();
     private readonly RegistrationJournal _journal;
     private readonly SegmentRegistrations? _segments;
+    private readonly ILogger? _logger;
     private long _lookups;
     private long _advancedAt;
 
@@ -58,6 +59,7 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     {
         _db = db;
         _time = time;
+        _logger = logger;
         // Before anything reads the ledger: what an earlier run registered and did not load gets its row (status stored),
         // which is where startup recovery finds it.
         _journal = RegistrationJournal.Open(db.JournalFolder, journalRollBytes, out var replayed, out var damage);
@@ -257,15 +259,33 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
         return AppendRows(c, missing);
     }
 
-    /// <summary>Appends <paramref name="rows"/> to the ledger table in one transaction.</summary>
-    private static int AppendRows(DuckDB.NET.Data.DuckDBConnection c, List<UploadRecord> rows)
+    /// <summary>
+    /// Appends <paramref name="rows"/>, which a read found absent, to the ledger table in one transaction. A key the index
+    /// refuses for such a row has no row (a commit DuckDB reverted left it there): the table is rebuilt once and the rows
+    /// appended again, so a start after that failure finds its uploads instead of stopping on their ids.
+    /// </summary>
+    private int AppendRows(DuckDB.NET.Data.DuckDBConnection c, List<UploadRecord> rows)
     {
         if (rows.Count == 0) return 0;
-        using var tx = c.BeginTransaction();
-        using (var appender = c.CreateAppender(UploadsTable))
-            foreach (var u in rows) UploadRows.Append(appender, u);
-        tx.Commit();
+        try
+        {
+            Append(c, rows);
+        }
+        catch (DuckDB.NET.Data.DuckDBException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Constraint)
+        {
+            if (_logger is not null) LogLedgerRebuilt(_logger, rows.Count, e.Message);
+            RebuildLedger(c);
+            Append(c, rows);
+        }
         return rows.Count;
+
+        static void Append(DuckDB.NET.Data.DuckDBConnection c, List<UploadRecord> rows)
+        {
+            using var tx = c.BeginTransaction();
+            using (var appender = c.CreateAppender(UploadsTable))
+                foreach (var u in rows) UploadRows.Append(appender, u);
+            tx.Commit();
+        }
     }
 
     /// <summary>At most once a second, from the registrar: the segment checkpoint follows the oldest upload waiting for its row.</summary>
@@ -288,6 +308,9 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
             else LogDamaged(logger, d.Length, d.Path, d.Offset);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The ledger's index refused {count} replayed uploads that have no row ({reason}): a commit DuckDB reverted after it ran out of memory left their ids in it (docs/operations.md, Memory). Rebuilt the ledger table and wrote them")]
+    private static partial void LogLedgerRebuilt(ILogger logger, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Wrote the ledger rows of {count} uploads an earlier run registered and did not load; they load now")]
     private static partial void LogReplayed(ILogger logger, int count);

@@ -35,7 +35,7 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
 
     /// <param name="db">The database holding the ledger table.</param>
     /// <param name="time">Clock for ledger timestamps.</param>
-    /// <param name="logger">Where what the journal's replay found is reported (a torn tail, damage); null reports nothing.</param>
+    /// <param name="logger">Where what the replay found is reported (a torn tail, damage, a ledger rebuilt); null reports nothing.</param>
     public DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, ILogger? logger = null) : this(db, time, null, RegistrationJournal.RollBytes, logger)
     {
     }
@@ -44,7 +44,7 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     /// <param name="time">Clock for ledger timestamps.</param>
     /// <param name="bucket">The bucket whose segment records are the registrations of the small uploads in it; null writes
     /// every registration to the journal.</param>
-    /// <param name="logger">Where what the journal's replay found is reported (a torn tail, damage); null reports nothing.</param>
+    /// <param name="logger">Where what the replay found is reported (a torn tail, damage, a ledger rebuilt); null reports nothing.</param>
     public DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, FileSystemObjectStore? bucket, ILogger? logger = null)
         : this(db, time, bucket, RegistrationJournal.RollBytes, logger)
     {
@@ -54,7 +54,7 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     /// <param name="time">Clock for ledger timestamps.</param>
     /// <param name="bucket">The bucket whose segment records are registrations, if any.</param>
     /// <param name="journalRollBytes">Size at which a journal file takes no more registrations (tests roll it sooner).</param>
-    /// <param name="logger">Where what the journal's replay found is reported.</param>
+    /// <param name="logger">Where what the replay found is reported.</param>
     internal DuckDbUploadLedger(DuckDbDatabase db, TimeProvider time, FileSystemObjectStore? bucket, long journalRollBytes, ILogger? logger = null)
     {
         _db = db;

@@ -27,7 +27,7 @@ public sealed class LedgerIndexRebuildTests
         Assert.Equal(0L, Scalar(db, $"SELECT count(*) FROM _tarmac_uploads WHERE upload_id || '' = '{reverted[0].UploadId}'"));
         var refused = Assert.Throws<DuckDBException>(() => AppendLedgerRows(db.Open(), [reverted[0]]));
         Assert.Contains("Duplicate key", refused.Message, StringComparison.Ordinal);
-        SetMemoryLimit(db, "256MB");
+        OutOfMemoryTests.SetMemoryLimit(db, "256MB");
 
         var lost = reverted[1] with { Status = UploadStatus.Stored };
         using (var before = new DuckDbUploadLedger(db, TimeProvider.System))
@@ -109,13 +109,5 @@ public sealed class LedgerIndexRebuildTests
         using var cmd = c.CreateCommand();
         cmd.CommandText = sql; // test constants and ids this test minted
         return Convert.ToInt64(cmd.ExecuteScalar());
-    }
-
-    private static void SetMemoryLimit(DuckDbDatabase db, string limit)
-    {
-        using var c = db.Open();
-        using var cmd = c.CreateCommand();
-        cmd.CommandText = $"SET memory_limit = '{limit}'"; // a test constant, not input
-        cmd.ExecuteNonQuery();
     }
 }

@@ -92,7 +92,8 @@ public sealed class OutOfMemoryTests : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    private static void SetMemoryLimit(DuckDbDatabase db, string limit)
+    /// <summary>Sets DuckDB's global memory limit, for every connection of <paramref name="db"/>.</summary>
+    internal static void SetMemoryLimit(DuckDbDatabase db, string limit)
     {
         using var c = db.Open();
         using var cmd = c.CreateCommand();

@@ -25,7 +25,7 @@ public sealed class LedgerIndexRebuildTests
         // The defect this recovery is for, as DuckDB 1.5.6 shows it: no row holds the id, and the index refuses it anyway.
         // Should a DuckDB upgrade fix the revert, this is the line that says so.
         Assert.Equal(0L, Scalar(db, $"SELECT count(*) FROM _tarmac_uploads WHERE upload_id || '' = '{reverted[0].UploadId}'"));
-        var refused = Assert.Throws<DuckDBException>(() => AppendLedgerRows(db.Open(), [reverted[0]]));
+        var refused = Assert.Throws<DuckDBException>(() => AppendLedgerRows(db, [reverted[0]]));
         Assert.Contains("Duplicate key", refused.Message, StringComparison.Ordinal);
         OutOfMemoryTests.SetMemoryLimit(db, "256MB");
 
@@ -42,7 +42,7 @@ public sealed class LedgerIndexRebuildTests
         Assert.Equal(committed + 1, Scalar(db, "SELECT count(DISTINCT upload_id) FROM _tarmac_uploads"));
         Assert.Contains(log.Lines, l => l.Contains("Rebuilt the ledger table", StringComparison.Ordinal));
         // The rebuilt index holds the other reverted ids no more.
-        AppendLedgerRows(db.Open(), [reverted[2]]);
+        AppendLedgerRows(db, [reverted[2]]);
     }
 
     /// <summary>
@@ -92,15 +92,15 @@ public sealed class LedgerIndexRebuildTests
 
     private static UploadRecord Record(string id) => new()
     {
-        UploadId = id, Dataset = "things", Object = $"raw/things/x/{id}.csv", Bytes = 10, Sha256 = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray()) + new string('0', 32),
+        UploadId = id, Dataset = "things", Object = $"raw/things/x/{id}.csv", Bytes = 10, Sha256 = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
         Status = UploadStatus.Loaded, ReceivedAt = DateTimeOffset.UtcNow,
     };
 
-    private static void AppendLedgerRows(DuckDBConnection c, List<UploadRecord> rows)
+    private static void AppendLedgerRows(DuckDbDatabase db, List<UploadRecord> rows)
     {
-        using (c)
-        using (var appender = c.CreateAppender("_tarmac_uploads"))
-            foreach (var u in rows) UploadRows.Append(appender, u);
+        using var c = db.Open();
+        using var appender = c.CreateAppender("_tarmac_uploads");
+        foreach (var u in rows) UploadRows.Append(appender, u);
     }
 
     private static long Scalar(DuckDbDatabase db, string sql)

@@ -28,9 +28,10 @@ public sealed class BulkMemoryTests
         Assert.True(new FileInfo(csv).Length > 64L << 20, "each part must be larger than the reader's default buffer");
         Assert.True(SchemaCatalog.Load(Path.Combine(AppContext.BaseDirectory, "schemas")).TryGet("flights", out var flights));
 
-        var (record, _) = await LoadAsync(dir, flights, csv);
+        var (record, table) = await LoadAsync(dir, flights, csv, "SELECT count(*), min(_line), max(_line) FROM flights");
 
         Assert.Equal((UploadStatus.Loaded, (long)rows, 0L), (record.Status, record.RowsLoaded, record.RowsRejected));
+        Assert.Equal([$"{rows}|2|{rows + 1}"], table);
     }
 
     [Fact]
@@ -46,14 +47,17 @@ public sealed class BulkMemoryTests
         for (var i = 0; i < lengths.Length; i++) text.Append(i + 1).Append(',').Append((char)('a' + i), lengths[i]).Append('\n');
         await File.WriteAllTextAsync(csv, text.ToString());
 
-        var (record, labels) = await LoadAsync(dir, things, csv);
+        var (record, labels) = await LoadAsync(dir, things, csv, "SELECT _line, left(label, 1) || length(label) FROM things ORDER BY _line");
 
         Assert.Equal((UploadStatus.Loaded, 12L, 0L), (record.Status, record.RowsLoaded, record.RowsRejected));
-        Assert.Equal(lengths.Select((n, i) => $"{i + 2}:{(char)('a' + i)}{n}"), labels);
+        Assert.Equal(lengths.Select((n, i) => $"{i + 2}|{(char)('a' + i)}{n}"), labels);
     }
 
-    /// <summary>Loads one file by the bulk path, cut in two parts, into a 64 MB pool on two threads; returns its outcome and, per row, line:first-char-length of its label.</summary>
-    private static async Task<(UploadRecord, List<string>)> LoadAsync(string dir, DatasetSchema dataset, string csv)
+    /// <summary>
+    /// Loads one file by the bulk path, cut in two parts, into a 64 MB pool on two threads; returns its outcome and the rows
+    /// of <paramref name="readBack"/> (a test constant), each as its values joined by '|'.
+    /// </summary>
+    private static async Task<(UploadRecord, List<string>)> LoadAsync(string dir, DatasetSchema dataset, string csv, string readBack)
     {
         using var db = new DuckDbDatabase(Path.Combine(dir, "w.duckdb"), new SchemaCatalog([dataset]), "64MB", threads: 2);
         using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
@@ -71,15 +75,12 @@ public sealed class BulkMemoryTests
         var record = (await loader.LoadAsync([new LoadRequest(upload, dataset, _ => Task.FromResult<Stream>(File.OpenRead(csv)))], default))[0];
 
         Assert.Equal(1, warehouse.BulkLoads);
-        var labels = new List<string>();
-        if (dataset.Columns.Any(c => c.Name == "label"))
-        {
-            using var c = db.Open();
-            using var cmd = c.CreateCommand();
-            cmd.CommandText = "SELECT _line, left(label, 1), length(label) FROM things ORDER BY _line";
-            using var r = cmd.ExecuteReader();
-            while (r.Read()) labels.Add($"{r.GetInt64(0)}:{r.GetString(1)}{r.GetInt64(2)}");
-        }
-        return (record, labels);
+        var table = new List<string>();
+        using var c = db.Open();
+        using var cmd = c.CreateCommand();
+        cmd.CommandText = readBack;
+        using var r = cmd.ExecuteReader();
+        while (r.Read()) table.Add(string.Join('|', Enumerable.Range(0, r.FieldCount).Select(i => Convert.ToString(r.GetValue(i), System.Globalization.CultureInfo.InvariantCulture))));
+        return (record, table);
     }
 }

@@ -21,7 +21,10 @@ public sealed partial class DuckDbDatabase : IDisposable
     internal const string VersionsTable = "_tarmac_datasets";
 
     private readonly string _connectionString;
-    private readonly DuckDBConnection _anchor;
+    private readonly object _gate = new();
+    private DuckDBConnection _anchor;
+    private int _connections;
+    private bool _resetting;
 
     /// <param name="path">The database file; its folder is created.</param>
     /// <param name="catalog">The datasets whose tables it holds.</param>
@@ -83,44 +86,165 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// <summary>Each dataset's data version, kept in step with the load transactions.</summary>
     internal DatasetVersionCache Versions { get; } = new();
 
-    /// <summary>Opens a connection to the shared database instance (not thread-safe: one per operation).</summary>
+    /// <summary>Opens a connection to the shared database instance (not thread-safe: one per operation). Waits while <see cref="TryReset"/> runs.</summary>
     public DuckDBConnection Open()
     {
+        lock (_gate)
+        {
+            while (_resetting) Monitor.Wait(_gate);
+            _connections++;
+        }
         var c = new DuckDBConnection(_connectionString);
-        c.Open();
+        var released = 0;
+        // Close and Dispose both end in Component.Dispose, which raises Disposed (once each): counted once.
+        c.Disposed += (_, _) =>
+        {
+            if (Interlocked.Exchange(ref released, 1) == 1) return;
+            lock (_gate)
+            {
+                _connections--;
+                Monitor.PulseAll(_gate);
+            }
+        };
+        try
+        {
+            c.Open();
+        }
+        catch
+        {
+            c.Dispose();
+            throw;
+        }
         return c;
     }
 
-    /// <inheritdoc />
-    public void Dispose() => _anchor.Dispose();
+    /// <summary>Connections <see cref="Open"/> gave that are not closed yet.</summary>
+    internal int OpenConnections
+    {
+        get { lock (_gate) return _connections; }
+    }
 
+    /// <summary>
+    /// Set when a commit failed (<see cref="DuckDbLoadSession"/>): the instance's state is suspect until <see cref="TryReset"/>
+    /// replaces it, and loads wait for that.
+    /// </summary>
+    internal bool ResetPending { get; set; }
+
+    /// <summary>How long <see cref="TryReset"/> waits for open connections (a query page, a status read) to close.</summary>
+    internal static readonly TimeSpan ResetDrain = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Before a write that may append to the ledger: replaces the instance if a failed commit left it suspect, or throws a
+    /// <see cref="Tarmac.Core.Ports.TransientFailureException"/> (the work stays stored and is tried again) if it cannot yet.
+    /// </summary>
+    internal void EnsureSound()
+    {
+        if (ResetPending && !TryReset(ResetDrain))
+            throw new Tarmac.Core.Ports.TransientFailureException("The warehouse is replacing its database instance after a failed commit; the work is tried again.");
+    }
+
+    /// <summary>Instances replaced by <see cref="TryReset"/> since start.</summary>
+    internal int Resets { get; private set; }
+
+    /// <summary>
+    /// Replaces the database instance with a new one opened from the file. DuckDB 1.5's revert of a commit that ran out of
+    /// memory leaves the instance inconsistent: keys without rows in an ART index, and appends to the table afterwards that
+    /// repeat one block of rows in place of another (<c>LedgerWithoutKeyTests</c>). What the file and its write-ahead log
+    /// hold is what was committed, and an instance opened from them appends correctly. New connections wait meanwhile; it
+    /// waits up to <paramref name="drain"/> for the open ones to close, and gives up (false, still pending) if they do not.
+    /// </summary>
+    internal bool TryReset(TimeSpan drain)
+    {
+        lock (_gate)
+        {
+            _resetting = true;
+            try
+            {
+                var until = Environment.TickCount64 + (long)drain.TotalMilliseconds;
+                while (_connections > 0)
+                {
+                    var left = until - Environment.TickCount64;
+                    if (left <= 0 || !Monitor.Wait(_gate, TimeSpan.FromMilliseconds(left))) break;
+                }
+                if (_connections > 0) return false;
+                // A checkpoint now would write the suspect state into the file: the next instance replays the log instead.
+                using (var cmd = _anchor.CreateCommand())
+                {
+                    cmd.CommandText = "PRAGMA disable_checkpoint_on_shutdown";
+                    cmd.ExecuteNonQuery();
+                }
+                _anchor.Dispose();
+                _anchor = new DuckDBConnection(_connectionString);
+                _anchor.Open();
+                ResetPending = false;
+                Resets++;
+                return true;
+            }
+            finally
+            {
+                _resetting = false;
+                Monitor.PulseAll(_gate);
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _anchor.Dispose();
+        LoadLock.Dispose();
+    }
+
+    // No primary key, on this table or the versions table. DuckDB 1.5's revert of a commit that ran out of memory can leave
+    // the reverted rows' keys in an ART index with no row behind them (duckdb/duckdb#23645; docs/operations.md, "Memory
+    // (local host)"): every later insert of those ids is refused as a duplicate, and a lookup through the index can answer
+    // with another row. What keeps an upload to one row is that a row is inserted only under LoadLock, by whoever finds it
+    // has none; reads are bounded scans (UploadRows), which never used the index.
     private const string UploadsColumns = """
-        upload_id VARCHAR PRIMARY KEY, dataset VARCHAR NOT NULL, object VARCHAR NOT NULL, bytes BIGINT NOT NULL,
+        upload_id VARCHAR NOT NULL, dataset VARCHAR NOT NULL, object VARCHAR NOT NULL, bytes BIGINT NOT NULL,
         sha256 VARCHAR NOT NULL, status VARCHAR NOT NULL, file_name VARCHAR, content_type VARCHAR, client VARCHAR,
         rows_loaded BIGINT NOT NULL DEFAULT 0, rows_rejected BIGINT NOT NULL DEFAULT 0, errors VARCHAR, error VARCHAR,
         received_at TIMESTAMP NOT NULL, processing_started_at TIMESTAMP, completed_at TIMESTAMP, attempts INTEGER NOT NULL DEFAULT 0,
         traceparent VARCHAR
         """;
 
+    private const string VersionsColumns = "dataset VARCHAR NOT NULL, version BIGINT NOT NULL, last_loaded_at TIMESTAMP NOT NULL";
+
     /// <summary>
-    /// Builds the ledger table again from its rows, with a new primary-key index, in one transaction. DuckDB 1.5's revert of
-    /// a commit that ran out of memory can leave the reverted rows' keys in the index (docs/operations.md, "Memory (local
-    /// host)"): every insert of those ids is then refused as a duplicate while no row holds them. The rebuild keeps every
-    /// row, and only those keys go. It reads and writes the whole ledger, so it is for the rare moment that needs it.
+    /// Held by whoever may insert a ledger row: a load transaction from its start to its end, the failure path, the startup
+    /// replay. Each checks that the upload has no row while it holds this, so no two write one.
     /// </summary>
-    internal static void RebuildLedger(DuckDBConnection c)
+    internal SemaphoreSlim LoadLock { get; } = new(1, 1);
+
+    /// <summary>The tables a file written before this release held with a primary key, rebuilt without it when it opened.</summary>
+    internal IReadOnlyList<string> KeysDropped { get; private set; } = [];
+
+    /// <summary>
+    /// Builds a table again from its rows without its primary key, in one transaction: what a file written before the keys
+    /// were dropped needs once, and what takes a key a reverted commit left in the index out with it. It reads and writes the
+    /// whole table (about 5 s for 780,000 ledger rows), so it runs only when the table still has a key.
+    /// </summary>
+    private static void RebuildWithoutKey(DuckDBConnection c, string table, string columnsDdl, string columns, string order)
     {
         using var tx = c.BeginTransaction();
         using var cmd = c.CreateCommand();
         cmd.CommandText = $"""
-            CREATE TABLE {UploadsTable}_rebuilt AS SELECT * FROM {UploadsTable};
-            DROP TABLE {UploadsTable};
-            CREATE TABLE {UploadsTable} ({UploadsColumns});
-            INSERT INTO {UploadsTable} SELECT * FROM {UploadsTable}_rebuilt ORDER BY received_at;
-            DROP TABLE {UploadsTable}_rebuilt;
+            CREATE TABLE {table}_rebuilt AS SELECT {columns} FROM {table};
+            DROP TABLE {table};
+            CREATE TABLE {table} ({columnsDdl});
+            INSERT INTO {table} ({columns}) SELECT {columns} FROM {table}_rebuilt ORDER BY {order};
+            DROP TABLE {table}_rebuilt;
             """;
         cmd.ExecuteNonQuery();
         tx.Commit();
+    }
+
+    private bool HasPrimaryKey(string table)
+    {
+        using var cmd = _anchor.CreateCommand();
+        cmd.CommandText = "SELECT count(*) FROM duckdb_constraints() WHERE table_name = $t AND constraint_type = 'PRIMARY KEY'";
+        cmd.Parameters.Add(new DuckDBParameter("t", table));
+        return Convert.ToInt64(cmd.ExecuteScalar(), System.Globalization.CultureInfo.InvariantCulture) > 0;
     }
 
     private void CreateTables()
@@ -133,7 +257,7 @@ public sealed partial class DuckDbDatabase : IDisposable
             -- Identical bytes are recognised by the one registrar (DuckDbUploadLedger), which looks up whatever its filter may
             -- have seen. The unique index that ledgers before it kept cost an index insert per takeoff, and memory per upload.
             DROP INDEX IF EXISTS {UploadsTable}_content;
-            CREATE TABLE IF NOT EXISTS {VersionsTable} (dataset VARCHAR PRIMARY KEY, version BIGINT NOT NULL, last_loaded_at TIMESTAMP NOT NULL);
+            CREATE TABLE IF NOT EXISTS {VersionsTable} ({VersionsColumns});
             """);
         foreach (var ds in Catalog.Datasets)
         {
@@ -145,6 +269,18 @@ public sealed partial class DuckDbDatabase : IDisposable
         using var cmd = _anchor.CreateCommand();
         cmd.CommandText = sql.ToString();
         cmd.ExecuteNonQuery();
+        var dropped = new List<string>();
+        if (HasPrimaryKey(UploadsTable))
+        {
+            RebuildWithoutKey(_anchor, UploadsTable, UploadsColumns, UploadRows.Columns, "received_at");
+            dropped.Add(UploadsTable);
+        }
+        if (HasPrimaryKey(VersionsTable))
+        {
+            RebuildWithoutKey(_anchor, VersionsTable, VersionsColumns, "dataset, version, last_loaded_at", "dataset");
+            dropped.Add(VersionsTable);
+        }
+        KeysDropped = dropped;
         foreach (var ds in Catalog.Datasets) CheckTableMatches(ds);
     }
 

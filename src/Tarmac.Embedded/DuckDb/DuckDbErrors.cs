@@ -11,7 +11,15 @@ namespace Tarmac.Embedded;
 internal static class DuckDbErrors
 {
     public static bool IsOutOfMemory(Exception e) =>
-        e is DuckDBException { ErrorType: DuckDBErrorType.OutOfMemory } || (e.InnerException is { } inner && IsOutOfMemory(inner));
+        e is DuckDBException { ErrorType: DuckDBErrorType.OutOfMemory } || IsCommitOutOfMemory(e) || (e.InnerException is { } inner && IsOutOfMemory(inner));
+
+    // A commit that runs out of memory is reported as a transaction error ("Failed to commit: failed to pin block of size
+    // 256.0 KiB (15.1 MiB/15.2 MiB used)"), not as out of memory: the same failure, as passing as the others.
+    private static bool IsCommitOutOfMemory(Exception e) =>
+        e is DuckDBException d
+        && d.Message.Contains("Failed to commit", StringComparison.Ordinal)
+        && (d.Message.Contains("failed to pin", StringComparison.OrdinalIgnoreCase) || d.Message.Contains("failed to allocate", StringComparison.OrdinalIgnoreCase)
+            || d.Message.Contains("out of memory", StringComparison.OrdinalIgnoreCase));
 
     /// <summary>The failure as one that callers retry (the loader keeps the upload stored; HTTP answers 503).</summary>
     public static TransientFailureException Transient(Exception e) =>

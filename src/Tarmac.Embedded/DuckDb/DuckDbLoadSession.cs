@@ -119,23 +119,27 @@ internal sealed class DuckDbLoadSession : ILoadSession
         var versions = new List<(string Dataset, DatasetVersion Version)>();
         foreach (var loaded in outcomes.Where(o => o.RowsLoaded > 0).GroupBy(o => o.Dataset, StringComparer.Ordinal))
         {
-            await using var cmd = _connection.CreateCommand();
-            cmd.CommandText = $"""
-                INSERT INTO {VersionsTable} VALUES ($d, 1, $at)
-                ON CONFLICT (dataset) DO UPDATE SET version = version + 1, last_loaded_at = excluded.last_loaded_at
-                RETURNING version, last_loaded_at
-                """;
-            cmd.Parameters.Add(P("d", loaded.Key));
-            cmd.Parameters.Add(P("at", loaded.Max(o => o.CompletedAt ?? StartedAt).UtcDateTime));
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            if (!await r.ReadAsync(ct)) throw new InvalidOperationException($"The version of {loaded.Key} was not returned.");
-            versions.Add((loaded.Key, new DatasetVersion(r.GetInt64(0), ReadTime(r, 1))));
+            // An update, and an insert for a dataset's first load (loads are one at a time: no other inserts it meanwhile).
+            var at = loaded.Max(o => o.CompletedAt ?? StartedAt).UtcDateTime;
+            var version = await ReadVersionAsync($"UPDATE {VersionsTable} SET version = version + 1, last_loaded_at = $at WHERE dataset = $d RETURNING version, last_loaded_at", loaded.Key, at, ct)
+                ?? await ReadVersionAsync($"INSERT INTO {VersionsTable} VALUES ($d, 1, $at) RETURNING version, last_loaded_at", loaded.Key, at, ct)
+                ?? throw new InvalidOperationException($"The version of {loaded.Key} was not returned.");
+            versions.Add((loaded.Key, version));
         }
         var cache = _owner.Database.Versions;
         cache.CommitStarting();
         try
         {
-            await _transaction.CommitAsync(ct);
+            try
+            {
+                await _transaction.CommitAsync(ct);
+            }
+            catch (DuckDBException)
+            {
+                // DuckDB reverted it, and its revert can leave the instance inconsistent: replaced once this session ends.
+                _owner.Database.ResetPending = true;
+                throw;
+            }
             foreach (var (dataset, version) in versions) cache.Committed(dataset, version);
             foreach (var o in inserts) _owner.Database.OpenUploads.Settled(o);
         }
@@ -159,8 +163,21 @@ internal sealed class DuckDbLoadSession : ILoadSession
         }
         finally
         {
+            // Still holding the load lock: no other load commits on the suspect instance before it is replaced. If it
+            // cannot be yet (connections that do not close), the next load tries again before it begins.
+            if (_owner.Database.ResetPending) _owner.Database.TryReset(DuckDbDatabase.ResetDrain);
             _owner.Ended(_committed);
         }
+    }
+
+    private async Task<DatasetVersion?> ReadVersionAsync(string sql, string dataset, DateTime at, CancellationToken ct)
+    {
+        await using var cmd = _connection.CreateCommand();
+        cmd.CommandText = sql;
+        cmd.Parameters.Add(P("d", dataset));
+        cmd.Parameters.Add(P("at", at));
+        await using var r = await cmd.ExecuteReaderAsync(ct);
+        return await r.ReadAsync(ct) ? new DatasetVersion(r.GetInt64(0), ReadTime(r, 1)) : null;
     }
 
     private AppenderRowWriter Rows(LoadRequest request)

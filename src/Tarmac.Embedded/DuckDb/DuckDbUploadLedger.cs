@@ -72,7 +72,11 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
             // Every record up to here has its row now (or is a duplicate's), and nothing is registered yet.
             _segments.Advance(null);
         }
-        if (logger is not null) ReportReplay(logger, Replayed + SegmentReplayed, damage);
+        if (logger is not null)
+        {
+            foreach (var table in db.KeysDropped) LogKeyDropped(logger, table);
+            ReportReplay(logger, Replayed + SegmentReplayed, damage);
+        }
         _journal.DeleteReplayed();
         _registrar = new Thread(RunRegistrar) { IsBackground = true, Name = "tarmac-ledger-registrar" };
         _registrar.Start();
@@ -178,31 +182,36 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     /// <inheritdoc />
     public async Task MarkFailedAsync(string uploadId, string reason, CancellationToken ct)
     {
-        await _writeLock.WaitAsync(ct);
+        // Under the load lock: no load is writing this upload's row meanwhile, so whether it has one is known here.
+        await _db.LoadLock.WaitAsync(ct);
         try
         {
-            var at = _time.GetUtcNow();
-            await using var c = _db.Open();
-            if (_db.OpenUploads.TryGet(uploadId, out var open) && !open.Settled)
+            _db.EnsureSound();
+            await _writeLock.WaitAsync(ct);
+            try
             {
-                // Its row is not written yet: it is written now, failed. (If a load wrote it meanwhile, the update below decides.)
-                try
+                var at = _time.GetUtcNow();
+                await using var c = _db.Open();
+                var open = _db.OpenUploads.TryGet(uploadId, out var entry) ? entry : null;
+                if (open is { Settled: false })
                 {
+                    // Its row is not written yet: it is written now, then failed below.
                     using var appender = c.CreateAppender(UploadsTable);
                     UploadRows.Append(appender, open.Record);
                 }
-                catch (DuckDB.NET.Data.DuckDBException) { } // the load's row came first
+                UploadRows.UpdateOne(c, uploadId, "status = 'failed', error = $e, completed_at = $at, attempts = attempts + 1", "status = 'stored'",
+                    P("e", reason), P("at", at.UtcDateTime));
+                if (open is not null && (await UploadRows.ReadManyAsync(c, [uploadId], ct)).GetValueOrDefault(uploadId) is { } settled)
+                    _db.OpenUploads.Settled(settled);
             }
-            await ExecuteAsync(c, $"""
-                UPDATE {UploadsTable} SET status = 'failed', error = $e, completed_at = $at, attempts = attempts + 1
-                WHERE upload_id = $id AND status = 'stored'
-                """, ct, P("id", uploadId), P("e", reason), P("at", at.UtcDateTime));
-            if (open is not null && (await UploadRows.ReadManyAsync(c, [uploadId], ct)).GetValueOrDefault(uploadId) is { } settled)
-                _db.OpenUploads.Settled(settled);
+            finally
+            {
+                _writeLock.Release();
+            }
         }
         finally
         {
-            _writeLock.Release();
+            _db.LoadLock.Release();
         }
     }
 
@@ -259,33 +268,15 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
         return AppendRows(c, missing);
     }
 
-    /// <summary>
-    /// Appends <paramref name="rows"/>, which a read found absent, to the ledger table in one transaction. A key the index
-    /// refuses for such a row has no row (a commit DuckDB reverted left it there): the table is rebuilt once and the rows
-    /// appended again, so a start after that failure finds its uploads instead of stopping on their ids.
-    /// </summary>
-    private int AppendRows(DuckDB.NET.Data.DuckDBConnection c, List<UploadRecord> rows)
+    /// <summary>Appends <paramref name="rows"/>, which a read found absent, to the ledger table in one transaction.</summary>
+    private static int AppendRows(DuckDB.NET.Data.DuckDBConnection c, List<UploadRecord> rows)
     {
         if (rows.Count == 0) return 0;
-        try
-        {
-            Append(c, rows);
-        }
-        catch (DuckDB.NET.Data.DuckDBException e) when (e.ErrorType == DuckDB.NET.Native.DuckDBErrorType.Constraint)
-        {
-            if (_logger is not null) LogLedgerRebuilt(_logger, rows.Count, e.Message);
-            RebuildLedger(c);
-            Append(c, rows);
-        }
+        using var tx = c.BeginTransaction();
+        using (var appender = c.CreateAppender(UploadsTable))
+            foreach (var u in rows) UploadRows.Append(appender, u);
+        tx.Commit();
         return rows.Count;
-
-        static void Append(DuckDB.NET.Data.DuckDBConnection c, List<UploadRecord> rows)
-        {
-            using var tx = c.BeginTransaction();
-            using (var appender = c.CreateAppender(UploadsTable))
-                foreach (var u in rows) UploadRows.Append(appender, u);
-            tx.Commit();
-        }
     }
 
     /// <summary>At most once a second, from the registrar: the segment checkpoint follows the oldest upload waiting for its row.</summary>
@@ -309,8 +300,8 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
         }
     }
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The ledger's index refused {count} replayed uploads that have no row ({reason}): a commit DuckDB reverted after it ran out of memory left their ids in it (docs/operations.md, Memory). Rebuilt the ledger table and wrote them")]
-    private static partial void LogLedgerRebuilt(ILogger logger, int count, string reason);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rebuilt {table} without its primary key, once: a commit DuckDB reverts after it runs out of memory can leave ids in that index with no row, and refuse them for good (docs/operations.md, Memory)")]
+    private static partial void LogKeyDropped(ILogger logger, string table);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Wrote the ledger rows of {count} uploads an earlier run registered and did not load; they load now")]
     private static partial void LogReplayed(ILogger logger, int count);
@@ -326,7 +317,7 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
     /// <summary>
     /// The registrar: a thread of its own, not the thread pool's. Every upload waits for it, and it runs one group at a time,
     /// so its latency is the ceiling on how many uploads a second can register; on the thread pool each of its steps queued
-    /// behind the requests it was serving. It keeps one connection, so a group opens none.
+    /// behind the requests it was serving.
     /// </summary>
     private void RunRegistrar()
     {
@@ -362,12 +353,11 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
                 {
                     batch[0].Done.TrySetException(e);
                 }
-                if (batch.Exists(p => p.Done.Task.IsFaulted))
-                {
-                    // Whatever failed may have left the connection unusable (an invalidated database): the next group opens anew.
-                    connection?.Dispose();
-                    connection = null;
-                }
+                // Closed after each group that opened one (most open none): a connection held while the registrar waits
+                // would keep the database from replacing its instance (DuckDbDatabase.TryReset), and one a failure left
+                // unusable is not reused.
+                connection?.Dispose();
+                connection = null;
             }
         }
         finally
@@ -446,11 +436,10 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
             foreach (var (index, retried, existing) in retries)
             {
                 // A failed upload's row is in the table (a failure is written there); it is reset to stored in the same group.
-                using var cmd = (c ??= connection()).CreateCommand();
-                cmd.CommandText = $"UPDATE {UploadsTable} SET status = 'stored', object = $o, error = NULL, completed_at = NULL, traceparent = $tp WHERE upload_id = $id AND status = 'failed'";
-                cmd.Parameters.AddRange([P("id", retried.UploadId), P("o", retried.Object), P("tp", retried.TraceParent)]);
+                var changed = UploadRows.UpdateOne(c ??= connection(), retried.UploadId, "status = 'stored', object = $o, error = NULL, completed_at = NULL, traceparent = $tp",
+                    "status = 'failed'", P("o", retried.Object), P("tp", retried.TraceParent));
                 // Failed after this group's read began (its row is newer than the read): a duplicate this time, retried by the next post.
-                if (cmd.ExecuteNonQuery() == 0) results[index] = new RegisterResult(RegisterOutcome.Duplicate, existing);
+                if (changed == 0) results[index] = new RegisterResult(RegisterOutcome.Duplicate, existing);
             }
             if (created.Count > 0)
             {

@@ -5,14 +5,14 @@ namespace Tarmac.Embedded;
 
 /// <summary>
 /// Loads into the embedded warehouse: each batch is one DuckDB transaction (<see cref="DuckDbLoadSession"/>) holding the
-/// rows and the ledger update, one at a time because DuckDB is single-writer per table and batches are already large.
+/// rows and the ledger update, one at a time (<see cref="DuckDbDatabase.LoadLock"/>) because DuckDB is single-writer per
+/// table and batches are already large, and because a load writes the rows of the uploads that have none.
 /// </summary>
 public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
 {
     /// <summary>Default of <see cref="BulkThresholdBytes"/>: 16 MiB.</summary>
     public const long DefaultBulkThresholdBytes = 16L << 20;
 
-    private readonly SemaphoreSlim _loadLock = new(1, 1);
     private readonly Meter _meter;
     private readonly Counter<long> _transactionsCounter;
     private long _loadTransactions;
@@ -61,14 +61,15 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
     /// <inheritdoc />
     public async Task<ILoadSession> BeginAsync(IReadOnlyList<LoadRequest> batch, CancellationToken ct)
     {
-        await _loadLock.WaitAsync(ct);
+        await Database.LoadLock.WaitAsync(ct);
         try
         {
+            Database.EnsureSound();
             return new OutOfMemoryAsTransient(await DuckDbLoadSession.BeginAsync(this, batch, ct));
         }
         catch (Exception e)
         {
-            _loadLock.Release();
+            Database.LoadLock.Release();
             if (DuckDbErrors.IsOutOfMemory(e)) throw DuckDbErrors.Transient(e);
             throw;
         }
@@ -82,13 +83,12 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
             Interlocked.Increment(ref _loadTransactions);
             _transactionsCounter.Add(1);
         }
-        _loadLock.Release();
+        Database.LoadLock.Release();
     }
 
     /// <inheritdoc />
     public void Dispose()
     {
-        _loadLock.Dispose();
         _meter.Dispose();
     }
 }

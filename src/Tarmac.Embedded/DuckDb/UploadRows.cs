@@ -48,6 +48,27 @@ internal static class UploadRows
         return found;
     }
 
+    /// <summary>
+    /// Updates the row of <paramref name="uploadId"/> where <paramref name="condition"/> holds (<paramref name="set"/> and the
+    /// condition may use <paramref name="ps"/> and <c>$id</c>); returns the rows changed, 0 or 1. Bounded by the id's mint
+    /// time first, as <see cref="ReadManyAsync"/> is, then, when that changed nothing, not bounded: the answer is the same.
+    /// </summary>
+    public static int UpdateOne(DuckDBConnection c, string uploadId, string set, string condition, params DuckDBParameter[] ps)
+    {
+        if (EarliestReceipt([uploadId]) is { } since && Update($"AND received_at >= $since", P("since", since)) is var n and > 0) return n;
+        return Update("");
+
+        int Update(string bound, params DuckDBParameter[] extra)
+        {
+            using var cmd = c.CreateCommand();
+            cmd.CommandText = $"UPDATE {UploadsTable} SET {set} WHERE upload_id = $id AND {condition} {bound}";
+            cmd.Parameters.Add(P("id", uploadId));
+            foreach (var p in ps) cmd.Parameters.Add(new DuckDBParameter(p.ParameterName, p.Value));
+            cmd.Parameters.AddRange(extra);
+            return cmd.ExecuteNonQuery();
+        }
+    }
+
     /// <summary>The earliest a ledger row of any of <paramref name="ids"/> can have been received, if their ids say.</summary>
     private static DateTime? EarliestReceipt(List<string> ids)
     {

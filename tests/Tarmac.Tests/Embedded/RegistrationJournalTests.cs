@@ -217,4 +217,35 @@ public class RegistrationJournalTests
         Assert.Equal(UploadStatus.Loaded, loaded.Status);
         Assert.Equal(("loaded", 1L), (await TableRowsAsync(db))[takeoff.Upload.UploadId]);
     }
+
+    [Fact]
+    public async Task A_failure_marked_while_the_upload_is_loading_waits_for_the_load_and_the_upload_keeps_one_row()
+    {
+        using var db = OpenDb();
+        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
+        using var warehouse = new DuckDbWarehouseLoader(db, TimeProvider.System);
+        Catalog.TryGet("flights", out var flights);
+        var takeoff = Takeoff(42);
+        var registered = (await ledger.RegisterAsync(takeoff.Upload, default)).Upload;
+
+        Task marking;
+        await using (var session = await warehouse.BeginAsync([new LoadRequest(registered, flights!, _ => Task.FromResult<Stream>(new MemoryStream(takeoff.Bytes)))], default))
+        {
+            // The ledger has no primary key to refuse a second row: the failure path waits for the load to end instead.
+            marking = ledger.MarkFailedAsync(registered.UploadId, "trace_id=0; the object vanished", default);
+            Assert.False(marking.IsCompleted);
+            await session.CommitAsync([registered with { Status = UploadStatus.Loaded, RowsLoaded = 0, Attempts = 1 }], default);
+        }
+        await marking;
+
+        await using var c = db.Open();
+        await using var cmd = c.CreateCommand();
+        cmd.CommandText = "SELECT count(*), min(status) FROM _tarmac_uploads WHERE upload_id = $id";
+        cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("id", registered.UploadId));
+        await using var r = await cmd.ExecuteReaderAsync();
+        Assert.True(await r.ReadAsync());
+        // Loaded, once: the failure found the upload settled, and a loaded upload is not failed afterwards.
+        Assert.Equal((1L, "loaded"), (r.GetInt64(0), r.GetString(1)));
+        Assert.Equal(UploadStatus.Loaded, (await ledger.GetAsync(registered.UploadId, default))!.Status);
+    }
 }

@@ -99,8 +99,14 @@ public sealed class SnapshotPredicateTests : IDisposable
     private void SetVersion(long version, DateTimeOffset at)
     {
         using var c = _db.Open();
+        // The table has no key to replace on (DuckDbDatabase): the row goes, and comes back with this version.
+        using (var delete = c.CreateCommand())
+        {
+            delete.CommandText = "DELETE FROM _tarmac_datasets WHERE dataset = 'flights'";
+            delete.ExecuteNonQuery();
+        }
         using var cmd = c.CreateCommand();
-        cmd.CommandText = "INSERT OR REPLACE INTO _tarmac_datasets VALUES ('flights', $v, $at)";
+        cmd.CommandText = "INSERT INTO _tarmac_datasets VALUES ('flights', $v, $at)";
         cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("v", version));
         cmd.Parameters.Add(new DuckDB.NET.Data.DuckDBParameter("at", at.UtcDateTime));
         cmd.ExecuteNonQuery();

@@ -168,11 +168,7 @@ public sealed partial class DuckDbDatabase : IDisposable
                 }
                 if (_connections > 0) return false;
                 // A checkpoint now would write the suspect state into the file: the next instance replays the log instead.
-                using (var cmd = _anchor.CreateCommand())
-                {
-                    cmd.CommandText = "PRAGMA disable_checkpoint_on_shutdown";
-                    cmd.ExecuteNonQuery();
-                }
+                DisableCheckpointOnShutdown();
                 _anchor.Dispose();
                 _anchor = new DuckDBConnection(_connectionString);
                 _anchor.Open();
@@ -191,6 +187,8 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        // A failed commit's suspect state is not checkpointed into the file on the way out either: the next start replays the log.
+        if (ResetPending) DisableCheckpointOnShutdown();
         _anchor.Dispose();
         LoadLock.Dispose();
     }
@@ -237,6 +235,13 @@ public sealed partial class DuckDbDatabase : IDisposable
             """;
         cmd.ExecuteNonQuery();
         tx.Commit();
+    }
+
+    private void DisableCheckpointOnShutdown()
+    {
+        using var cmd = _anchor.CreateCommand();
+        cmd.CommandText = "PRAGMA disable_checkpoint_on_shutdown";
+        cmd.ExecuteNonQuery();
     }
 
     private bool HasPrimaryKey(string table)

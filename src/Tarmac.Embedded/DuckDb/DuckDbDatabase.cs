@@ -25,6 +25,7 @@ public sealed partial class DuckDbDatabase : IDisposable
     private DuckDBConnection _anchor;
     private int _connections;
     private bool _resetting;
+    private volatile bool _resetPending;
 
     /// <param name="path">The database file; its folder is created.</param>
     /// <param name="catalog">The datasets whose tables it holds.</param>
@@ -118,17 +119,15 @@ public sealed partial class DuckDbDatabase : IDisposable
         return c;
     }
 
-    /// <summary>Connections <see cref="Open"/> gave that are not closed yet.</summary>
-    internal int OpenConnections
-    {
-        get { lock (_gate) return _connections; }
-    }
-
     /// <summary>
     /// Set when a commit failed (<see cref="DuckDbLoadSession"/>): the instance's state is suspect until <see cref="TryReset"/>
     /// replaces it, and loads wait for that.
     /// </summary>
-    internal bool ResetPending { get; set; }
+    internal bool ResetPending
+    {
+        get => _resetPending;
+        set => _resetPending = value;
+    }
 
     /// <summary>How long <see cref="TryReset"/> waits for open connections (a query page, a status read) to close.</summary>
     internal static readonly TimeSpan ResetDrain = TimeSpan.FromSeconds(10);
@@ -149,7 +148,7 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// <summary>
     /// Replaces the database instance with a new one opened from the file. DuckDB 1.5's revert of a commit that ran out of
     /// memory leaves the instance inconsistent: keys without rows in an ART index, and appends to the table afterwards that
-    /// repeat one block of rows in place of another (<c>LedgerWithoutKeyTests</c>). What the file and its write-ahead log
+    /// repeat one block of rows in place of another (<c>FailedCommitResetTests</c>). What the file and its write-ahead log
     /// hold is what was committed, and an instance opened from them appends correctly. New connections wait meanwhile; it
     /// waits up to <paramref name="drain"/> for the open ones to close, and gives up (false, still pending) if they do not.
     /// </summary>
@@ -209,8 +208,9 @@ public sealed partial class DuckDbDatabase : IDisposable
     private const string VersionsColumns = "dataset VARCHAR NOT NULL, version BIGINT NOT NULL, last_loaded_at TIMESTAMP NOT NULL";
 
     /// <summary>
-    /// Held by whoever may insert a ledger row: a load transaction from its start to its end, the failure path, the startup
-    /// replay. Each checks that the upload has no row while it holds this, so no two write one.
+    /// Held by whoever may insert the row of an open upload: a load transaction from its start to its end, and the failure
+    /// path. Each checks that the upload has no row while it holds this, so no two write one. (The startup replay writes
+    /// the rows of registrations that are not open, before the registrar starts.)
     /// </summary>
     internal SemaphoreSlim LoadLock { get; } = new(1, 1);
 

@@ -25,7 +25,7 @@ public static class EmbeddedBackendExtensions
             segmentMaxObjectBytes: Settings(sp).SegmentMaxObjectBytes, logger: sp.GetService<ILoggerFactory>()?.CreateLogger<FileSystemObjectStore>()));
         services.AddSingleton(sp => new DuckDbDatabase(Path.Combine(Settings(sp).DataPath, "warehouse.duckdb"),
             sp.GetRequiredService<SchemaCatalog>(), Settings(sp).DuckDbMemoryLimit, Settings(sp).DuckDbThreads,
-            Settings(sp).DuckDbCheckpointThreshold));
+            Settings(sp).DuckDbCheckpointThreshold, sp.GetService<ILoggerFactory>()?.CreateLogger<DuckDbDatabase>()));
         // The bucket's segment records are the registrations of the small uploads in it (one flush for bytes and registration).
         services.AddSingleton(sp => new DuckDbUploadLedger(sp.GetRequiredService<DuckDbDatabase>(), sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IObjectStore>() as FileSystemObjectStore, sp.GetService<ILoggerFactory>()?.CreateLogger<DuckDbUploadLedger>()));

@@ -2,6 +2,7 @@ using System.Data.Common;
 using System.Text;
 using System.Text.RegularExpressions;
 using DuckDB.NET.Data;
+using Microsoft.Extensions.Logging;
 using Tarmac.Core.Datasets;
 
 namespace Tarmac.Embedded;
@@ -21,6 +22,7 @@ public sealed partial class DuckDbDatabase : IDisposable
     internal const string VersionsTable = "_tarmac_datasets";
 
     private readonly string _connectionString;
+    private readonly ILogger? _logger;
     private readonly object _gate = new();
     private DuckDBConnection _anchor;
     private int _connections;
@@ -40,9 +42,11 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// DuckDB's <c>checkpoint_threshold</c>, e.g. <c>64MB</c>: how much write-ahead log a commit may leave before it
     /// checkpoints; null leaves DuckDB's default (16 MiB).
     /// </param>
+    /// <param name="logger">Where a failed commit and the instance's replacement are reported; null reports nothing.</param>
     /// <exception cref="InvalidOperationException">A table's columns differ from its schema file.</exception>
-    public DuckDbDatabase(string path, SchemaCatalog catalog, string? memoryLimit = null, int threads = 0, string? checkpointThreshold = null)
+    public DuckDbDatabase(string path, SchemaCatalog catalog, string? memoryLimit = null, int threads = 0, string? checkpointThreshold = null, ILogger? logger = null)
     {
+        _logger = logger;
         FilePath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
         if (memoryLimit is not null && !IsSize(memoryLimit))
@@ -123,10 +127,13 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// Set when a commit failed (<see cref="DuckDbLoadSession"/>): the instance's state is suspect until <see cref="TryReset"/>
     /// replaces it, and loads wait for that.
     /// </summary>
-    internal bool ResetPending
+    internal bool ResetPending => _resetPending;
+
+    /// <summary>A load's commit failed and DuckDB reverted it: the instance is suspect until <see cref="TryReset"/> replaces it.</summary>
+    internal void CommitReverted(Exception e)
     {
-        get => _resetPending;
-        set => _resetPending = value;
+        _resetPending = true;
+        if (_logger is not null) LogCommitReverted(_logger, e.Message.Split('\n')[0]);
     }
 
     /// <summary>How long <see cref="TryReset"/> waits for open connections (a query page, a status read) to close.</summary>
@@ -165,14 +172,19 @@ public sealed partial class DuckDbDatabase : IDisposable
                     var left = until - Environment.TickCount64;
                     if (left <= 0 || !Monitor.Wait(_gate, TimeSpan.FromMilliseconds(left))) break;
                 }
-                if (_connections > 0) return false;
+                if (_connections > 0)
+                {
+                    if (_logger is not null) LogResetWaiting(_logger, _connections, drain.TotalSeconds);
+                    return false;
+                }
                 // A checkpoint now would write the suspect state into the file: the next instance replays the log instead.
                 DisableCheckpointOnShutdown();
                 _anchor.Dispose();
                 _anchor = new DuckDBConnection(_connectionString);
                 _anchor.Open();
-                ResetPending = false;
+                _resetPending = false;
                 Resets++;
+                if (_logger is not null) LogReset(_logger);
                 return true;
             }
             finally
@@ -321,6 +333,15 @@ public sealed partial class DuckDbDatabase : IDisposable
 
     /// <summary>True for a size DuckDB takes in a setting (<c>memory_limit</c>, <c>checkpoint_threshold</c>), such as <c>256MB</c> or <c>1GB</c>.</summary>
     public static bool IsSize(string? value) => value is not null && SizePattern().IsMatch(value);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "A load's commit failed and DuckDB reverted it ({reason}); its uploads stay stored, and the database instance is replaced before the next load, since DuckDB's revert can leave it writing wrong rows (docs/operations.md, Memory)")]
+    private static partial void LogCommitReverted(ILogger logger, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Replaced the database instance with one opened from the file after a failed commit")]
+    private static partial void LogReset(ILogger logger);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{count} connections were still open after {seconds} s: the database instance is not replaced yet, and the next load tries again")]
+    private static partial void LogResetWaiting(ILogger logger, int count, double seconds);
 
     [GeneratedRegex("^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$")]
     private static partial Regex SizePattern();

@@ -134,10 +134,10 @@ internal sealed class DuckDbLoadSession : ILoadSession
             {
                 await _transaction.CommitAsync(ct);
             }
-            catch (DuckDBException)
+            catch (DuckDBException e)
             {
                 // DuckDB reverted it, and its revert can leave the instance inconsistent: replaced once this session ends.
-                _owner.Database.ResetPending = true;
+                _owner.Database.CommitReverted(e);
                 throw;
             }
             foreach (var (dataset, version) in versions) cache.Committed(dataset, version);

@@ -22,7 +22,8 @@ public sealed class FailedCommitResetTests
     [Fact]
     public async Task A_load_whose_commit_runs_out_of_memory_replaces_the_instance_and_its_retry_writes_every_row_once()
     {
-        using var db = new DuckDbDatabase(Path.Combine(TempDirs.Create("tarmac-commit-reset"), "w.duckdb"), new SchemaCatalog([Things]), "16MB", threads: 2);
+        var log = new LogLines();
+        using var db = new DuckDbDatabase(Path.Combine(TempDirs.Create("tarmac-commit-reset"), "w.duckdb"), new SchemaCatalog([Things]), "16MB", threads: 2, logger: log);
         using var warehouse = new DuckDbWarehouseLoader(db, TimeProvider.System);
         var loader = new UploadLoader(warehouse, new TarmacOptions(), TimeProvider.System);
         long loaded = 0;
@@ -55,6 +56,8 @@ public sealed class FailedCommitResetTests
         }
         if (failed is null) throw new InvalidOperationException($"No load commit ran out of memory in a 16 MB pool ({loaded} uploads loaded; {string.Join("; ", seen.Distinct())}): the case this test needs did not happen.");
         Assert.Equal((1, false), (db.Resets, db.ResetPending));
+        Assert.Contains(log.Lines, l => l.Contains("A load's commit failed and DuckDB reverted it (TransactionContext Error: Failed to commit", StringComparison.Ordinal));
+        Assert.Contains(log.Lines, l => l.Contains("Replaced the database instance with one opened from the file", StringComparison.Ordinal));
         OutOfMemoryTests.SetMemoryLimit(db, "256MB");
 
         // The retry, as the pump sends it: the same uploads, still open.

@@ -123,6 +123,12 @@ public sealed partial class DuckDbDatabase : IDisposable
         return c;
     }
 
+    /// <summary>Connections <see cref="Open"/> gave that are not closed yet: what <see cref="TryReset"/> waits for.</summary>
+    internal int OpenConnections
+    {
+        get { lock (_gate) return _connections; }
+    }
+
     /// <summary>
     /// Set when a commit failed (<see cref="DuckDbLoadSession"/>): the instance's state is suspect until <see cref="TryReset"/>
     /// replaces it, and loads wait for that.
@@ -136,8 +142,17 @@ public sealed partial class DuckDbDatabase : IDisposable
         if (_logger is not null) LogCommitReverted(_logger, e.Message.Split('\n')[0]);
     }
 
-    /// <summary>How long <see cref="TryReset"/> waits for open connections (a query page, a status read) to close.</summary>
-    internal static readonly TimeSpan ResetDrain = TimeSpan.FromSeconds(10);
+    /// <summary>
+    /// How long <see cref="TryReset"/> waits for open connections to close, while new ones wait: a status read or a query
+    /// page closes in milliseconds, and every request that needs a connection stalls for as long as this. A slow reader's
+    /// export holds its connection for as long as the reader takes; the reset waits for it at the next try instead.
+    /// </summary>
+    internal static readonly TimeSpan ResetDrain = TimeSpan.FromSeconds(1);
+
+    /// <summary>The least time between two tries of <see cref="TryReset"/> from <see cref="EnsureSound"/>, so that a long export stalls the requests for at most a fifth of the time.</summary>
+    private const long ResetRetryMilliseconds = 5_000;
+
+    private long _lastResetTry = long.MinValue / 2;
 
     /// <summary>
     /// Before a write that may append to the ledger: replaces the instance if a failed commit left it suspect, or throws a
@@ -145,7 +160,8 @@ public sealed partial class DuckDbDatabase : IDisposable
     /// </summary>
     internal void EnsureSound()
     {
-        if (ResetPending && !TryReset(ResetDrain))
+        if (!ResetPending) return;
+        if (Environment.TickCount64 - Interlocked.Read(ref _lastResetTry) < ResetRetryMilliseconds || !TryReset(ResetDrain))
             throw new Tarmac.Core.Ports.TransientFailureException("The warehouse is replacing its database instance after a failed commit; the work is tried again.");
     }
 
@@ -163,6 +179,7 @@ public sealed partial class DuckDbDatabase : IDisposable
     {
         lock (_gate)
         {
+            Interlocked.Exchange(ref _lastResetTry, Environment.TickCount64);
             _resetting = true;
             try
             {
@@ -340,7 +357,7 @@ public sealed partial class DuckDbDatabase : IDisposable
     [LoggerMessage(Level = LogLevel.Warning, Message = "Replaced the database instance with one opened from the file after a failed commit")]
     private static partial void LogReset(ILogger logger);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "{count} connections were still open after {seconds} s: the database instance is not replaced yet, and the next load tries again")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{count} connections were still open after {seconds} s (a slow reader's export holds one): the database instance is not replaced yet, loads wait, and the next load tries again in 5 s")]
     private static partial void LogResetWaiting(ILogger logger, int count, double seconds);
 
     [GeneratedRegex("^[0-9]+(\\.[0-9]+)?\\s*(KB|MB|GB|KiB|MiB|GiB)$")]

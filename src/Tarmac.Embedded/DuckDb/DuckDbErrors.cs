@@ -11,7 +11,10 @@ namespace Tarmac.Embedded;
 internal static class DuckDbErrors
 {
     public static bool IsOutOfMemory(Exception e) =>
-        e is DuckDBException { ErrorType: DuckDBErrorType.OutOfMemory } || IsCommitOutOfMemory(e) || (e.InnerException is { } inner && IsOutOfMemory(inner));
+        e is DuckDBException { ErrorType: DuckDBErrorType.OutOfMemory } || IsCommitOutOfMemory(e)
+        // Some paths (a streamed result's next chunk) report it with no error type, only the message DuckDB prefixes with it.
+        || e is DuckDBException { Message: var m } && m.StartsWith("Out of Memory Error:", StringComparison.Ordinal)
+        || (e.InnerException is { } inner && IsOutOfMemory(inner));
 
     // A commit that runs out of memory is reported as a transaction error ("Failed to commit: failed to pin block of size
     // 256.0 KiB (15.1 MiB/15.2 MiB used)"), not as out of memory: the same failure, as passing as the others.

@@ -1,4 +1,6 @@
+using System.Net.Http.Json;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Tarmac.Core.Datasets;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Uploads;
@@ -70,6 +72,29 @@ public sealed class FailedCommitResetTests
         Assert.Equal(3 * expected, Scalar(c, "SELECT count(*) FROM things"));
         Assert.Equal(3 * expected, Scalar(c, "SELECT count(DISTINCT (_upload_id, id)) FROM things"));
         Assert.Equal(failed.Count, Scalar(c, $"SELECT count(DISTINCT upload_id) FROM _tarmac_uploads WHERE upload_id IN ({string.Join(",", failed.Select(r => $"'{r.Upload.UploadId}'"))})"));
+    }
+
+    [Fact]
+    public async Task A_host_closes_every_connection_it_opens_so_a_reset_goes_through_and_the_host_serves_on()
+    {
+        using var host = new TarmacHost();
+        var db = host.Services.GetRequiredService<DuckDbDatabase>();
+        var posted = await host.PostCsvAsync("/upload?wait=true", SampleData.SeedCsv);
+        Assert.Equal(System.Net.HttpStatusCode.OK, posted.StatusCode);
+        var id = (await posted.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("upload_id").GetString();
+        // The reads a host serves: a status, a page, a count, stats, an export, readiness.
+        foreach (var path in new[] { $"/uploads/{id}", "/getdata?limit=5", "/getdata?limit=5&count=true", "/stats?group_by=carrier&metrics=count", "/datasets/flights", "/readyz" })
+            Assert.True((await host.Http.GetAsync(path)).IsSuccessStatusCode, path);
+        // The pump and the registrar hold none between their batches; what the requests opened is closed.
+        Assert.Equal(0, db.OpenConnections);
+
+        Assert.True(db.TryReset(TimeSpan.FromSeconds(5)));
+        // The new instance serves the same file: the upload, its rows, and a repeat of its bytes known as its duplicate.
+        Assert.Equal("loaded", (await host.Http.GetFromJsonAsync<System.Text.Json.JsonElement>($"/uploads/{id}")).GetProperty("status").GetString());
+        Assert.True((await host.Http.GetAsync("/getdata?limit=5")).IsSuccessStatusCode);
+        var again = await host.PostCsvAsync("/upload?wait=true", SampleData.SeedCsv);
+        Assert.Equal(id, (await again.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("upload_id").GetString());
+        Assert.Equal(0, db.OpenConnections);
     }
 
     /// <summary>An open upload (registered, no row yet) of three rows with labels long enough to fill the pool.</summary>

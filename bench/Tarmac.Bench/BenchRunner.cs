@@ -75,6 +75,7 @@ public static class BenchRunner
                     c.PostAsync("/upload", new StringContent(header + Row(CurveId(level, n)), Encoding.UTF8, "text/csv")));
                 takeoffsOk = warmTakeoffs + takeoffs.Ok + curve.Sum(l => l.Outcome.Ok);
                 var queryable = await UntilProcessedAsync(http, 1 + takeoffsOk, curve[^1].Outcome.LastResponseTimestamp);
+                Log(await LoadsAsync(http));
 
                 Log($"events: {o.Connections} connections × {o.Seconds} s of single-record JSON events");
                 var warmEvents = await WarmUpAsync(http, o, 1 + takeoffsOk, (c, n) =>
@@ -100,7 +101,7 @@ public static class BenchRunner
                 var perGroup = anchor.BodiesPerGroup;
                 var anchorCurve = await TakeoffCurve.RunAsync(anchor.BaseAddress, TimeSpan.FromSeconds(o.CurveSeconds), (c, level, n) =>
                     c.PostAsync("/group-file", new StringContent(header + Row(CurveId(level, n)), Encoding.UTF8, "text/csv")));
-                rows.Add(("takeoffs: single-row uploads/s", $"{takeoffs.PerSecond:N0}/s ({takeoffs.Failed} failed; host CPU {PerTakeoff(takeoffCpu, takeoffs)})",
+                rows.Add(("takeoffs: single-row uploads/s", $"{takeoffs.PerSecond:N0}/s ({takeoffs.FailedSummary}; host CPU {PerTakeoff(takeoffCpu, takeoffs)})",
                     $"{group.PerSecond:N0}/s group-commit POST ({perGroup:F1} bodies a flush); {durable.PerSecond:N0}/s write-and-flush-a-file POST; " +
                     $"{files.PerSecond:N0}/s write-a-file POST; {gets.PerSecond:N0}/s trivial GET",
                     $"{takeoffs.PerSecond / group.PerSecond:F2}× of group-commit POST, {takeoffs.PerSecond / durable.PerSecond:F2}× of durable file POST", "≥ 10,000/s"));
@@ -109,7 +110,7 @@ public static class BenchRunner
                     $"{files.P50Ms:F1} / {files.P95Ms:F1} / {files.P99Ms:F1} ms file POST", "", "p99 ≤ 20 ms"));
                 rows.AddRange(TakeoffCurve.Rows(curve, anchorCurve));
                 rows.Add(("takeoffs: last response → every row queryable", queryable is { } q ? Ms(q.TotalMilliseconds) : "timed out", "", "", "≤ 1 s"));
-                rows.Add(("events: single-record JSON POSTs/s (`/events`)", $"{events.PerSecond:N0}/s ({events.Failed} failed)",
+                rows.Add(("events: single-record JSON POSTs/s (`/events`)", $"{events.PerSecond:N0}/s ({events.FailedSummary})",
                     $"{durable.PerSecond:N0}/s write-and-flush-a-file POST", $"{events.PerSecond / takeoffs.PerSecond:F2}× of CSV takeoffs, {events.PerSecond / durable.PerSecond:F2}× of durable file POST", "≥ 10,000/s"));
                 rows.Add(("events: latency p50 / p95 / p99", $"{events.P50Ms:F1} / {events.P95Ms:F1} / {events.P99Ms:F1} ms",
                     $"{takeoffs.P50Ms:F1} / {takeoffs.P95Ms:F1} / {takeoffs.P99Ms:F1} ms CSV takeoffs", "", "p99 ≤ 20 ms"));
@@ -149,11 +150,10 @@ public static class BenchRunner
         var cpu = host.CpuTime();
         var t = await LoadClient.RunAsync(http, o.Connections, TimeSpan.FromSeconds(o.Seconds), Takeoff);
         cpu = host.CpuTime() - cpu;
-        Console.WriteLine($"takeoffs {t.PerSecond:N0}/s ({t.Failed} failed), p50 / p95 / p99 {t.P50Ms:F1} / {t.P95Ms:F1} / {t.P99Ms:F1} ms; host CPU {PerTakeoff(cpu, t)}");
+        Console.WriteLine($"takeoffs {t.PerSecond:N0}/s ({t.FailedSummary}), p50 / p95 / p99 {t.P50Ms:F1} / {t.P95Ms:F1} / {t.P99Ms:F1} ms; host CPU {PerTakeoff(cpu, t)}");
         Console.WriteLine($"not yet loaded at the last response: {warm + t.Ok - await ProcessedAsync(http):N0}");
         var queryable = await UntilProcessedAsync(http, warm + t.Ok, t.LastResponseTimestamp);
-        foreach (var line in (await http.GetStringAsync("/metrics")).Split('\n').Where(l => l.StartsWith("tarmac_load_transactions", StringComparison.Ordinal)))
-            Console.WriteLine(line);
+        Console.WriteLine(await LoadsAsync(http));
         Console.WriteLine($"queryable after {queryable?.TotalMilliseconds:F0} ms");
         return 0;
     }
@@ -394,6 +394,29 @@ public static class BenchRunner
             if (File.Exists(Path.Combine(d.FullName, "Tarmac.slnx"))) return d.FullName;
         throw new DirectoryNotFoundException("Run from inside the Tarmac repository.");
     }
+
+    /// <summary>
+    /// The host's load transactions so far, from its <c>/metrics</c>: how many, their mean duration, the commits that took
+    /// over 250 ms and over 1 s (a checkpoint runs inside a commit), and the uploads refused because loads were behind.
+    /// </summary>
+    private static async Task<string> LoadsAsync(HttpClient http)
+    {
+        var m = await http.GetStringAsync("/metrics");
+        double Sample(string name, params string[] labels) => PrometheusSample(m, name, labels);
+        var n = Sample("tarmac_load_duration_seconds_count", "committed=\"true\"");
+        var commits = Sample("tarmac_load_commit_duration_seconds_count");
+        return string.Create(CultureInfo.InvariantCulture,
+            $"loads: {n:N0} transactions, mean {1000 * Sample("tarmac_load_duration_seconds_sum", "committed=\"true\"") / n:F1} ms; " +
+            $"commits over 250 ms {commits - Sample("tarmac_load_commit_duration_seconds_bucket", "le=\"0.25\""):N0}, " +
+            $"over 1 s {commits - Sample("tarmac_load_commit_duration_seconds_bucket", "le=\"1\""):N0}; " +
+            $"refused while loads were behind {Sample("tarmac_uploads_refused_total", "reason=\"loads_behind\""):N0}");
+    }
+
+    /// <summary>The sum of the samples named <paramref name="name"/> with all of <paramref name="labels"/>; 0 when there is none.</summary>
+    private static double PrometheusSample(string scrape, string name, string[] labels) => scrape.Split('\n')
+        .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
+        .Where(l => labels.All(label => l.Contains(label, StringComparison.Ordinal)))
+        .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
 
     private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 }

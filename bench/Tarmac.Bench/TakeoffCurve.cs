@@ -28,7 +28,7 @@ public static class TakeoffCurve
         IReadOnlyList<(int Connections, LoadClient.Outcome Outcome)> tarmac, IReadOnlyList<(int Connections, LoadClient.Outcome Outcome)> anchor) =>
         tarmac.Zip(anchor, (t, a) => (
             $"takeoffs at {t.Connections} connection{(t.Connections == 1 ? "" : "s")}: uploads/s, p50 / p95 / p99",
-            $"{t.Outcome.PerSecond:N0}/s; {t.Outcome.P50Ms:F1} / {t.Outcome.P95Ms:F1} / {t.Outcome.P99Ms:F1} ms ({t.Outcome.Failed} failed)",
+            $"{t.Outcome.PerSecond:N0}/s; {t.Outcome.P50Ms:F1} / {t.Outcome.P95Ms:F1} / {t.Outcome.P99Ms:F1} ms ({t.Outcome.FailedSummary})",
             $"{a.Outcome.PerSecond:N0}/s; {a.Outcome.P50Ms:F1} / {a.Outcome.P95Ms:F1} / {a.Outcome.P99Ms:F1} ms group-commit POST",
             $"{t.Outcome.PerSecond / a.Outcome.PerSecond:F2}×",
             t.Connections == 64 ? "≥ 10,000/s, p99 ≤ 20 ms" : ""));

@@ -13,7 +13,7 @@ namespace Tarmac.Ingest;
 /// Where the backend counts the uploads accepted and not yet loaded (<see cref="ILoadBacklog"/>), the gate also refuses
 /// while they are over <c>TARMAC_MAX_PENDING_LOADS</c>: loads then catch up instead of falling ever further behind.
 /// </summary>
-public sealed class UploadGate(TarmacOptions options, ILoadBacklog? backlog = null)
+public sealed class UploadGate(TarmacOptions options, ILoadBacklog? backlog = null, TarmacMetrics? metrics = null)
 {
     /// <summary>Seconds a refused client is told to wait: long enough for a small upload in flight to finish.</summary>
     public const int RetryAfterSeconds = 5;
@@ -49,6 +49,7 @@ public sealed class UploadGate(TarmacOptions options, ILoadBacklog? backlog = nu
     /// <summary>The 503 a refused upload gets, with its <c>Retry-After</c> header set on <paramref name="http"/>.</summary>
     public ProblemHttpResult Refuse(HttpContext http, Refusal refusal)
     {
+        metrics?.UploadsRefused.Add(1, new KeyValuePair<string, object?>("reason", refusal == Refusal.LoadsBehind ? "loads_behind" : "concurrent_uploads"));
         if (refusal == Refusal.LoadsBehind)
         {
             http.Response.Headers.RetryAfter = BehindRetryAfterSeconds.ToString(CultureInfo.InvariantCulture);

@@ -13,6 +13,8 @@ public sealed class TarmacMetrics
         UploadsProcessed = meter.CreateCounter<long>("tarmac.uploads.processed", description: "Uploads that reached an outcome");
         RowsLoaded = meter.CreateCounter<long>("tarmac.rows.loaded", description: "Rows loaded into the warehouse");
         RowsRejected = meter.CreateCounter<long>("tarmac.rows.rejected", description: "Rows rejected by validation");
+        UploadsRefused = meter.CreateCounter<long>("tarmac.uploads.refused",
+            description: "Uploads refused before their body was read (503), by reason: concurrent_uploads or loads_behind");
     }
 
     public Counter<long> UploadsReceived { get; }
@@ -20,4 +22,5 @@ public sealed class TarmacMetrics
     public Counter<long> UploadsProcessed { get; }
     public Counter<long> RowsLoaded { get; }
     public Counter<long> RowsRejected { get; }
+    public Counter<long> UploadsRefused { get; }
 }

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Diagnostics;
 using DuckDB.NET.Data;
 using Tarmac.Core.Ports;
 using Tarmac.Core.Query;
@@ -19,11 +20,13 @@ internal sealed class DuckDbLoadSession : ILoadSession
     private readonly DbTransaction _transaction;
     private readonly Dictionary<string, DuckDBAppender> _appenders = new(StringComparer.Ordinal);
     private readonly HashSet<string> _withoutRow;
+    private readonly long _began;
     private bool _committed;
 
     private DuckDbLoadSession(DuckDbWarehouseLoader owner, DuckDBConnection connection, DbTransaction transaction,
-        IReadOnlyDictionary<string, UploadRecord> current, HashSet<string> withoutRow, DateTimeOffset startedAt)
+        IReadOnlyDictionary<string, UploadRecord> current, HashSet<string> withoutRow, DateTimeOffset startedAt, long began)
     {
+        _began = began;
         _owner = owner;
         _connection = connection;
         _transaction = transaction;
@@ -38,9 +41,10 @@ internal sealed class DuckDbLoadSession : ILoadSession
 
     /// <summary>
     /// Opens the transaction and finds the batch's ledger records: open uploads (registered, no row yet; loads are one at a
-    /// time, so no other load writes theirs meanwhile) from memory, the rest read in the transaction.
+    /// time, so no other load writes theirs meanwhile) from memory, the rest read in the transaction. <paramref name="began"/>
+    /// is when the load lock was taken (a <see cref="Stopwatch"/> timestamp): the transaction's duration starts there.
     /// </summary>
-    public static async Task<DuckDbLoadSession> BeginAsync(DuckDbWarehouseLoader owner, IReadOnlyList<LoadRequest> batch, CancellationToken ct)
+    public static async Task<DuckDbLoadSession> BeginAsync(DuckDbWarehouseLoader owner, IReadOnlyList<LoadRequest> batch, long began, CancellationToken ct)
     {
         var c = owner.Database.Open();
         try
@@ -57,7 +61,7 @@ internal sealed class DuckDbLoadSession : ILoadSession
             }
             if (rest is not null)
                 foreach (var (id, u) in await UploadRows.ReadManyAsync(c, rest, ct)) current[id] = u;
-            return new DuckDbLoadSession(owner, c, tx, current, withoutRow, owner.Time.GetUtcNow());
+            return new DuckDbLoadSession(owner, c, tx, current, withoutRow, owner.Time.GetUtcNow(), began);
         }
         catch
         {
@@ -130,6 +134,7 @@ internal sealed class DuckDbLoadSession : ILoadSession
         cache.CommitStarting();
         try
         {
+            var commit = Stopwatch.GetTimestamp();
             try
             {
                 await _transaction.CommitAsync(ct);
@@ -139,6 +144,10 @@ internal sealed class DuckDbLoadSession : ILoadSession
                 // DuckDB reverted it, and its revert can leave the instance inconsistent: replaced once this session ends.
                 _owner.Database.CommitReverted(e);
                 throw;
+            }
+            finally
+            {
+                _owner.CommitDuration.Record(Stopwatch.GetElapsedTime(commit).TotalSeconds);
             }
             foreach (var (dataset, version) in versions) cache.Committed(dataset, version);
             foreach (var o in inserts) _owner.Database.OpenUploads.Settled(o);
@@ -166,7 +175,7 @@ internal sealed class DuckDbLoadSession : ILoadSession
             // Still holding the load lock: no other load commits on the suspect instance before it is replaced. If it
             // cannot be yet (connections that do not close), the next load tries again before it begins.
             if (_owner.Database.ResetPending) _owner.Database.TryReset(DuckDbDatabase.ResetDrain);
-            _owner.Ended(_committed);
+            _owner.Ended(_committed, _began);
         }
     }
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using Tarmac.Core.Ports;
 
@@ -15,7 +16,17 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
 
     private readonly Meter _meter;
     private readonly Counter<long> _transactionsCounter;
+    private readonly Histogram<double> _duration;
     private long _loadTransactions;
+
+    /// <summary>
+    /// Bucket bounds of the load histograms, in seconds: a takeoff batch commits in milliseconds, a checkpoint inside a commit
+    /// takes up to seconds, a bulk file a minute (the SDK's default bounds, 0-10,000, are for milliseconds).
+    /// </summary>
+    private static readonly InstrumentAdvice<double> Seconds = new()
+    {
+        HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+    };
 
     /// <param name="db">The database to load into.</param>
     /// <param name="time">Clock for load timestamps.</param>
@@ -26,6 +37,13 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
         Time = time;
         _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
         _transactionsCounter = _meter.CreateCounter<long>("tarmac.load.transactions", description: "Load transactions committed (one per batch of uploads)");
+        _duration = _meter.CreateHistogram("tarmac.load.duration", "s",
+            "Load transactions from taking the load lock to releasing it: reading, validating and appending the batch, and the commit", advice: Seconds);
+        CommitDuration = _meter.CreateHistogram("tarmac.load.commit.duration", "s",
+            "Commits of load transactions; a commit that passes checkpoint_threshold runs DuckDB's checkpoint before it returns", advice: Seconds);
+        // Ingest refuses uploads once this reaches TARMAC_MAX_PENDING_LOADS: how close the loads run to that.
+        _meter.CreateObservableGauge("tarmac.loads.pending", () => db.OpenUploads.Pending,
+            description: "Uploads accepted whose load has not committed");
         Bulk = new DuckDbBulkLoader(db, _meter.CreateCounter<long>("tarmac.load.bulk", description: "Uploads loaded by DuckDB's CSV reader (the bulk path)"));
     }
 
@@ -58,14 +76,18 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
 
     internal DuckDbBulkLoader Bulk { get; }
 
+    /// <summary>Where a session records how long its commit took.</summary>
+    internal Histogram<double> CommitDuration { get; }
+
     /// <inheritdoc />
     public async Task<ILoadSession> BeginAsync(IReadOnlyList<LoadRequest> batch, CancellationToken ct)
     {
         await Database.LoadLock.WaitAsync(ct);
+        var began = Stopwatch.GetTimestamp();
         try
         {
             Database.EnsureSound();
-            return new OutOfMemoryAsTransient(await DuckDbLoadSession.BeginAsync(this, batch, ct));
+            return new OutOfMemoryAsTransient(await DuckDbLoadSession.BeginAsync(this, batch, began, ct));
         }
         catch (Exception e)
         {
@@ -75,9 +97,10 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
         }
     }
 
-    /// <summary>Called by a session as it ends, committed or not.</summary>
-    internal void Ended(bool committed)
+    /// <summary>Called by a session as it ends, committed or not; <paramref name="began"/> is its <see cref="Stopwatch"/> timestamp.</summary>
+    internal void Ended(bool committed, long began)
     {
+        _duration.Record(Stopwatch.GetElapsedTime(began).TotalSeconds, new KeyValuePair<string, object?>("committed", committed));
         if (committed)
         {
             Interlocked.Increment(ref _loadTransactions);

@@ -80,6 +80,9 @@ public class UploadCeilingTests
         Assert.Equal(HttpStatusCode.ServiceUnavailable, eventRefused.StatusCode);
         Assert.Equal(TimeSpan.FromSeconds(UploadGate.RetryAfterSeconds), eventRefused.Headers.RetryAfter?.Delta);
         Assert.Equal(ceiling, gate.InFlight);
+        var metrics = await host.Http.GetStringAsync("/metrics");
+        Assert.Equal(2, PrometheusText.Value(metrics, "tarmac_uploads_refused_total", "reason=\"concurrent_uploads\""));
+        Assert.Null(PrometheusText.Value(metrics, "tarmac_uploads_refused_total", "reason=\"loads_behind\""));
 
         foreach (var b in bodies) b.Finish();
         var answers = await Task.WhenAll(held);
@@ -139,6 +142,9 @@ public class UploadCeilingTests
         // Nothing of the refused ones was stored or registered.
         Assert.Equal(limit, backlog.Pending);
         Assert.Equal(0, host.Services.GetRequiredService<UploadGate>().InFlight);
+        var metrics = await host.Http.GetStringAsync("/metrics");
+        Assert.Equal(2, PrometheusText.Value(metrics, "tarmac_uploads_refused_total", "reason=\"loads_behind\""));
+        Assert.Equal(limit, PrometheusText.Value(metrics, "tarmac_loads_pending"));
 
         // One settles (here: marked failed, as a vanished object is): the next upload is taken and loaded.
         await ledger.MarkFailedAsync(pending[0], "trace_id=0; gone", default);

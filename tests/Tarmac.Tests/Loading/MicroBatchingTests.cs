@@ -59,7 +59,15 @@ public class MicroBatchingTests
         await PostDistinctAsync(host, 50);
         Assert.Equal(5, warehouse.LoadTransactions - before);
         Assert.Equal((50L, 50L), CountRows(host));
+        // Every transaction is counted, timed (whole and its commit), and the backlog it left is 0.
         var metrics = await host.Http.GetStringAsync("/metrics");
-        Assert.Contains("tarmac_load_transactions", metrics);
+        double committed = warehouse.LoadTransactions;
+        Assert.Equal(committed, PrometheusText.Value(metrics, "tarmac_load_transactions_total"));
+        Assert.Equal(committed, PrometheusText.Value(metrics, "tarmac_load_duration_seconds_count", "committed=\"true\""));
+        Assert.Null(PrometheusText.Value(metrics, "tarmac_load_duration_seconds_count", "committed=\"false\""));
+        Assert.Equal(committed, PrometheusText.Value(metrics, "tarmac_load_commit_duration_seconds_count"));
+        // Seconds, not the SDK's millisecond bounds: a commit's bucket bound is under a second.
+        Assert.NotNull(PrometheusText.Value(metrics, "tarmac_load_commit_duration_seconds_bucket", "le=\"0.005\""));
+        Assert.Equal(0, PrometheusText.Value(metrics, "tarmac_loads_pending"));
     }
 }

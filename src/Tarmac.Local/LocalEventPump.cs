@@ -36,12 +36,63 @@ public sealed partial class LocalEventPump(
             }
             catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
-                // Only transient failures get here (the processor settles everything else): the uploads stay
-                // stored, and their events go back on the queue after a pause rather than wait for a restart.
+                // Only transient failures get here (the processor settles everything else): the uploads stay stored and
+                // are tried again, rather than wait for a restart.
                 LogPumpError(logger, e, batch.Count);
-                _ = RequeueLaterAsync(batch.ToList(), stoppingToken);
+                await IsolateAsync([.. batch], stoppingToken);
             }
         }
+    }
+
+    /// <summary>
+    /// Retries a batch that failed transiently. A failure of one upload's own (a large file the buffer pool cannot hold
+    /// now) must not hold back the uploads that shared its window, or they would be tried together, and fail together, on
+    /// every retry: each is loaded on its own at once, and the ones that still fail are retried alone with a growing pause.
+    /// When none loads alone, the cause is the warehouse's (an instance being replaced): the batch goes back on the queue
+    /// after a pause, to load as a batch once it passes.
+    /// </summary>
+    private async Task IsolateAsync(List<ObjectFinalized> batch, CancellationToken ct)
+    {
+        var failed = batch;
+        if (batch.Count > 1)
+        {
+            failed = [];
+            foreach (var evt in batch)
+                if (!await TryProcessAsync(evt, ct)) failed.Add(evt);
+            if (failed.Count == batch.Count)
+            {
+                _ = RequeueLaterAsync(failed, ct);
+                return;
+            }
+        }
+        foreach (var evt in failed) _ = RetryAloneAsync(evt, ct);
+    }
+
+    private async Task<bool> TryProcessAsync(ObjectFinalized evt, CancellationToken ct)
+    {
+        try
+        {
+            await processor.ProcessAsync([evt], ct);
+            return true;
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            LogUploadRetry(logger, e, evt.Name);
+            return false;
+        }
+    }
+
+    private async Task RetryAloneAsync(ObjectFinalized evt, CancellationToken ct)
+    {
+        try
+        {
+            for (var pause = RetryPause; ; pause = TimeSpan.FromTicks(Math.Min(pause.Ticks * 2, MaxRetryPause.Ticks)))
+            {
+                await Task.Delay(pause, time, ct);
+                if (await TryProcessAsync(evt, ct)) return;
+            }
+        }
+        catch (OperationCanceledException) { } // shutting down: the startup pass loads what is still stored
     }
 
     private async Task RequeueLaterAsync(List<ObjectFinalized> failed, CancellationToken ct)
@@ -51,10 +102,16 @@ public sealed partial class LocalEventPump(
             await Task.Delay(RetryPause, time, ct);
             foreach (var evt in failed) await events.PublishAsync(evt, ct);
         }
-        catch (OperationCanceledException) { } // shutting down: the startup scan picks them up
+        catch (OperationCanceledException) { } // shutting down: the startup pass loads what is still stored
     }
 
     private static readonly TimeSpan RetryPause = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// The longest pause between tries of one upload that keeps failing on its own: a large file is read and rewritten on
+    /// every try, so a file the pool cannot hold for minutes is tried about once a minute, not every 5 s.
+    /// </summary>
+    private static readonly TimeSpan MaxRetryPause = TimeSpan.FromMinutes(1);
 
     /// <summary>Open uploads are read from the ledger this many at a time, and listed objects checked against it.</summary>
     private const int RecoveryPage = 1000;
@@ -110,6 +167,9 @@ public sealed partial class LocalEventPump(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Processing a batch of {count} events failed; its uploads stay stored and are retried shortly")]
     private static partial void LogPumpError(ILogger logger, Exception e, int count);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Loading {object} on its own failed; it stays stored and is tried again after a pause")]
+    private static partial void LogUploadRetry(ILogger logger, Exception e, string @object);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Recovered {count} uploads left unprocessed by an earlier run")]
     private static partial void LogRecovering(ILogger logger, int count);

@@ -78,11 +78,11 @@ public static class TarmacDefaults
         }
 
         builder.Services.AddOpenTelemetry()
-            .WithMetrics(m => m
-                .AddMeter(MeterName)
-                .AddAspNetCoreInstrumentation()
-                .AddRuntimeInstrumentation()
-                .AddPrometheusExporter())
+            .WithMetrics(m =>
+            {
+                m.AddMeter(MeterName).AddAspNetCoreInstrumentation().AddRuntimeInstrumentation().AddPrometheusExporter();
+                ((IDeferredMeterProviderBuilder)m).Configure((sp, b) => OnlyThisHost(b, sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()));
+            })
             .WithTracing(t => AddTracing(t, builder.Configuration));
 
         builder.Services.AddSingleton(TimeProvider.System);
@@ -91,6 +91,15 @@ public static class TarmacDefaults
         builder.AddTarmacAccess(hosting);
         return builder;
     }
+
+    /// <summary>
+    /// The SDK listens to meters by name across the process: where several hosts share one (the tests' hosts), each host's
+    /// <c>/metrics</c> would sum the others' Tarmac and ASP.NET Core counters into its own. Meters made by this host's
+    /// <see cref="System.Diagnostics.Metrics.IMeterFactory"/> are kept, other factories' dropped; meters of no factory (the
+    /// runtime's) are the process's and stay.
+    /// </summary>
+    private static void OnlyThisHost(MeterProviderBuilder metrics, System.Diagnostics.Metrics.IMeterFactory factory) =>
+        metrics.AddView(i => i.Meter.Scope is null || ReferenceEquals(i.Meter.Scope, factory) ? null : MetricStreamConfiguration.Drop);
 
     /// <summary>
     /// Traces are always recorded in process (so every log line inside a request or an upload's processing names its trace

@@ -35,7 +35,9 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
     {
         Database = db;
         Time = time;
-        _meter = meters?.Create(MeterName) ?? new Meter(MeterName);
+        // Without a factory, a meter of a name no exporter listens to: one named "Tarmac" would be published to every
+        // host in the process, its loads counted as theirs.
+        _meter = meters?.Create(MeterName) ?? new Meter(MeterName + ".Unpublished");
         _transactionsCounter = _meter.CreateCounter<long>("tarmac.load.transactions", description: "Load transactions committed (one per batch of uploads)");
         _duration = _meter.CreateHistogram("tarmac.load.duration", "s",
             "Load transactions from taking the load lock to releasing it: reading, validating and appending the batch, and the commit", advice: Seconds);

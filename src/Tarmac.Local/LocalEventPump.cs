@@ -134,7 +134,18 @@ public sealed partial class LocalEventPump(
             orphans.Clear();
             if (pending.Count == 0) break;
             foreach (var chunk in pending.Chunk(Math.Max(1, options.BatchMaxUploads)))
-                await processor.ProcessAsync(chunk, ct);
+            {
+                try
+                {
+                    await processor.ProcessAsync(chunk, ct);
+                }
+                catch (Exception e) when (!ct.IsCancellationRequested)
+                {
+                    // As in the live loop: a transient failure here once ended the pump (and the host) at every start.
+                    LogPumpError(logger, e, chunk.Length);
+                    await IsolateAsync([.. chunk], ct);
+                }
+            }
             recovered += pending.Count;
             if (page.Count < RecoveryPage) break;
         }

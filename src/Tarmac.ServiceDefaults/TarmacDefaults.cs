@@ -59,7 +59,7 @@ public static class TarmacDefaults
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = null);
 
         builder.Services.ConfigureHttpJsonOptions(o => Configure(o.SerializerOptions));
-        builder.Services.AddProblemDetails();
+        builder.Services.AddProblemDetails(o => o.CustomizeProblemDetails = ExplainRouting);
         builder.Services.AddHealthChecks().AddCheck<WarehouseReadyCheck>("warehouse", tags: ["ready"]);
         builder.Services.AddTarmacOpenApi();
 
@@ -90,6 +90,25 @@ public static class TarmacDefaults
         builder.Services.AddSingleton<TarmacMetrics>();
         builder.AddTarmacAccess(hosting);
         return builder;
+    }
+
+    /// <summary>
+    /// The problems routing answers by itself (no endpoint, or not this method) say what to do instead; every endpoint's own
+    /// problems already have a detail and keep it.
+    /// </summary>
+    private static void ExplainRouting(ProblemDetailsContext context)
+    {
+        var problem = context.ProblemDetails;
+        if (problem.Detail is not null) return;
+        var request = context.HttpContext.Request;
+        var route = $"{request.Method} {request.Path}";
+        problem.Detail = problem.Status switch
+        {
+            StatusCodes.Status404NotFound => $"There is no {route}. The routes are described at /openapi.json (and /docs).",
+            StatusCodes.Status405MethodNotAllowed => $"{route} is not a route; this path takes {context.HttpContext.Response.Headers.Allow} " +
+                                                     "(the Allow header). The routes are described at /openapi.json (and /docs).",
+            _ => null,
+        };
     }
 
     /// <summary>

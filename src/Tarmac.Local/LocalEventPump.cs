@@ -29,18 +29,22 @@ public sealed partial class LocalEventPump(
         var window = TimeSpan.FromMilliseconds(Math.Max(0, options.BatchWindowMs));
         var batch = new List<ObjectFinalized>();
         while (await reader.ReadBatchAsync(batch, Math.Max(1, options.BatchMaxUploads), window, time, stoppingToken))
+            await ProcessOrIsolateAsync(batch, stoppingToken);
+    }
+
+    /// <summary>Loads a batch; one that fails is isolated (<see cref="IsolateAsync"/>), in the startup pass as in the live loop.</summary>
+    private async Task ProcessOrIsolateAsync(IReadOnlyList<ObjectFinalized> batch, CancellationToken ct)
+    {
+        try
         {
-            try
-            {
-                await processor.ProcessAsync(batch, stoppingToken);
-            }
-            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
-            {
-                // Only transient failures get here (the processor settles everything else): the uploads stay stored and
-                // are tried again, rather than wait for a restart.
-                LogPumpError(logger, e, batch.Count);
-                await IsolateAsync([.. batch], stoppingToken);
-            }
+            await processor.ProcessAsync(batch, ct);
+        }
+        catch (Exception e) when (!ct.IsCancellationRequested)
+        {
+            // Only transient failures get here (the processor settles everything else): the uploads stay stored and are
+            // tried again, rather than wait for a restart. In the startup pass this once ended the pump at every start.
+            LogPumpError(logger, e, batch.Count);
+            await IsolateAsync([.. batch], ct);
         }
     }
 
@@ -134,18 +138,7 @@ public sealed partial class LocalEventPump(
             orphans.Clear();
             if (pending.Count == 0) break;
             foreach (var chunk in pending.Chunk(Math.Max(1, options.BatchMaxUploads)))
-            {
-                try
-                {
-                    await processor.ProcessAsync(chunk, ct);
-                }
-                catch (Exception e) when (!ct.IsCancellationRequested)
-                {
-                    // As in the live loop: a transient failure here once ended the pump (and the host) at every start.
-                    LogPumpError(logger, e, chunk.Length);
-                    await IsolateAsync([.. chunk], ct);
-                }
-            }
+                await ProcessOrIsolateAsync(chunk, ct);
             recovered += pending.Count;
             if (page.Count < RecoveryPage) break;
         }

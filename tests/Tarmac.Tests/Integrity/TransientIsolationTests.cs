@@ -4,7 +4,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Tarmac.Core.Ports;
 using Tarmac.Embedded;
 using Tarmac.Local;
 using Tarmac.Testing;
@@ -78,7 +77,7 @@ public sealed class TransientIsolationTests
         new(dataDir: dataDir, settings: settings, services: s =>
         {
             s.AddSingleton<Microsoft.Extensions.Logging.ILoggerProvider>(log);
-            TestStores.Wrap(s, inner => new UnreadableStore(inner, unreadable));
+            TestStores.Wrap(s, inner => new BreakableStore(inner) { Unreadable = unreadable });
         });
 
     /// <summary>Waits for the upload to load, and checks it loaded one row and the table holds <paramref name="rows"/>, each once.</summary>
@@ -102,23 +101,5 @@ public sealed class TransientIsolationTests
     {
         Assert.Equal(HttpStatusCode.OK, posted.StatusCode);
         return (await posted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("upload_id").GetString()!;
-    }
-
-    /// <summary>The bucket, failing transiently to read the objects <paramref name="unreadable"/> names (as the pool full does a load).</summary>
-    private sealed class UnreadableStore(IObjectStore inner, Func<string, bool> unreadable) : IObjectStore
-    {
-        public string Bucket => inner.Bucket;
-
-        public Task<StoredObject> CreateAsync(string name, Stream content, IReadOnlyDictionary<string, string>? metadata, CancellationToken ct) =>
-            inner.CreateAsync(name, content, metadata, ct);
-
-        public Task<Stream> OpenReadAsync(string name, CancellationToken ct) =>
-            unreadable(name) ? throw new TransientFailureException($"{name} cannot be read for now (this test)") : inner.OpenReadAsync(name, ct);
-
-        public Task<StoredObject?> GetAsync(string name, CancellationToken ct) => inner.GetAsync(name, ct);
-
-        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken ct) => inner.ListAsync(prefix, ct);
-
-        public Task<bool> DeleteAsync(string name, long generation, CancellationToken ct) => inner.DeleteAsync(name, generation, ct);
     }
 }

@@ -156,14 +156,22 @@ public sealed partial class DuckDbDatabase : IDisposable
 
     /// <summary>
     /// Before a write that may append to the ledger: replaces the instance if a failed commit left it suspect, or throws a
-    /// <see cref="Tarmac.Core.Ports.TransientFailureException"/> (the work stays stored and is tried again) if it cannot yet.
+    /// <see cref="WarehouseReplacingException"/> (the work stays stored and is tried again) if it cannot yet.
     /// </summary>
     internal void EnsureSound()
     {
         if (!ResetPending) return;
         if (Environment.TickCount64 - Interlocked.Read(ref _lastResetTry) < ResetRetryMilliseconds || !TryReset(ResetDrain))
-            throw new Tarmac.Core.Ports.TransientFailureException("The warehouse is replacing its database instance after a failed commit; the work is tried again.");
+            throw new WarehouseReplacingException();
     }
+
+    /// <summary>
+    /// A connection for a read that may hold it as long as its client reads (a streaming export), or a
+    /// <see cref="WarehouseReplacingException"/> while the instance waits to be replaced: the replacement waits for the open
+    /// connections, and exports that kept opening new ones would put it off, and the loads with it, for as long as they came.
+    /// Short reads (pages, status) still open at once: they close in milliseconds.
+    /// </summary>
+    internal DuckDBConnection OpenForLongRead() => ResetPending ? throw new WarehouseReplacingException() : Open();
 
     /// <summary>Instances replaced by <see cref="TryReset"/> since start.</summary>
     internal int Resets { get; private set; }

@@ -146,7 +146,7 @@ public sealed class DuckDbWarehouseReader(DuckDbDatabase db) : IWarehouseReader
     private async Task<bool> TryRunAsync(RenderedSql sql, bool streaming, Func<bool> stillExact, Func<DbDataReader, Task> read, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
-        await using var c = db.Open();
+        await using var c = streaming ? db.OpenForLongRead() : db.Open();
         await using var cmd = c.CreateCommand();
         cmd.CommandText = sql.Sql;
         cmd.UseStreamingMode = streaming;

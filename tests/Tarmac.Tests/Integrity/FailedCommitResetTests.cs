@@ -97,6 +97,37 @@ public sealed class FailedCommitResetTests
         Assert.Equal(0, db.OpenConnections);
     }
 
+    [Fact]
+    public async Task While_the_instance_waits_to_be_replaced_a_new_export_gets_503_pages_are_served_and_the_next_load_replaces_it()
+    {
+        // Pages of up to 10 rows are read at once; a larger limit streams (an export, which holds its connection as long
+        // as its client reads).
+        using var host = new TarmacHost(settings: new Dictionary<string, string?> { ["TARMAC_BUFFERED_PAGE_ROWS"] = "10" });
+        var db = host.Services.GetRequiredService<DuckDbDatabase>();
+        Assert.Equal(System.Net.HttpStatusCode.OK, (await host.PostCsvAsync("/upload?wait=true", SampleData.SeedCsv)).StatusCode);
+        db.CommitReverted(new InvalidOperationException("a commit this test says DuckDB reverted"));
+
+        var export = await host.Http.GetAsync("/getdata?limit=100&format=ndjson");
+        Assert.Equal(System.Net.HttpStatusCode.ServiceUnavailable, export.StatusCode);
+        Assert.Equal("application/problem+json", export.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(TimeSpan.FromSeconds(5), export.Headers.RetryAfter?.Delta);
+        var problem = await export.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+        Assert.Equal("Warehouse busy", problem.GetProperty("title").GetString());
+        Assert.StartsWith("The warehouse is reopening its database after a failed load", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var page = await host.Http.GetAsync("/getdata?limit=5&format=ndjson");
+        Assert.Equal(System.Net.HttpStatusCode.OK, page.StatusCode);
+        Assert.Equal(5, (await page.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Equal(0, db.Resets);
+
+        // No connection is open, so the next load replaces the instance before it begins; exports are served again.
+        var next = await host.PostCsvAsync("/upload?wait=true", SampleData.SeedCsv.Replace("\n1,", "\n1001,", StringComparison.Ordinal));
+        Assert.Equal("loaded", (await next.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>()).GetProperty("status").GetString());
+        Assert.Equal((1, false), (db.Resets, db.ResetPending));
+        var served = await host.Http.GetAsync("/getdata?limit=100&format=ndjson");
+        Assert.Equal(System.Net.HttpStatusCode.OK, served.StatusCode);
+        Assert.Equal(14, (await served.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+    }
+
     /// <summary>An open upload (registered, no row yet) of three rows with labels long enough to fill the pool.</summary>
     private static LoadRequest Request(DuckDbDatabase db, int batch, int index)
     {

@@ -6,6 +6,7 @@ using System.Text;
 using System.Text.Json;
 using DuckDB.NET.Data;
 using Tarmac.DataGen;
+using Tarmac.Testing;
 
 namespace Tarmac.Bench;
 
@@ -414,7 +415,7 @@ public static class BenchRunner
     private static async Task<string> LoadsAsync(HttpClient http)
     {
         var m = await http.GetStringAsync("/metrics");
-        double Sample(string name, params string[] labels) => PrometheusSample(m, name, labels);
+        double Sample(string name, params string[] labels) => PrometheusText.Sum(m, name, labels);
         var n = Sample("tarmac_load_duration_seconds_count", "committed=\"true\"");
         var commits = Sample("tarmac_load_commit_duration_seconds_count");
         return string.Create(CultureInfo.InvariantCulture,
@@ -423,12 +424,6 @@ public static class BenchRunner
             $"over 1 s {commits - Sample("tarmac_load_commit_duration_seconds_bucket", "le=\"1\""):N0}; " +
             $"refused while loads were behind {Sample("tarmac_uploads_refused_total", "reason=\"loads_behind\""):N0}");
     }
-
-    /// <summary>The sum of the samples named <paramref name="name"/> with all of <paramref name="labels"/>; 0 when there is none.</summary>
-    private static double PrometheusSample(string scrape, string name, string[] labels) => scrape.Split('\n')
-        .Where(l => l.StartsWith(name + "{", StringComparison.Ordinal) || l.StartsWith(name + " ", StringComparison.Ordinal))
-        .Where(l => labels.All(label => l.Contains(label, StringComparison.Ordinal)))
-        .Sum(l => double.Parse(l[(l.LastIndexOf('}') + 1)..].Trim().Split(' ')[0], CultureInfo.InvariantCulture));
 
     private static void Log(string message) => Console.Error.WriteLine($"[{DateTime.Now:HH:mm:ss}] {message}");
 }

@@ -41,11 +41,11 @@ internal sealed class DuckDbLoadSession : ILoadSession
 
     /// <summary>
     /// Opens the transaction and finds the batch's ledger records: open uploads (registered, no row yet; loads are one at a
-    /// time, so no other load writes theirs meanwhile) from memory, the rest read in the transaction. <paramref name="began"/>
-    /// is when the load lock was taken (a <see cref="Stopwatch"/> timestamp): the transaction's duration starts there.
+    /// time, so no other load writes theirs meanwhile) from memory, the rest read in the transaction.
     /// </summary>
-    public static async Task<DuckDbLoadSession> BeginAsync(DuckDbWarehouseLoader owner, IReadOnlyList<LoadRequest> batch, long began, CancellationToken ct)
+    public static async Task<DuckDbLoadSession> BeginAsync(DuckDbWarehouseLoader owner, IReadOnlyList<LoadRequest> batch, CancellationToken ct)
     {
+        var began = Stopwatch.GetTimestamp(); // the transaction's duration includes the ledger read below
         var c = owner.Database.Open();
         try
         {

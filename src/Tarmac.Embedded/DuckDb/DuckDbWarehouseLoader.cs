@@ -40,7 +40,7 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
         _meter = meters?.Create(MeterName) ?? new Meter(MeterName + ".Unpublished");
         _transactionsCounter = _meter.CreateCounter<long>("tarmac.load.transactions", description: "Load transactions committed (one per batch of uploads)");
         _duration = _meter.CreateHistogram("tarmac.load.duration", "s",
-            "Load transactions from taking the load lock to releasing it: reading, validating and appending the batch, and the commit", advice: Seconds);
+            "Load transactions from their start to the release of the load lock: reading the batch's ledger rows, validating and appending, and the commit", advice: Seconds);
         CommitDuration = _meter.CreateHistogram("tarmac.load.commit.duration", "s",
             "Commits of load transactions; a commit that passes checkpoint_threshold runs DuckDB's checkpoint before it returns", advice: Seconds);
         // Ingest refuses uploads once this reaches TARMAC_MAX_PENDING_LOADS: how close the loads run to that.
@@ -85,11 +85,10 @@ public sealed class DuckDbWarehouseLoader : IWarehouseLoader, IDisposable
     public async Task<ILoadSession> BeginAsync(IReadOnlyList<LoadRequest> batch, CancellationToken ct)
     {
         await Database.LoadLock.WaitAsync(ct);
-        var began = Stopwatch.GetTimestamp();
         try
         {
             Database.EnsureSound();
-            return new OutOfMemoryAsTransient(await DuckDbLoadSession.BeginAsync(this, batch, began, ct));
+            return new OutOfMemoryAsTransient(await DuckDbLoadSession.BeginAsync(this, batch, ct));
         }
         catch (Exception e)
         {

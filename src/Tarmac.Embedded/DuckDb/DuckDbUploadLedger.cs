@@ -433,6 +433,10 @@ public sealed partial class DuckDbUploadLedger : IUploadLedger, ILoadBacklog, ID
                 byContent[(fresh.Dataset, fresh.Sha256)] = byId[fresh.UploadId] = fresh;
                 results[i] = new RegisterResult(RegisterOutcome.Created, fresh);
             }
+            // A retry writes to the table (the failed row back to stored). After a failed commit the instance's writes are
+            // suspect until it is replaced (DuckDbDatabase.TryReset): this group's retries are refused (503, tried again by
+            // the client), and the loads replace the instance. The registrar never replaces it itself: it holds a connection.
+            if (retries.Count > 0 && _db.ResetPending) throw new WarehouseReplacingException();
             foreach (var (index, retried, existing) in retries)
             {
                 // A failed upload's row is in the table (a failure is written there); it is reset to stored in the same group.

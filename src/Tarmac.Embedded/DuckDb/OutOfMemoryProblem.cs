@@ -19,7 +19,7 @@ internal sealed class OutOfMemoryProblem(IProblemDetailsService problems) : IExc
         var detail = DuckDbErrors.IsOutOfMemory(exception)
             ? $"The warehouse is out of memory for the moment (other large reads or loads hold it). Try again in {RetryAfterSeconds} seconds."
             : exception is WarehouseReplacingException
-                ? $"The warehouse is reopening its database after a failed load and takes no new export until then. Try again in {RetryAfterSeconds} seconds."
+                ? $"The warehouse is reopening its database after a failed load and takes no new export, and no retry of a failed upload, until then. Try again in {RetryAfterSeconds} seconds."
                 : null;
         if (detail is null || http.Response.HasStarted) return false;
         http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;

@@ -219,6 +219,28 @@ public class RegistrationJournalTests
     }
 
     [Fact]
+    public async Task While_a_failed_commit_waits_for_the_instance_to_be_replaced_a_retry_of_failed_bytes_is_refused_and_the_row_kept()
+    {
+        using var db = OpenDb();
+        using var ledger = new DuckDbUploadLedger(db, TimeProvider.System);
+        var takeoff = Takeoff(41);
+        await ledger.RegisterAsync(takeoff.Upload, default);
+        await ledger.MarkFailedAsync(takeoff.Upload.UploadId, "trace_id=0; the object vanished", default);
+        db.CommitReverted(new InvalidOperationException("a commit this test says DuckDB reverted"));
+
+        // A retry writes the failed row back to stored, a write the suspect instance must not take; new bytes still register.
+        await Assert.ThrowsAsync<WarehouseReplacingException>(() => ledger.RegisterAsync(Takeoff(41).Upload with { Sha256 = takeoff.Upload.Sha256 }, default));
+        Assert.Equal(("failed", 0L), (await TableRowsAsync(db))[takeoff.Upload.UploadId]);
+        var fresh = Takeoff(42);
+        Assert.Equal(RegisterOutcome.Created, (await ledger.RegisterAsync(fresh.Upload, default)).Outcome);
+
+        Assert.True(db.TryReset(TimeSpan.FromSeconds(5)));
+        var retry = await ledger.RegisterAsync(Takeoff(41).Upload with { Sha256 = takeoff.Upload.Sha256 }, default);
+        Assert.Equal((RegisterOutcome.Retry, takeoff.Upload.UploadId), (retry.Outcome, retry.Upload.UploadId));
+        Assert.Equal(("stored", 0L), (await TableRowsAsync(db))[takeoff.Upload.UploadId]);
+    }
+
+    [Fact]
     public async Task A_failure_marked_while_the_upload_is_loading_waits_for_the_load_and_the_upload_keeps_one_row()
     {
         using var db = OpenDb();

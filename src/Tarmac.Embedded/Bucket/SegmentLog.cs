@@ -25,7 +25,7 @@ internal sealed class SegmentLog : IDisposable
     private readonly string _root;
     private readonly string _folder;
     private readonly long _rollBytes;
-    private readonly ConcurrentDictionary<string, SegmentEntry> _index = new(StringComparer.Ordinal);
+    private readonly SegmentIndex _index = new();
     private readonly ConcurrentDictionary<int, SafeFileHandle> _handles = new();
     private readonly Channel<SegmentAppend> _queue = Channel.CreateUnbounded<SegmentAppend>(new() { SingleReader = true });
     private readonly Thread _writer;
@@ -78,12 +78,15 @@ internal sealed class SegmentLog : IDisposable
     }
 
     /// <summary>The place of <paramref name="name"/>, if the log holds it.</summary>
-    public bool TryGet(string name, out SegmentEntry entry) => _index.TryGetValue(name, out entry);
+    public bool TryGet(string name, out SegmentEntry entry) => _index.TryGet(name, out entry);
+
+    /// <summary>Objects the log holds.</summary>
+    public int Count => _index.Count;
 
     /// <summary>The objects whose names start with <paramref name="prefix"/>, in ordinal name order.</summary>
     public List<KeyValuePair<string, SegmentEntry>> List(string prefix)
     {
-        var found = _index.Where(e => e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var found = _index.Select(prefix);
         found.Sort((a, b) => string.CompareOrdinal(a.Key, b.Key));
         return found;
     }
@@ -103,7 +106,7 @@ internal sealed class SegmentLog : IDisposable
     /// </summary>
     public List<KeyValuePair<string, SegmentEntry>> Since(string prefix, long generation)
     {
-        var found = _index.Where(e => e.Value.Generation > generation && e.Key.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        var found = _index.Select(prefix, generation);
         found.Sort((a, b) => (a.Value.Segment, a.Value.BodyOffset).CompareTo((b.Value.Segment, b.Value.BodyOffset)));
         return found;
     }
@@ -195,10 +198,10 @@ internal sealed class SegmentLog : IDisposable
         _lastGeneration = Math.Max(_lastGeneration, record.Generation);
         if (record.Kind == SegmentRecord.TombstoneKind)
         {
-            if (_index.TryGetValue(record.Name, out var gone) && gone.Generation == record.Generation) _index.TryRemove(record.Name, out _);
+            _index.RemoveIf(record.Name, record.Generation);
             return;
         }
-        _index[record.Name] = new SegmentEntry(segment, offset + record.MetadataOffset, record.MetadataLength, offset + record.BodyOffset, record.BodyLength, record.Generation);
+        _index.Set(record.Name, new SegmentEntry(segment, offset + record.MetadataOffset, record.MetadataLength, offset + record.BodyOffset, record.BodyLength, record.Generation));
     }
 
     private static int SegmentNumber(string path) =>
@@ -260,9 +263,9 @@ internal sealed class SegmentLog : IDisposable
             {
                 // Before the append completes: whoever learns it is durable can also learn whether its bytes are a copy.
                 recent?.Add(append.Name, append.Generation, append.Record.Span.Slice(append.BodyOffset, append.BodyLength));
-                _index[append.Name] = entry;
+                _index.Set(append.Name, entry);
             }
-            else if (_index.TryGetValue(append.Name, out var current) && current.Generation == append.Generation) _index.TryRemove(KeyValuePair.Create(append.Name, current));
+            else _index.RemoveIf(append.Name, append.Generation);
             at += append.Record.Length;
             append.Done.TrySetResult(entry);
         }

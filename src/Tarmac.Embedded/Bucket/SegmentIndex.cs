@@ -34,75 +34,54 @@ internal sealed class SegmentIndex
     /// <summary>The place of <paramref name="name"/>, if held.</summary>
     public bool TryGet(string name, out SegmentEntry entry)
     {
-        var bytes = Utf8(name, out var rented);
-        try
+        using var bytes = new Utf8Name(name);
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                var at = Find(bytes, Hash(name));
-                entry = at >= 0 ? SlotAt(_table[at] - 1).Entry : default;
-                return at >= 0;
-            }
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            var at = Find(bytes.Span, Hash(name));
+            entry = at >= 0 ? SlotAt(_table[at] - 1).Entry : default;
+            return at >= 0;
         }
     }
 
     /// <summary>Holds <paramref name="entry"/> as the place of <paramref name="name"/>, replacing what it held.</summary>
     public void Set(string name, SegmentEntry entry)
     {
-        var bytes = Utf8(name, out var rented);
-        try
+        using var bytes = new Utf8Name(name);
+        var hash = Hash(name);
+        lock (_lock)
         {
-            var hash = Hash(name);
-            lock (_lock)
+            var at = Find(bytes.Span, hash);
+            if (at >= 0)
             {
-                var at = Find(bytes, hash);
-                if (at >= 0)
-                {
-                    SlotAt(_table[at] - 1).Entry = entry;
-                    return;
-                }
-                if ((_marks + 1) * 2 > _table.Length) Rehash(Count + 1);
-                if ((_slotCount & SlotBlockMask) == 0) _slotBlocks.Add(new Slot[1 << SlotBlockShift]);
-                var (chunk, offset) = Store(bytes);
-                SlotAt(_slotCount) = new Slot { Chunk = chunk, Offset = offset, Length = bytes.Length, Hash = hash, Entry = entry };
-                var free = FreeSlot(hash);
-                if (_table[free] == Empty) _marks++;
-                _table[free] = ++_slotCount;
-                Count++;
+                SlotAt(_table[at] - 1).Entry = entry;
+                return;
             }
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            if ((_marks + 1) * 2 > _table.Length) Rehash(Count + 1);
+            if ((_slotCount & SlotBlockMask) == 0) _slotBlocks.Add(new Slot[1 << SlotBlockShift]);
+            var (chunk, offset) = Store(bytes.Span);
+            SlotAt(_slotCount) = new Slot { Chunk = chunk, Offset = offset, Length = bytes.Span.Length, Hash = hash, Entry = entry };
+            var free = FreeSlot(hash);
+            if (_table[free] == Empty) _marks++;
+            _table[free] = ++_slotCount;
+            Count++;
         }
     }
 
     /// <summary>Drops <paramref name="name"/> if the object it holds is of <paramref name="generation"/> (a tombstone's rule).</summary>
     public bool RemoveIf(string name, long generation)
     {
-        var bytes = Utf8(name, out var rented);
-        try
+        using var bytes = new Utf8Name(name);
+        lock (_lock)
         {
-            lock (_lock)
-            {
-                var at = Find(bytes, Hash(name));
-                if (at < 0) return false;
-                ref var slot = ref SlotAt(_table[at] - 1);
-                if (slot.Entry.Generation != generation) return false;
-                // Its entry and name bytes stay where they are (a tombstone's object is a duplicate's copy: rare).
-                slot.Chunk = -1;
-                _table[at] = Deleted;
-                Count--;
-                return true;
-            }
-        }
-        finally
-        {
-            if (rented is not null) ArrayPool<byte>.Shared.Return(rented);
+            var at = Find(bytes.Span, Hash(name));
+            if (at < 0) return false;
+            ref var slot = ref SlotAt(_table[at] - 1);
+            if (slot.Entry.Generation != generation) return false;
+            // Its entry and name bytes stay where they are (a tombstone's object is a duplicate's copy: rare).
+            slot.Chunk = -1;
+            _table[at] = Deleted;
+            Count--;
+            return true;
         }
     }
 
@@ -181,10 +160,21 @@ internal sealed class SegmentIndex
 
     private static int Hash(string name) => name.GetHashCode(StringComparison.Ordinal);
 
-    private static ReadOnlySpan<byte> Utf8(string name, out byte[]? rented)
+    /// <summary>A name's UTF-8 bytes in a pooled buffer, returned on dispose.</summary>
+    private readonly ref struct Utf8Name
     {
-        rented = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(name.Length));
-        return rented.AsSpan(0, Encoding.UTF8.GetBytes(name, rented));
+        private readonly byte[] _buffer;
+        private readonly int _length;
+
+        public Utf8Name(string name)
+        {
+            _buffer = ArrayPool<byte>.Shared.Rent(Encoding.UTF8.GetMaxByteCount(name.Length));
+            _length = Encoding.UTF8.GetBytes(name, _buffer);
+        }
+
+        public ReadOnlySpan<byte> Span => _buffer.AsSpan(0, _length);
+
+        public void Dispose() => ArrayPool<byte>.Shared.Return(_buffer);
     }
 
     /// <summary>One name's entry, 48 bytes: a <see cref="SegmentEntry"/> alone is as large, with its padding.</summary>

@@ -80,9 +80,6 @@ internal sealed class SegmentLog : IDisposable
     /// <summary>The place of <paramref name="name"/>, if the log holds it.</summary>
     public bool TryGet(string name, out SegmentEntry entry) => _index.TryGet(name, out entry);
 
-    /// <summary>Objects the log holds.</summary>
-    public int Count => _index.Count;
-
     /// <summary>The objects whose names start with <paramref name="prefix"/>, in ordinal name order.</summary>
     public List<KeyValuePair<string, SegmentEntry>> List(string prefix)
     {
